@@ -1,0 +1,193 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as awsx from "@pulumi/awsx";
+import * as eks from "@pulumi/eks";
+import * as k8s from "@pulumi/kubernetes";
+import { ClusterConfig } from "../config/schema";
+
+export interface PlatformClusterArgs {
+    /** Validated cluster settings of the stack; every prod/nonprod difference lives here. */
+    readonly config: ClusterConfig;
+}
+
+/**
+ * One EKS cluster ready for Calico: network, control plane, managed nodes, CoreDNS and a
+ * Kubernetes provider built from the cluster's own kubeconfig.
+ */
+export class PlatformCluster extends pulumi.ComponentResource {
+    /** Admin kubeconfig (JSON), always secret. */
+    public readonly kubeconfig: pulumi.Output<string>;
+    public readonly clusterName: pulumi.Output<string>;
+    public readonly vpcId: pulumi.Output<string>;
+    /** Provider for everything inside the cluster. */
+    public readonly provider: k8s.Provider;
+    /** What in-cluster workloads wait for: nodes to schedule on (and CoreDNS on them). */
+    public readonly nodesReady: pulumi.Resource[];
+
+    constructor(name: string, args: PlatformClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("k8s-platform:cluster:PlatformCluster", name, {}, opts);
+        const c = args.config;
+
+        // Private subnets for nodes, public ones for internet-facing load balancers.
+        const network = createNetwork(name, c, this);
+        // Envelope encryption of Kubernetes secrets, where the environment asks for it.
+        const secretsKey = c.secretsEncryption ? createSecretsKey(name, c, this) : undefined;
+        // Control plane; nodes come from the managed node group below.
+        const cluster = createControlPlane(name, c, network, secretsKey, this);
+        // Nodes with IMDSv2 only, in private subnets.
+        const nodeGroup = createNodeGroup(name, c, cluster, network, this);
+        // CoreDNS after the nodes: an add-on created before nodes sits DEGRADED for 20 minutes.
+        const coredns = new aws.eks.Addon(
+            `${name}-coredns`,
+            { clusterName: cluster.eksCluster.name, addonName: "coredns", resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE" },
+            { parent: this, dependsOn: [nodeGroup] },
+        );
+        // Provider from the cluster's kubeconfig, so in-cluster resources follow this cluster.
+        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: cluster.kubeconfigJson, enableServerSideApply: true }, { parent: this });
+        // ANNOTATE_POD_IP needs aws-node to patch pods (Calico on EKS, amazon-vpc-cni-k8s README).
+        const awsNodeRbac = allowAwsNodeToPatchPods(name, this, this.provider);
+
+        this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
+        this.clusterName = cluster.eksCluster.name;
+        this.vpcId = network.vpcId;
+        this.nodesReady = [nodeGroup, coredns, ...awsNodeRbac];
+        this.registerOutputs({ kubeconfig: this.kubeconfig, clusterName: this.clusterName, vpcId: this.vpcId });
+    }
+}
+
+interface Network {
+    readonly vpcId: pulumi.Input<string>;
+    readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+function createNetwork(name: string, c: ClusterConfig, parent: pulumi.Resource): Network & { vpcId: pulumi.Output<string> } {
+    if (c.vpc.existing) {
+        return { ...c.vpc.existing, vpcId: pulumi.output(c.vpc.existing.vpcId) };
+    }
+    const vpc = new awsx.ec2.Vpc(
+        `${name}-vpc`,
+        {
+            cidrBlock: c.vpc.cidr,
+            numberOfAvailabilityZones: c.vpc.availabilityZones,
+            natGateways: { strategy: c.vpc.natGateways },
+            enableDnsHostnames: true,
+            subnetStrategy: "Auto",
+            subnetSpecs: [
+                // Tags tell the AWS load balancer integration where to place load balancers.
+                { type: "Private", tags: { "kubernetes.io/role/internal-elb": "1" } },
+                { type: "Public", tags: { "kubernetes.io/role/elb": "1" } },
+            ],
+            tags: c.tags,
+        },
+        { parent },
+    );
+    return { vpcId: vpc.vpcId, privateSubnetIds: vpc.privateSubnetIds, publicSubnetIds: vpc.publicSubnetIds };
+}
+
+function createSecretsKey(name: string, c: ClusterConfig, parent: pulumi.Resource): aws.kms.Key {
+    return new aws.kms.Key(
+        `${name}-secrets`,
+        { description: `Envelope encryption of Kubernetes secrets in ${c.name}`, enableKeyRotation: true, deletionWindowInDays: 30, tags: c.tags },
+        // Losing this key makes every secret of the cluster unreadable.
+        { parent, protect: c.protect },
+    );
+}
+
+function createControlPlane(name: string, c: ClusterConfig, network: Network, secretsKey: aws.kms.Key | undefined, parent: pulumi.Resource): eks.Cluster {
+    return new eks.Cluster(
+        `${name}-eks`,
+        {
+            name: c.name,
+            version: c.kubernetesVersion,
+            vpcId: network.vpcId,
+            privateSubnetIds: network.privateSubnetIds,
+            publicSubnetIds: network.publicSubnetIds,
+            nodeAssociatePublicIpAddress: false,
+            authenticationMode: "API",
+            accessEntries: Object.fromEntries(
+                c.accessEntries.map((e) => [
+                    e.name,
+                    {
+                        principalArn: e.principalArn,
+                        accessPolicies: {
+                            [e.accessPolicy]: { policyArn: `arn:aws:eks::aws:cluster-access-policy/${e.accessPolicy}`, accessScope: { type: "cluster" } },
+                        },
+                    },
+                ]),
+            ),
+            skipDefaultNodeGroup: true,
+            endpointPrivateAccess: c.endpoint.privateAccess,
+            endpointPublicAccess: c.endpoint.publicAccess,
+            ...(c.endpoint.publicAccess && c.endpoint.publicAccessCidrs.length > 0 ? { publicAccessCidrs: c.endpoint.publicAccessCidrs } : {}),
+            enabledClusterLogTypes: c.logTypes,
+            ...(secretsKey ? { encryptionConfigKeyArn: secretsKey.arn } : {}),
+            deletionProtection: c.deletionProtection,
+            // Calico enforces NetworkPolicy; the VPC CNI's own agent would enforce it a second time.
+            // ANNOTATE_POD_IP lets Calico program a new pod's policy without waiting for the kubelet.
+            vpcCniOptions: { enableNetworkPolicy: false, configurationValues: { env: { ANNOTATE_POD_IP: "true" } } },
+            // Created by us after the node group instead (see PlatformCluster).
+            corednsAddonOptions: { enabled: false },
+            createOidcProvider: true,
+            tags: c.tags,
+        },
+        { parent, protect: c.protect },
+    );
+}
+
+function createNodeGroup(name: string, c: ClusterConfig, cluster: eks.Cluster, network: Network, parent: pulumi.Resource): eks.ManagedNodeGroup {
+    const role = new aws.iam.Role(
+        `${name}-nodes`,
+        { assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ec2.amazonaws.com" }), tags: c.tags },
+        { parent },
+    );
+    const attachments = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"].map(
+        (policy) => new aws.iam.RolePolicyAttachment(`${name}-nodes-${policy}`, { role: role.name, policyArn: `arn:aws:iam::aws:policy/${policy}` }, { parent }),
+    );
+    // Tokens required (IMDSv2); hop limit 2 so pods that legitimately need the metadata service
+    // through the node still get it, while a plain GET without a token is refused.
+    const launchTemplate = new aws.ec2.LaunchTemplate(
+        `${name}-nodes`,
+        {
+            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 },
+            blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: c.nodeGroup.diskSizeGiB, volumeType: "gp3", encrypted: "true" } }],
+            tagSpecifications: [{ resourceType: "instance", tags: c.tags }],
+        },
+        { parent },
+    );
+    return new eks.ManagedNodeGroup(
+        `${name}-nodes`,
+        {
+            cluster,
+            nodeRole: role,
+            subnetIds: network.privateSubnetIds,
+            instanceTypes: c.nodeGroup.instanceTypes,
+            capacityType: c.nodeGroup.capacityType,
+            scalingConfig: { minSize: c.nodeGroup.minSize, desiredSize: c.nodeGroup.desiredSize, maxSize: c.nodeGroup.maxSize },
+            launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
+            tags: c.tags,
+        },
+        { parent, dependsOn: attachments },
+    );
+}
+
+function allowAwsNodeToPatchPods(name: string, parent: pulumi.Resource, provider: k8s.Provider): pulumi.Resource[] {
+    const role = new k8s.rbac.v1.ClusterRole(
+        `${name}-aws-node-patch-pods`,
+        {
+            metadata: { name: "aws-node-patch-pods" },
+            rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["patch"] }],
+        },
+        { parent, provider },
+    );
+    const binding = new k8s.rbac.v1.ClusterRoleBinding(
+        `${name}-aws-node-patch-pods`,
+        {
+            metadata: { name: "aws-node-patch-pods" },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "aws-node-patch-pods" },
+            subjects: [{ kind: "ServiceAccount", name: "aws-node", namespace: "kube-system" }],
+        },
+        { parent, provider, dependsOn: [role] },
+    );
+    return [role, binding];
+}

@@ -1,0 +1,134 @@
+/**
+ * Runs the real program in-process with the Pulumi engine mocked: no CLI, no plugins, no cloud.
+ * Records every registration with its inputs, parent, dependencies and options, which is what
+ * the offline plan prints and what the component tests assert.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { mockOutputs } from "./mockOutputs";
+
+export interface Registration {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    readonly custom: boolean;
+    readonly inputs: Readonly<Record<string, unknown>>;
+    /** URN of the parent (the stack for top-level resources). */
+    readonly parent: string | undefined;
+    /** URNs named in `dependsOn`. */
+    readonly dependsOn: readonly string[];
+    readonly protect: boolean;
+}
+
+export interface ProgramRun {
+    readonly registrations: readonly Registration[];
+    readonly outputs: Readonly<Record<string, unknown>>;
+    /** What the program logged through pulumi.log (warnings included). */
+    readonly log: readonly string[];
+}
+
+export interface RunOptions {
+    readonly project: string;
+    readonly stack: string;
+    /** Config as the engine passes it: `project:key` -> string (objects as JSON). */
+    readonly config: Readonly<Record<string, string>>;
+    /** Absolute path of the program's entry module (index.ts). */
+    readonly program: string;
+}
+
+/**
+ * Runs the program once. Throws what the program throws (a config error, for one); the
+ * registrations made before that are in `error.registrations` so callers can check there were none.
+ */
+export async function runProgram(options: RunOptions): Promise<ProgramRun> {
+    const pending: { type: string; name: string; custom: boolean; inputs: Record<string, unknown>; parent?: pulumi.Resource; dependsOn: pulumi.Resource[]; protect: boolean; resource?: pulumi.Resource }[] = [];
+    const created: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
+    const log: string[] = [];
+
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                created.push({ type: args.type, name: args.name, inputs: args.inputs });
+                return { id: `${args.name}-id`, state: { ...args.inputs, ...mockOutputs(args.type, args.name, args.inputs) } };
+            },
+            call: () => ({}),
+        },
+        options.project,
+        options.stack,
+        false,
+    );
+    pulumi.runtime.setAllConfig({ ...options.config });
+    const restoreLog = captureLog(log);
+
+    let outputs: Record<string, unknown> | undefined;
+    let failure: unknown;
+    try {
+        outputs = await pulumi.runtime.runInPulumiStack(async () => {
+            pulumi.runtime.registerStackTransformation((args) => {
+                // A resource reference read back from the engine is rebuilt with its URN; it is
+                // not a registration.
+                if (args.opts.urn) return undefined;
+                pending.push({
+                    type: args.type,
+                    name: args.name,
+                    custom: args.resource instanceof pulumi.CustomResource,
+                    inputs: args.props as Record<string, unknown>,
+                    parent: args.opts.parent,
+                    dependsOn: toArray(args.opts.dependsOn),
+                    protect: args.opts.protect === true,
+                    resource: args.resource,
+                });
+                return undefined;
+            });
+            delete require.cache[require.resolve(options.program)];
+            const program = require(options.program) as Record<string, unknown>;
+            return { ...program };
+        });
+    } catch (e) {
+        failure = e;
+    } finally {
+        restoreLog();
+    }
+
+    const urnOf = async (r: pulumi.Resource | undefined) => (r ? await promiseOf(r.urn) : undefined);
+    const registrations: Registration[] = [];
+    for (const p of pending) {
+        const mocked = created.find((c) => c.type === p.type && c.name === p.name);
+        registrations.push({
+            type: p.type,
+            name: p.name,
+            urn: (await urnOf(p.resource)) ?? "",
+            custom: p.custom,
+            // The engine sees resolved inputs; components' args are what they were given.
+            inputs: mocked ? mocked.inputs : await resolveDeep(p.inputs),
+            parent: await urnOf(p.parent),
+            dependsOn: (await Promise.all(p.dependsOn.map(urnOf))).filter((u): u is string => u !== undefined),
+            protect: p.protect,
+        });
+    }
+    if (failure !== undefined) {
+        throw Object.assign(failure instanceof Error ? failure : new Error(String(failure)), { registrations });
+    }
+    return { registrations, outputs: await resolveDeep(outputs ?? {}), log };
+}
+
+function toArray(deps: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource> | undefined): pulumi.Resource[] {
+    if (deps === undefined) return [];
+    return (Array.isArray(deps) ? deps : [deps]).filter((d): d is pulumi.Resource => pulumi.Resource.isInstance(d));
+}
+
+function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply((v) => resolve(v)));
+}
+
+/** Resolves Outputs and promises nested anywhere in a value, unwrapping secrets. */
+function resolveDeep(value: unknown): Promise<Record<string, unknown>> {
+    return promiseOf(pulumi.unsecret(pulumi.output(value as pulumi.Input<Record<string, unknown>>))) as Promise<Record<string, unknown>>;
+}
+
+function captureLog(into: string[]): () => void {
+    const original = { warn: pulumi.log.warn, info: pulumi.log.info, error: pulumi.log.error };
+    pulumi.log.warn = async (msg: string) => void into.push(`warning: ${msg}`);
+    pulumi.log.info = async (msg: string) => void into.push(`info: ${msg}`);
+    pulumi.log.error = async (msg: string) => void into.push(`error: ${msg}`);
+    return () => Object.assign(pulumi.log, original);
+}
