@@ -39,11 +39,20 @@ export class PlatformCluster extends pulumi.ComponentResource {
         // CoreDNS after the nodes: an add-on created before nodes sits DEGRADED for 20 minutes.
         const coredns = new aws.eks.Addon(
             `${name}-coredns`,
-            { clusterName: cluster.eksCluster.name, addonName: "coredns", resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE" },
+            {
+                clusterName: cluster.eksCluster.name,
+                addonName: "coredns",
+                resolveConflictsOnCreate: "OVERWRITE",
+                resolveConflictsOnUpdate: "OVERWRITE",
+            },
             { parent: this, dependsOn: [nodeGroup] },
         );
         // Provider from the cluster's kubeconfig, so in-cluster resources follow this cluster.
-        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: cluster.kubeconfigJson, enableServerSideApply: true }, { parent: this });
+        this.provider = new k8s.Provider(
+            `${name}-k8s`,
+            { kubeconfig: cluster.kubeconfigJson, enableServerSideApply: true },
+            { parent: this },
+        );
         // ANNOTATE_POD_IP needs aws-node to patch pods (Calico on EKS, amazon-vpc-cni-k8s README).
         const awsNodeRbac = allowAwsNodeToPatchPods(name, this, this.provider);
 
@@ -88,13 +97,24 @@ function createNetwork(name: string, c: ClusterConfig, parent: pulumi.Resource):
 function createSecretsKey(name: string, c: ClusterConfig, parent: pulumi.Resource): aws.kms.Key {
     return new aws.kms.Key(
         `${name}-secrets`,
-        { description: `Envelope encryption of Kubernetes secrets in ${c.name}`, enableKeyRotation: true, deletionWindowInDays: 30, tags: c.tags },
+        {
+            description: `Envelope encryption of Kubernetes secrets in ${c.name}`,
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+            tags: c.tags,
+        },
         // Losing this key makes every secret of the cluster unreadable.
         { parent, protect: c.protect },
     );
 }
 
-function createControlPlane(name: string, c: ClusterConfig, network: Network, secretsKey: aws.kms.Key | undefined, parent: pulumi.Resource): eks.Cluster {
+function createControlPlane(
+    name: string,
+    c: ClusterConfig,
+    network: Network,
+    secretsKey: aws.kms.Key | undefined,
+    parent: pulumi.Resource,
+): eks.Cluster {
     return new eks.Cluster(
         `${name}-eks`,
         {
@@ -111,7 +131,10 @@ function createControlPlane(name: string, c: ClusterConfig, network: Network, se
                     {
                         principalArn: e.principalArn,
                         accessPolicies: {
-                            [e.accessPolicy]: { policyArn: `arn:aws:eks::aws:cluster-access-policy/${e.accessPolicy}`, accessScope: { type: "cluster" } },
+                            [e.accessPolicy]: {
+                                policyArn: `arn:aws:eks::aws:cluster-access-policy/${e.accessPolicy}`,
+                                accessScope: { type: "cluster" },
+                            },
                         },
                     },
                 ]),
@@ -119,7 +142,9 @@ function createControlPlane(name: string, c: ClusterConfig, network: Network, se
             skipDefaultNodeGroup: true,
             endpointPrivateAccess: c.endpoint.privateAccess,
             endpointPublicAccess: c.endpoint.publicAccess,
-            ...(c.endpoint.publicAccess && c.endpoint.publicAccessCidrs.length > 0 ? { publicAccessCidrs: c.endpoint.publicAccessCidrs } : {}),
+            ...(c.endpoint.publicAccess && c.endpoint.publicAccessCidrs.length > 0
+                ? { publicAccessCidrs: c.endpoint.publicAccessCidrs }
+                : {}),
             enabledClusterLogTypes: c.logTypes,
             ...(secretsKey ? { encryptionConfigKeyArn: secretsKey.arn } : {}),
             deletionProtection: c.deletionProtection,
@@ -135,14 +160,25 @@ function createControlPlane(name: string, c: ClusterConfig, network: Network, se
     );
 }
 
-function createNodeGroup(name: string, c: ClusterConfig, cluster: eks.Cluster, network: Network, parent: pulumi.Resource): eks.ManagedNodeGroup {
+function createNodeGroup(
+    name: string,
+    c: ClusterConfig,
+    cluster: eks.Cluster,
+    network: Network,
+    parent: pulumi.Resource,
+): eks.ManagedNodeGroup {
     const role = new aws.iam.Role(
         `${name}-nodes`,
         { assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ec2.amazonaws.com" }), tags: c.tags },
         { parent },
     );
     const attachments = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"].map(
-        (policy) => new aws.iam.RolePolicyAttachment(`${name}-nodes-${policy}`, { role: role.name, policyArn: `arn:aws:iam::aws:policy/${policy}` }, { parent }),
+        (policy) =>
+            new aws.iam.RolePolicyAttachment(
+                `${name}-nodes-${policy}`,
+                { role: role.name, policyArn: `arn:aws:iam::aws:policy/${policy}` },
+                { parent },
+            ),
     );
     // Tokens required (IMDSv2); hop limit 2 so pods that legitimately need the metadata service
     // through the node still get it, while a plain GET without a token is refused.
@@ -150,7 +186,9 @@ function createNodeGroup(name: string, c: ClusterConfig, cluster: eks.Cluster, n
         `${name}-nodes`,
         {
             metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 },
-            blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: c.nodeGroup.diskSizeGiB, volumeType: "gp3", encrypted: "true" } }],
+            blockDeviceMappings: [
+                { deviceName: "/dev/xvda", ebs: { volumeSize: c.nodeGroup.diskSizeGiB, volumeType: "gp3", encrypted: "true" } },
+            ],
             tagSpecifications: [{ resourceType: "instance", tags: c.tags }],
         },
         { parent },

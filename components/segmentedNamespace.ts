@@ -25,7 +25,11 @@ export class SegmentedNamespace extends pulumi.ComponentResource {
         const { plan, provider } = args;
 
         // The namespace, labelled with what the policies select on.
-        this.namespace = new k8s.core.v1.Namespace(name, { metadata: plan.namespace.metadata }, { parent: this, provider, protect: args.protect });
+        this.namespace = new k8s.core.v1.Namespace(
+            name,
+            { metadata: plan.namespace.metadata },
+            { parent: this, provider, protect: args.protect },
+        );
         const after = [this.namespace, ...args.enforcer];
         // Allows before the default deny: workloads already running never lose permitted traffic.
         const allows = plan.allows.map((p) => policyResource(name, p, this, provider, after));

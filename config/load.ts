@@ -7,11 +7,13 @@ import { PROJECT, StackConfig, formatProblem, parseStackConfig } from "./schema"
 
 export function loadStackConfig(): StackConfig {
     const result = parseStackConfig(readProjectConfig());
-    for (const warning of result.warnings) pulumi.log.warn(formatProblem(warning));
+    for (const warning of result.warnings) void pulumi.log.warn(formatProblem(warning));
     if (!result.ok) {
         const lines = result.problems.map((p) => `  ${formatProblem(p)}`);
         // RunError prints without a stack trace: the message is the whole story.
-        throw new pulumi.RunError(`Invalid stack configuration (${result.problems.length} problem${result.problems.length === 1 ? "" : "s"}):\n${lines.join("\n")}`);
+        throw new pulumi.RunError(
+            `Invalid stack configuration (${result.problems.length} problem${result.problems.length === 1 ? "" : "s"}):\n${lines.join("\n")}`,
+        );
     }
     return result.config;
 }

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { closest, distance } from "fastest-levenshtein";
 import { CidrBlock, blockContainsBlock, blocksOverlap, coversWholeFamily, formatCidr, isCidrError, parseCidr } from "../netpol/cidr";
 import { PROTOCOLS, Protocol } from "../netpol/k8s";
-import { AppRef, CidrRange, CidrSource, Flow, NetworkIntent, PortSpec, WEB_APP } from "../netpol/intent";
+import { AppRef, CidrRange, CidrSource, Flow, NetworkIntent, PortSpec } from "../netpol/intent";
 import { comparePorts, mergeFlows, portString } from "../netpol/generate";
 
 /** The Pulumi project name, which prefixes every config key (`k8s-platform:network`). */
@@ -215,11 +215,32 @@ function shapeProblems(issue: z.core.$ZodIssue, raw: unknown): ConfigProblem[] {
             });
         case "invalid_type":
             if (value === undefined) {
-                return [{ path: keyPath(path), value, message: "is required", hint: `pulumi config set --path '${keyPath(path)}' <${issue.expected}>` }];
+                return [
+                    {
+                        path: keyPath(path),
+                        value,
+                        message: "is required",
+                        hint: `pulumi config set --path '${keyPath(path)}' <${issue.expected}>`,
+                    },
+                ];
             }
-            return [{ path: keyPath(path), value, message: `expected a ${issue.expected}, got ${describe(value)}`, hint: typeHint(issue.expected, value) }];
+            return [
+                {
+                    path: keyPath(path),
+                    value,
+                    message: `expected a ${issue.expected}, got ${describe(value)}`,
+                    hint: typeHint(issue.expected, value),
+                },
+            ];
         case "invalid_value":
-            return [{ path: keyPath(path), value, message: `is not one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`, hint: suggest(value, issue.values.map(String)) }];
+            return [
+                {
+                    path: keyPath(path),
+                    value,
+                    message: `is not one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`,
+                    hint: suggest(value, issue.values.map(String)),
+                },
+            ];
         default:
             return [{ path: keyPath(path), value, message: issue.message }];
     }
@@ -227,7 +248,8 @@ function shapeProblems(issue: z.core.$ZodIssue, raw: unknown): ConfigProblem[] {
 
 function typeHint(expected: string, value: unknown): string | undefined {
     if (expected === "boolean" && typeof value === "string") return "write true or false without quotes";
-    if (expected === "number" && typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value))) return "write the number without quotes";
+    if (expected === "number" && typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value)))
+        return "write the number without quotes";
     return undefined;
 }
 
@@ -281,7 +303,8 @@ class Checker {
     network(): NetworkIntent | undefined {
         const net = this.raw.network;
         const before = this.problems.length;
-        if (!isQualifiedLabelKey(net.appLabel)) this.problem(["network", "appLabel"], net.appLabel, "is not a valid label key", "e.g. app or app.kubernetes.io/name");
+        if (!isQualifiedLabelKey(net.appLabel))
+            this.problem(["network", "appLabel"], net.appLabel, "is not a valid label key", "e.g. app or app.kubernetes.io/name");
 
         const appsByNamespace = new Map<string, string[]>();
         net.namespaces.forEach((ns, i) => {
@@ -289,7 +312,8 @@ class Checker {
             const nameProblem = namespaceNameProblem(ns.name);
             if (nameProblem) this.problem([...at, "name"], ns.name, nameProblem.message, nameProblem.hint);
             else if (appsByNamespace.has(ns.name)) this.problem([...at, "name"], ns.name, "is declared twice", "merge the two entries");
-            if (!isLabelValue(ns.team) || ns.team === "") this.problem([...at, "team"], ns.team, "is not a valid label value", LABEL_VALUE_HINT);
+            if (!isLabelValue(ns.team) || ns.team === "")
+                this.problem([...at, "team"], ns.team, "is not a valid label value", LABEL_VALUE_HINT);
             const seen = new Set<string>();
             ns.apps.forEach((app, j) => {
                 if (!isLabelValue(app) || app === "") this.problem([...at, "apps", j], app, "is not a valid label value", LABEL_VALUE_HINT);
@@ -315,12 +339,23 @@ class Checker {
             const from = refs(f.from, [...at, "from"]);
             const to = refs(f.to, [...at, "to"]);
             if (f.ports === undefined || f.ports.length === 0) {
-                if (this.production) this.problem([...at, "ports"], f.ports, "a production flow must name its ports", "list the ports the destination serves, e.g. [8080]");
+                if (this.production)
+                    this.problem(
+                        [...at, "ports"],
+                        f.ports,
+                        "a production flow must name its ports",
+                        "list the ports the destination serves, e.g. [8080]",
+                    );
             }
             const flowPorts = this.ports(f.ports ?? [], [...at, "ports"]);
             if (!from || !to) return;
             if (from.namespace === to.namespace) {
-                this.warn(at, f, `${f.from} -> ${f.to} stays inside namespace ${from.namespace}, which allow-same-namespace already admits`, "remove the flow");
+                this.warn(
+                    at,
+                    f,
+                    `${f.from} -> ${f.to} stays inside namespace ${from.namespace}, which allow-same-namespace already admits`,
+                    "remove the flow",
+                );
             }
             const key = `${f.from}>${f.to}>${flowPorts.map(portString).join(",")}`;
             const first = flowKeys.get(key);
@@ -334,7 +369,12 @@ class Checker {
         net.cidrSources.forEach((s, i) => {
             const at = ["network", "cidrSources", i];
             if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(s.name) || s.name.length > 40) {
-                this.problem([...at, "name"], s.name, "is not a short lowercase name (DNS-1123 label, at most 40 characters)", "e.g. office-vpn");
+                this.problem(
+                    [...at, "name"],
+                    s.name,
+                    "is not a short lowercase name (DNS-1123 label, at most 40 characters)",
+                    "e.g. office-vpn",
+                );
             } else if (sourceNames.has(s.name)) this.problem([...at, "name"], s.name, "is declared twice");
             sourceNames.add(s.name);
             const to = refs(s.to, [...at, "to"]);
@@ -347,9 +387,19 @@ class Checker {
             const blocks = cidrs.map((c) => c!.block);
             this.warnOverlaps(blocks, [...at, "cidrs"]);
             if (this.production && coversWholeFamily(blocks, this.ipFamily)) {
-                this.problem([...at, "cidrs"], s.cidrs.map((c) => c.cidr), "together these ranges admit every address, which production allows only into the nginx pods of tools", "list the partner or office ranges instead");
+                this.problem(
+                    [...at, "cidrs"],
+                    s.cidrs.map((c) => c.cidr),
+                    "together these ranges admit every address, which production allows only into the nginx pods of tools",
+                    "list the partner or office ranges instead",
+                );
             }
-            cidrSources.push({ name: s.name, to, cidrs: cidrs.map((c) => c!.range).sort((a, b) => cmp(a.cidr, b.cidr)), ports: sourcePorts });
+            cidrSources.push({
+                name: s.name,
+                to,
+                cidrs: cidrs.map((c) => c!.range).sort((a, b) => cmp(a.cidr, b.cidr)),
+                ports: sourcePorts,
+            });
         });
 
         const sourceBlocks = this.raw.ingressNginx.sourceCidrs.map((c, i) => this.cidr(c, ["ingressNginx", "sourceCidrs", i]));
@@ -381,15 +431,32 @@ class Checker {
 
     cluster(): void {
         const c = this.raw.cluster;
-        if (!/^[a-zA-Z][-a-zA-Z0-9]{0,99}$/.test(c.name)) this.problem(["cluster", "name"], c.name, "is not a valid EKS cluster name", "letters, digits and dashes, starting with a letter");
-        if (!/^1\.\d{2}$/.test(c.kubernetesVersion)) this.problem(["cluster", "kubernetesVersion"], c.kubernetesVersion, "is not a Kubernetes minor version", 'quote it: "1.33"');
-        if (c.ipFamily === "ipv6") this.problem(["cluster", "ipFamily"], c.ipFamily, "IPv6 clusters are not supported by this program yet", "use ipv4");
+        if (!/^[a-zA-Z][-a-zA-Z0-9]{0,99}$/.test(c.name))
+            this.problem(
+                ["cluster", "name"],
+                c.name,
+                "is not a valid EKS cluster name",
+                "letters, digits and dashes, starting with a letter",
+            );
+        if (!/^1\.\d{2}$/.test(c.kubernetesVersion))
+            this.problem(["cluster", "kubernetesVersion"], c.kubernetesVersion, "is not a Kubernetes minor version", 'quote it: "1.33"');
+        if (c.ipFamily === "ipv6")
+            this.problem(["cluster", "ipFamily"], c.ipFamily, "IPv6 clusters are not supported by this program yet", "use ipv4");
         const n = c.nodeGroup;
         if (!(n.minSize <= n.desiredSize && n.desiredSize <= n.maxSize)) {
-            this.problem(["cluster", "nodeGroup", "desiredSize"], n.desiredSize, `must lie between minSize (${n.minSize}) and maxSize (${n.maxSize})`);
+            this.problem(
+                ["cluster", "nodeGroup", "desiredSize"],
+                n.desiredSize,
+                `must lie between minSize (${n.minSize}) and maxSize (${n.maxSize})`,
+            );
         }
         if (c.vpc.existing && c.vpc.existing.privateSubnetIds.some((id) => c.vpc.existing!.publicSubnetIds.includes(id))) {
-            this.problem(["cluster", "vpc", "existing", "privateSubnetIds"], c.vpc.existing.privateSubnetIds, "shares subnets with publicSubnetIds", "nodes belong in private subnets only");
+            this.problem(
+                ["cluster", "vpc", "existing", "privateSubnetIds"],
+                c.vpc.existing.privateSubnetIds,
+                "shares subnets with publicSubnetIds",
+                "nodes belong in private subnets only",
+            );
         }
         const e = c.endpoint;
         if (!e.privateAccess && !e.publicAccess) {
@@ -399,15 +466,28 @@ class Checker {
         if (e.publicAccess && this.production && blocks.every((b) => b)) {
             // EKS treats an empty list as 0.0.0.0/0.
             const open = e.publicAccessCidrs.length === 0 || coversWholeFamily(blocks as CidrBlock[], 4);
-            if (open) this.problem(["cluster", "endpoint", "publicAccessCidrs"], e.publicAccessCidrs, "a production API endpoint must not be open to 0.0.0.0/0", "list the office and CI ranges, or set publicAccess: false");
+            if (open)
+                this.problem(
+                    ["cluster", "endpoint", "publicAccessCidrs"],
+                    e.publicAccessCidrs,
+                    "a production API endpoint must not be open to 0.0.0.0/0",
+                    "list the office and CI ranges, or set publicAccess: false",
+                );
         }
     }
 
     versions(): void {
         if (!this.production) return;
         const pinned = /^v?\d+\.\d+\.\d+$/;
-        if (!pinned.test(this.raw.calico.version)) this.problem(["calico", "version"], this.raw.calico.version, "production pins an exact Calico version", "e.g. v3.32.2");
-        if (!pinned.test(this.raw.ingressNginx.chartVersion)) this.problem(["ingressNginx", "chartVersion"], this.raw.ingressNginx.chartVersion, "production pins an exact chart version", "e.g. 4.13.3");
+        if (!pinned.test(this.raw.calico.version))
+            this.problem(["calico", "version"], this.raw.calico.version, "production pins an exact Calico version", "e.g. v3.32.2");
+        if (!pinned.test(this.raw.ingressNginx.chartVersion))
+            this.problem(
+                ["ingressNginx", "chartVersion"],
+                this.raw.ingressNginx.chartVersion,
+                "production pins an exact chart version",
+                "e.g. 4.13.3",
+            );
     }
 
     private appRef(text: string, path: (string | number)[], apps: ReadonlyMap<string, readonly string[]>): AppRef | undefined {
@@ -423,7 +503,12 @@ class Checker {
             return undefined;
         }
         if (!known.includes(app)) {
-            this.problem(path, text, `names app ${app}, which namespace ${namespace} does not run`, suggest(app, known) ?? `its apps: ${known.join(", ")}`);
+            this.problem(
+                path,
+                text,
+                `names app ${app}, which namespace ${namespace} does not run`,
+                suggest(app, known) ?? `its apps: ${known.join(", ")}`,
+            );
             return undefined;
         }
         return { namespace, app };
@@ -437,7 +522,12 @@ class Checker {
             const protocol = p.protocol ?? "TCP";
             if (!(PROTOCOLS as readonly string[]).includes(protocol)) {
                 const right = PROTOCOLS.find((x) => x === protocol.toUpperCase());
-                this.problem([...at, "protocol"], protocol, `is not a protocol NetworkPolicy knows (${PROTOCOLS.join(", ")})`, right ? `protocols are case-sensitive: write ${right}` : undefined);
+                this.problem(
+                    [...at, "protocol"],
+                    protocol,
+                    `is not a protocol NetworkPolicy knows (${PROTOCOLS.join(", ")})`,
+                    right ? `protocols are case-sensitive: write ${right}` : undefined,
+                );
                 ok = false;
             }
             if (typeof p.port === "number") {
@@ -446,7 +536,12 @@ class Checker {
                     ok = false;
                 }
             } else if (!isNamedPort(p.port)) {
-                this.problem([...at, "port"], p.port, "is not a valid named port", "at most 15 lowercase letters, digits and single dashes, with at least one letter (IANA_SVC_NAME)");
+                this.problem(
+                    [...at, "port"],
+                    p.port,
+                    "is not a valid named port",
+                    "at most 15 lowercase letters, digits and single dashes, with at least one letter (IANA_SVC_NAME)",
+                );
                 ok = false;
             }
             if (p.endPort !== undefined) {
@@ -461,7 +556,12 @@ class Checker {
                     ok = false;
                 }
             }
-            if (ok) result.push(p.endPort !== undefined && p.endPort !== p.port ? { protocol: protocol as Protocol, port: p.port, endPort: p.endPort } : { protocol: protocol as Protocol, port: p.port });
+            if (ok)
+                result.push(
+                    p.endPort !== undefined && p.endPort !== p.port
+                        ? { protocol: protocol as Protocol, port: p.port, endPort: p.endPort }
+                        : { protocol: protocol as Protocol, port: p.port },
+                );
         });
         const unique = new Map(result.map((p) => [portString(p), p]));
         return [...unique.values()].sort(comparePorts);
@@ -484,12 +584,20 @@ class Checker {
         return block;
     }
 
-    private cidrRange(entry: { cidr: string; except: string[] }, path: (string | number)[]): { block: CidrBlock; range: CidrRange } | undefined {
+    private cidrRange(
+        entry: { cidr: string; except: string[] },
+        path: (string | number)[],
+    ): { block: CidrBlock; range: CidrRange } | undefined {
         const block = this.cidr(entry.cidr, [...path, "cidr"]);
         const except = entry.except.map((e, k) => {
             const inner = this.cidr(e, [...path, "except", k]);
             if (inner && block && !(blockContainsBlock(block, inner) && inner.prefix > block.prefix)) {
-                this.problem([...path, "except", k], e, `is not inside ${entry.cidr}`, "an except range must be a strict subset of its cidr");
+                this.problem(
+                    [...path, "except", k],
+                    e,
+                    `is not inside ${entry.cidr}`,
+                    "an except range must be a strict subset of its cidr",
+                );
                 return undefined;
             }
             return inner;
@@ -502,7 +610,12 @@ class Checker {
         for (let i = 0; i < blocks.length; i++) {
             for (let j = i + 1; j < blocks.length; j++) {
                 if (blocksOverlap(blocks[i]!, blocks[j]!)) {
-                    this.warn([...path, j], formatCidr(blocks[j]!), `overlaps ${formatCidr(blocks[i]!)} at index ${i}`, "one range is enough");
+                    this.warn(
+                        [...path, j],
+                        formatCidr(blocks[j]!),
+                        `overlaps ${formatCidr(blocks[i]!)} at index ${i}`,
+                        "one range is enough",
+                    );
                 }
             }
         }
@@ -520,10 +633,17 @@ function namespaceNameProblem(name: string): { message: string; hint?: string } 
     if (name.length === 0) return { message: "is empty" };
     if (name.length > 63) return { message: `is ${name.length} characters long; namespace names have at most 63` };
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) {
-        const fixed = name.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^-+|-+$/g, "");
-        return { message: "is not a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit)", hint: fixed ? `e.g. ${fixed}` : undefined };
+        const fixed = name
+            .toLowerCase()
+            .replace(/[^a-z0-9-]/g, "-")
+            .replace(/^-+|-+$/g, "");
+        return {
+            message: "is not a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit)",
+            hint: fixed ? `e.g. ${fixed}` : undefined,
+        };
     }
-    if (name === TOOLS_NAMESPACE) return { message: "is the platform's own tools namespace, not a business namespace", hint: "pick another name" };
+    if (name === TOOLS_NAMESPACE)
+        return { message: "is the platform's own tools namespace, not a business namespace", hint: "pick another name" };
     if (RESERVED_NAMESPACES.includes(name) || RESERVED_PREFIXES.some((p) => name.startsWith(p))) {
         return { message: "is reserved for Kubernetes, Calico or the platform", hint: "pick another name" };
     }
@@ -538,7 +658,9 @@ function isQualifiedLabelKey(key: string): boolean {
     const parts = key.split("/");
     if (parts.length > 2) return false;
     const name = parts[parts.length - 1]!;
-    const prefixOk = parts.length === 1 || (parts[0]!.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(parts[0]!));
+    const prefixOk =
+        parts.length === 1 ||
+        (parts[0]!.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(parts[0]!));
     return prefixOk && name.length > 0 && isLabelValue(name);
 }
 
@@ -557,7 +679,10 @@ function suggest(value: unknown, candidates: readonly string[]): string | undefi
 }
 
 function keyPath(path: readonly (string | number)[]): string {
-    return path.reduce<string>((acc, seg, i) => (typeof seg === "number" ? `${acc}[${seg}]` : i === 0 ? `${PROJECT}:${seg}` : `${acc}.${seg}`), "");
+    return path.reduce<string>(
+        (acc, seg, i) => (typeof seg === "number" ? `${acc}[${seg}]` : i === 0 ? `${PROJECT}:${seg}` : `${acc}.${seg}`),
+        "",
+    );
 }
 
 function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
@@ -578,4 +703,3 @@ function describe(value: unknown): string {
 function cmp(a: string, b: string): number {
     return a < b ? -1 : a > b ? 1 : 0;
 }
-

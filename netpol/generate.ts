@@ -15,15 +15,7 @@ import {
     NetworkPolicyPort,
     PolicyType,
 } from "./k8s";
-import {
-    CLUSTER_DNS,
-    Flow,
-    KUBE_API_PORTS,
-    NetworkIntent,
-    PortSpec,
-    WEB_APP,
-    appRefString,
-} from "./intent";
+import { CLUSTER_DNS, Flow, KUBE_API_PORTS, NetworkIntent, PortSpec, WEB_APP, appRefString } from "./intent";
 
 export type NamespaceRole = "business" | "tools";
 
@@ -52,8 +44,16 @@ export function compileIntent(intent: NetworkIntent): readonly NamespacePolicies
         const allows = [
             ...commonAllows(intent, ns.name),
             ...(ns.apps.includes(WEB_APP) ? webAllows(intent, ns.name, ns.webPorts) : []),
-            ...flowIngress(intent, flows.filter((f) => f.to.namespace === ns.name)),
-            ...(intent.defaultDenyEgress ? flowEgress(intent, flows.filter((f) => f.from.namespace === ns.name)) : []),
+            ...flowIngress(
+                intent,
+                flows.filter((f) => f.to.namespace === ns.name),
+            ),
+            ...(intent.defaultDenyEgress
+                ? flowEgress(
+                      intent,
+                      flows.filter((f) => f.from.namespace === ns.name),
+                  )
+                : []),
             ...cidrIngress(intent, ns.name),
         ];
         return {
@@ -142,15 +142,11 @@ function webAllows(intent: NetworkIntent, namespace: string, webPorts: readonly 
 function ingressNginxAllows(intent: NetworkIntent): NetworkPolicy[] {
     const ns = intent.toolsNamespace;
     const nginx: LabelSelector = { matchLabels: intent.ingressNginx.podLabels };
-        const webhookPorts: PortSpec[] = [{ protocol: "TCP", port: intent.ingressNginx.webhookPort }];
+    const webhookPorts: PortSpec[] = [{ protocol: "TCP", port: intent.ingressNginx.webhookPort }];
     const withWeb = intent.namespaces.filter((b) => b.apps.includes(WEB_APP));
-    const webPeers = withWeb.map((b) => podsIn(b.name, appLabels(intent, WEB_APP)));
     const policies = [
         policy(ns, "ingress-nginx-from-clients", nginx, "clients reach nginx through the load balancer", {
             ingress: [{ from: intent.ingressNginx.sourceCidrs.map(ipBlock), ...rulePorts(intent.ingressNginx.servicePorts) }],
-        }),
-        policy(ns, "ingress-nginx-from-web", nginx, "web pods of every business namespace call through nginx", {
-            ingress: [{ from: webPeers, ...rulePorts(intent.ingressNginx.servicePorts) }],
         }),
         policy(ns, "ingress-nginx-webhook-from-control-plane", nginx, "the API server calls the admission webhook", {
             ingress: [{ from: intent.controlPlaneCidrs.map(ipBlock), ...rulePorts(webhookPorts) }],
@@ -158,16 +154,30 @@ function ingressNginxAllows(intent: NetworkIntent): NetworkPolicy[] {
     ];
     if (intent.defaultDenyEgress) {
         policies.push(
-            policy(ns, "ingress-nginx-to-web", nginx, "nginx forwards requests to every business namespace's web pods", {
-                egress: withWeb.map((b) => ({
-                    to: [podsIn(b.name, appLabels(intent, WEB_APP))],
-                    ...rulePorts(b.webPorts),
-                })),
-            }),
             policy(ns, "ingress-nginx-to-kube-api", nginx, "nginx watches Ingresses and Endpoints on the Kubernetes API", {
                 egress: [{ to: intent.controlPlaneCidrs.map(ipBlock), ...rulePorts(KUBE_API_PORTS) }],
             }),
         );
+    }
+    // Never a rule with an empty peer list: `from: []` admits every source.
+    if (withWeb.length > 0) {
+        policies.push(
+            policy(ns, "ingress-nginx-from-web", nginx, "web pods of every business namespace call through nginx", {
+                ingress: [
+                    {
+                        from: withWeb.map((b) => podsIn(b.name, appLabels(intent, WEB_APP))),
+                        ...rulePorts(intent.ingressNginx.servicePorts),
+                    },
+                ],
+            }),
+        );
+        if (intent.defaultDenyEgress) {
+            policies.push(
+                policy(ns, "ingress-nginx-to-web", nginx, "nginx forwards requests to every business namespace's web pods", {
+                    egress: withWeb.map((b) => ({ to: [podsIn(b.name, appLabels(intent, WEB_APP))], ...rulePorts(b.webPorts) })),
+                }),
+            );
+        }
     }
     return policies;
 }
@@ -192,9 +202,22 @@ function cidrIngress(intent: NetworkIntent, namespace: string): NetworkPolicy[] 
     return intent.cidrSources
         .filter((s) => s.to.namespace === namespace)
         .map((s) =>
-            policy(namespace, `from-cidr.${s.name}-to-${s.to.app}`, appSelector(intent, s.to.app), `${s.name} addresses reach ${appRefString(s.to)}`, {
-                ingress: [{ from: s.cidrs.map((c) => ({ ipBlock: c.except.length > 0 ? { cidr: c.cidr, except: [...c.except] } : { cidr: c.cidr } })), ...rulePorts(s.ports) }],
-            }),
+            policy(
+                namespace,
+                `from-cidr.${s.name}-to-${s.to.app}`,
+                appSelector(intent, s.to.app),
+                `${s.name} addresses reach ${appRefString(s.to)}`,
+                {
+                    ingress: [
+                        {
+                            from: s.cidrs.map((c) => ({
+                                ipBlock: c.except.length > 0 ? { cidr: c.cidr, except: [...c.except] } : { cidr: c.cidr },
+                            })),
+                            ...rulePorts(s.ports),
+                        },
+                    ],
+                },
+            ),
         );
 }
 
@@ -209,7 +232,10 @@ export function mergeFlows(flows: readonly Flow[]): readonly Flow[] {
         if (flow.from.namespace === flow.to.namespace) continue;
         const key = `${appRefString(flow.from)}>${appRefString(flow.to)}`;
         const seen = byPair.get(key);
-        byPair.set(key, seen ? { ...seen, ports: uniquePorts([...seen.ports, ...flow.ports]) } : { ...flow, ports: uniquePorts(flow.ports) });
+        byPair.set(
+            key,
+            seen ? { ...seen, ports: uniquePorts([...seen.ports, ...flow.ports]) } : { ...flow, ports: uniquePorts(flow.ports) },
+        );
     }
     return [...byPair.entries()].sort(([a], [b]) => compare(a, b)).map(([, f]) => f);
 }
@@ -281,7 +307,11 @@ function ipBlock(cidr: string): NetworkPolicyPeer {
 /** No ports means every port, as in a rule without `ports` (an empty list would mean the same). */
 function rulePorts(ports: readonly PortSpec[]): { ports?: NetworkPolicyPort[] } {
     if (ports.length === 0) return {};
-    return { ports: ports.map((p) => (p.endPort !== undefined ? { protocol: p.protocol, port: p.port, endPort: p.endPort } : { protocol: p.protocol, port: p.port })) };
+    return {
+        ports: ports.map((p) =>
+            p.endPort !== undefined ? { protocol: p.protocol, port: p.port, endPort: p.endPort } : { protocol: p.protocol, port: p.port },
+        ),
+    };
 }
 
 function sortByName(policies: NetworkPolicy[]): NetworkPolicy[] {

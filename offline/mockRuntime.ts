@@ -22,6 +22,8 @@ export interface Registration {
 export interface ProgramRun {
     readonly registrations: readonly Registration[];
     readonly outputs: Readonly<Record<string, unknown>>;
+    /** Names of the stack outputs that are secret. */
+    readonly secretOutputs: readonly string[];
     /** What the program logged through pulumi.log (warnings included). */
     readonly log: readonly string[];
 }
@@ -40,7 +42,16 @@ export interface RunOptions {
  * registrations made before that are in `error.registrations` so callers can check there were none.
  */
 export async function runProgram(options: RunOptions): Promise<ProgramRun> {
-    const pending: { type: string; name: string; custom: boolean; inputs: Record<string, unknown>; parent?: pulumi.Resource; dependsOn: pulumi.Resource[]; protect: boolean; resource?: pulumi.Resource }[] = [];
+    const pending: {
+        type: string;
+        name: string;
+        custom: boolean;
+        inputs: Record<string, unknown>;
+        parent?: pulumi.Resource;
+        dependsOn: pulumi.Resource[];
+        protect: boolean;
+        resource?: pulumi.Resource;
+    }[] = [];
     const created: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
     const log: string[] = [];
 
@@ -60,6 +71,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     const restoreLog = captureLog(log);
 
     let outputs: Record<string, unknown> | undefined;
+    let programExports: Record<string, unknown> = {};
     let failure: unknown;
     try {
         outputs = await pulumi.runtime.runInPulumiStack(async () => {
@@ -80,8 +92,8 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
                 return undefined;
             });
             delete require.cache[require.resolve(options.program)];
-            const program = require(options.program) as Record<string, unknown>;
-            return { ...program };
+            programExports = { ...(require(options.program) as Record<string, unknown>) };
+            return programExports;
         });
     } catch (e) {
         failure = e;
@@ -108,7 +120,11 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     if (failure !== undefined) {
         throw Object.assign(failure instanceof Error ? failure : new Error(String(failure)), { registrations });
     }
-    return { registrations, outputs: await resolveDeep(outputs ?? {}), log };
+    const secretOutputs: string[] = [];
+    for (const [key, value] of Object.entries(programExports)) {
+        if (pulumi.Output.isInstance(value) && (await pulumi.isSecret(value))) secretOutputs.push(key);
+    }
+    return { registrations, outputs: await resolveDeep(outputs ?? {}), secretOutputs, log };
 }
 
 function toArray(deps: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource> | undefined): pulumi.Resource[] {

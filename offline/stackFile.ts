@@ -16,7 +16,8 @@ export interface StackFile {
 export function readStackFile(projectDir: string, stack: string): StackFile {
     const project = (parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as { name: string }).name;
     const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(file)) throw new Error(`No stack file ${path.basename(file)}: known stacks are ${knownStacks(projectDir).join(", ")}`);
+    if (!fs.existsSync(file))
+        throw new Error(`No stack file ${path.basename(file)}: known stacks are ${knownStacks(projectDir).join(", ")}`);
     return { stack, project, config: configFromYaml(fs.readFileSync(file, "utf8")) };
 }
 

@@ -23,6 +23,8 @@ export function renderResourceTree(stackLabel: string, registrations: readonly R
 
     const byType = new Map<string, number>();
     for (const r of registrations) byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
-    const counts = [...byType.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([t, n]) => `  ${String(n).padStart(4)}  ${t}`);
+    const counts = [...byType.entries()]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .map(([t, n]) => `  ${String(n).padStart(4)}  ${t}`);
     return [...lines, "", `Resources: ${registrations.length + 1} to create (stack included)`, ...counts].join("\n");
 }

@@ -21,7 +21,12 @@ async function main(argv: string[]): Promise<number> {
     const stackFile = readStackFile(PROJECT_DIR, stack);
     let run;
     try {
-        run = await runProgram({ project: stackFile.project, stack, config: stackFile.config, program: path.join(PROJECT_DIR, "index.ts") });
+        run = await runProgram({
+            project: stackFile.project,
+            stack,
+            config: stackFile.config,
+            program: path.join(PROJECT_DIR, "index.ts"),
+        });
     } catch (e) {
         process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n\nNothing was planned.\n`);
         return 1;

@@ -1,0 +1,55 @@
+/** Runs the real program under mocks for a stack file, optionally with config changed. */
+import * as path from "path";
+import { ProgramRun, Registration, runProgram } from "../offline/mockRuntime";
+import { readStackFile } from "../offline/stackFile";
+
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+const PROGRAM = path.join(PROJECT_DIR, "index.ts");
+
+/** The stack file's config keys as plain values (objects parsed), for tests to edit. */
+export function stackConfig(stack: string): Record<string, unknown> {
+    const file = readStackFile(PROJECT_DIR, stack);
+    return Object.fromEntries(Object.entries(file.config).map(([k, v]) => [k, parse(v)]));
+}
+
+export async function runStack(stack: string, config: Record<string, unknown> = stackConfig(stack)): Promise<ProgramRun> {
+    const asStrings = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+    return runProgram({ project: "k8s-platform", stack, config: asStrings, program: PROGRAM });
+}
+
+/** Runs a program that must fail; returns its error message and what it registered before. */
+export async function runStackExpectingFailure(
+    stack: string,
+    config: Record<string, unknown>,
+): Promise<{ message: string; registrations: readonly Registration[] }> {
+    try {
+        await runStack(stack, config);
+    } catch (e) {
+        const err = e as Error & { registrations?: Registration[] };
+        return { message: err.message, registrations: err.registrations ?? [] };
+    }
+    throw new Error("the program was expected to fail but succeeded");
+}
+
+export function ofType(run: ProgramRun, type: string): Registration[] {
+    return run.registrations.filter((r) => r.type === type);
+}
+
+export function byName(run: ProgramRun, type: string, name: string): Registration {
+    const found = run.registrations.find((r) => r.type === type && r.name === name);
+    if (!found)
+        throw new Error(
+            `no ${type} named ${name}; have ${ofType(run, type)
+                .map((r) => r.name)
+                .join(", ")}`,
+        );
+    return found;
+}
+
+function parse(v: string): unknown {
+    try {
+        return JSON.parse(v);
+    } catch {
+        return v;
+    }
+}

@@ -1,0 +1,49 @@
+import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { parseAllDocuments } from "yaml";
+import { PROJECT_DIR } from "./harness";
+
+for (const stack of ["nonprod", "prod"]) {
+    describe(`npm run plan -- ${stack}`, () => {
+        let stdout: string;
+        before(() => {
+            stdout = execFileSync("npm", ["run", "--silent", "plan", "--", stack], { cwd: PROJECT_DIR, encoding: "utf8" });
+        });
+
+        it("says plainly that the plan is offline", () => {
+            assert.match(stdout, /The Pulumi engine was mocked: nothing was sent to AWS or to a cluster/);
+        });
+
+        it("lists one cluster, Calico, 13 namespaces and their policies in the resource tree", () => {
+            assert.match(stdout, /^\s+1 {2}eks:index:Cluster$/m);
+            assert.match(stdout, /^\s+1 {2}k8s-platform:calico:Calico$/m);
+            assert.match(stdout, /^\s+13 {2}kubernetes:core\/v1:Namespace$/m);
+            assert.match(stdout, /^├─ k8s-platform:namespace:SegmentedNamespace\s+ns-payments$/m);
+            assert.match(stdout, /│ {2}├─ kubernetes:networking\.k8s\.io\/v1:NetworkPolicy\s+ns-payments-allow-same-namespace$/m);
+        });
+
+        it("writes manifests that parse as Kubernetes objects, one file per namespace with the namespace first", () => {
+            const dir = path.join(PROJECT_DIR, "out", stack);
+            const files = fs.readdirSync(dir).sort();
+            assert.equal(files.length, 13);
+            let policies = 0;
+            for (const file of files) {
+                const docs = parseAllDocuments(fs.readFileSync(path.join(dir, file), "utf8")).map((d) => d.toJS() as Record<string, any>);
+                const namespace = file.replace(/\.yaml$/, "");
+                assert.deepEqual([docs[0]!.apiVersion, docs[0]!.kind, docs[0]!.metadata.name], ["v1", "Namespace", namespace]);
+                for (const doc of docs.slice(1)) {
+                    assert.equal(doc.apiVersion, "networking.k8s.io/v1");
+                    assert.equal(doc.kind, "NetworkPolicy");
+                    assert.equal(doc.metadata.namespace, namespace);
+                    assert.match(doc.metadata.name, /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
+                    assert.ok(doc.spec.podSelector !== undefined && Array.isArray(doc.spec.policyTypes));
+                    policies++;
+                }
+            }
+            const counted = Number(/Wrote 13 namespaces and (\d+) NetworkPolicies/.exec(stdout)?.[1]);
+            assert.equal(policies, counted);
+        });
+    });
+}

@@ -1,0 +1,259 @@
+import { strict as assert } from "assert";
+import { ProgramRun, Registration } from "../offline/mockRuntime";
+import { byName, ofType, runStack, stackConfig } from "./harness";
+
+const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const NAMESPACE = "kubernetes:core/v1:Namespace";
+const EKS = "eks:index:Cluster";
+
+interface NetworkConfig {
+    defaultDenyEgress: boolean;
+    namespaces: { name: string; apps: string[]; webPorts?: number[] }[];
+    flows: { from: string; to: string; ports: (number | { port: number; protocol: string })[] }[];
+    cidrSources: { name: string; to: string; cidrs: (string | { cidr: string; except: string[] })[]; ports: number[] }[];
+    webPorts: number[];
+}
+
+function policiesIn(run: ProgramRun, namespace: string): Registration[] {
+    return ofType(run, NETPOL).filter((r) => (r.inputs["metadata"] as { namespace: string }).namespace === namespace);
+}
+
+function policy(run: ProgramRun, namespace: string, name: string): { spec: Record<string, unknown>; reg: Registration } {
+    const reg = byName(run, NETPOL, `ns-${namespace}-${name}`);
+    assert.equal((reg.inputs["metadata"] as { name: string }).name, name);
+    return { spec: reg.inputs["spec"] as Record<string, unknown>, reg };
+}
+
+const peer = (ns: string, labels: Record<string, string>) => ({
+    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } },
+    podSelector: { matchLabels: labels },
+});
+const NGINX = { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" };
+const tcp = (port: number) => ({ protocol: "TCP", port });
+
+for (const stack of ["nonprod", "prod"]) {
+    describe(`the ${stack} stack under mocks`, () => {
+        let run: ProgramRun;
+        const network = stackConfig(stack)["k8s-platform:network"] as NetworkConfig;
+        const business = network.namespaces.map((n) => n.name);
+
+        before(async () => {
+            run = await runStack(stack);
+        });
+
+        it("creates one EKS cluster with access entries, no default node group and the VPC CNI's policy agent off", () => {
+            const clusters = ofType(run, EKS);
+            assert.equal(clusters.length, 1);
+            const args = clusters[0]!.inputs;
+            assert.equal(args["authenticationMode"], "API");
+            assert.equal(args["skipDefaultNodeGroup"], true);
+            const cni = args["vpcCniOptions"] as Record<string, unknown>;
+            assert.equal(cni["enableNetworkPolicy"], false);
+            assert.deepEqual(cni["configurationValues"], { env: { ANNOTATE_POD_IP: "true" } });
+            assert.equal((args["corednsAddonOptions"] as { enabled: boolean }).enabled, false);
+            assert.ok(Object.keys(args["accessEntries"] as object).includes("platform-admins"));
+            assert.deepEqual((args["accessEntries"] as Record<string, { accessPolicies: object }>)["platform-admins"]!.accessPolicies, {
+                AmazonEKSClusterAdminPolicy: {
+                    policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                    accessScope: { type: "cluster" },
+                },
+            });
+        });
+
+        it("runs nodes in a managed node group in private subnets with IMDSv2 required", () => {
+            const group = byName(run, "eks:index:ManagedNodeGroup", "platform-nodes");
+            assert.deepEqual(group.inputs["subnetIds"], ["subnet-0private-a", "subnet-0private-b"]);
+            const template = byName(run, "aws:ec2/launchTemplate:LaunchTemplate", "platform-nodes");
+            assert.deepEqual(template.inputs["metadataOptions"], {
+                httpEndpoint: "enabled",
+                httpTokens: "required",
+                httpPutResponseHopLimit: 2,
+            });
+        });
+
+        it("creates CoreDNS after the node group and lets aws-node patch pods", () => {
+            const coredns = byName(run, "aws:eks/addon:Addon", "platform-coredns");
+            const nodes = byName(run, "eks:index:ManagedNodeGroup", "platform-nodes");
+            assert.ok(coredns.dependsOn.includes(nodes.urn));
+            const role = byName(run, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "platform-aws-node-patch-pods");
+            assert.deepEqual(role.inputs["rules"], [{ apiGroups: [""], resources: ["pods"], verbs: ["patch"] }]);
+            const binding = byName(run, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "platform-aws-node-patch-pods");
+            assert.deepEqual(binding.inputs["subjects"], [{ kind: "ServiceAccount", name: "aws-node", namespace: "kube-system" }]);
+        });
+
+        it("installs the Calico CRD chart, then the operator for EKS with the VPC CNI and no BGP, after the nodes", () => {
+            const crds = byName(run, "kubernetes:helm.sh/v3:Release", "calico-crds");
+            const operator = byName(run, "kubernetes:helm.sh/v3:Release", "calico-operator");
+            assert.equal(crds.inputs["chart"], "crd.projectcalico.org.v1");
+            assert.equal(operator.inputs["chart"], "tigera-operator");
+            assert.equal(crds.inputs["version"], "v3.32.2");
+            assert.equal(operator.inputs["version"], "v3.32.2");
+            assert.deepEqual((crds.inputs["repositoryOpts"] as { repo: string }).repo, "https://docs.tigera.io/calico/charts");
+            assert.deepEqual(operator.inputs["values"], {
+                installation: { kubernetesProvider: "EKS", cni: { type: "AmazonVPC" }, calicoNetwork: { bgp: "Disabled" } },
+            });
+            assert.ok(operator.dependsOn.includes(crds.urn));
+            assert.ok(crds.dependsOn.includes(byName(run, "eks:index:ManagedNodeGroup", "platform-nodes").urn));
+        });
+
+        it("creates the twelve business namespaces and tools, each with its labels", () => {
+            const names = ofType(run, NAMESPACE).map((r) => (r.inputs["metadata"] as { name: string }).name);
+            assert.equal(business.length, 12);
+            assert.deepEqual(names, [...business, "tools"].sort());
+            for (const r of ofType(run, NAMESPACE)) {
+                const meta = r.inputs["metadata"] as { name: string; labels: Record<string, string> };
+                assert.equal(meta.labels["kubernetes.io/metadata.name"], meta.name);
+            }
+        });
+
+        it("applies every NetworkPolicy after Calico, and each default deny after its namespace's allows", () => {
+            const operator = byName(run, "kubernetes:helm.sh/v3:Release", "calico-operator");
+            const policies = ofType(run, NETPOL);
+            assert.ok(policies.length > 50);
+            for (const p of policies) assert.ok(p.dependsOn.includes(operator.urn), `${p.name} does not wait for Calico`);
+            for (const ns of [...business, "tools"]) {
+                const deny = policy(run, ns, "default-deny").reg;
+                const allows = policiesIn(run, ns).filter((p) => p !== deny);
+                assert.ok(allows.length >= 2);
+                for (const a of allows) assert.ok(deny.dependsOn.includes(a.urn), `${ns}/default-deny does not wait for ${a.name}`);
+            }
+        });
+
+        it("gives every business namespace a default deny and the intra-namespace allow", () => {
+            const types = network.defaultDenyEgress ? ["Ingress", "Egress"] : ["Ingress"];
+            for (const ns of business) {
+                assert.deepEqual(policy(run, ns, "default-deny").spec, { podSelector: {}, policyTypes: types });
+                assert.deepEqual(policy(run, ns, "allow-same-namespace").spec["ingress"], [{ from: [{ podSelector: {} }] }]);
+            }
+        });
+
+        it("connects every namespace's web pods with nginx in tools, both ways", () => {
+            for (const ns of network.namespaces) {
+                const ports = (ns.webPorts ?? network.webPorts).map(tcp);
+                assert.deepEqual(policy(run, ns.name, "web-from-ingress-nginx").spec["ingress"], [{ from: [peer("tools", NGINX)], ports }]);
+            }
+            const fromWeb = policy(run, "tools", "ingress-nginx-from-web").spec["ingress"] as { from: unknown[] }[];
+            assert.deepEqual(
+                fromWeb[0]!.from,
+                [...business].sort().map((ns) => peer(ns, { app: "web" })),
+            );
+        });
+
+        it("implements every configured flow with its exact selectors and ports", () => {
+            assert.ok(network.flows.length >= 10);
+            for (const flow of network.flows) {
+                const [fromNs, fromApp] = flow.from.split("/") as [string, string];
+                const [toNs, toApp] = flow.to.split("/") as [string, string];
+                const ports = flow.ports.map((p) => (typeof p === "number" ? tcp(p) : p));
+                const ingress = policy(run, toNs, `from-${fromNs}.${fromApp}-to-${toApp}`).spec;
+                assert.deepEqual(ingress, {
+                    podSelector: { matchLabels: { app: toApp } },
+                    policyTypes: ["Ingress"],
+                    ingress: [{ from: [peer(fromNs, { app: fromApp })], ports }],
+                });
+                const egressName = `ns-${fromNs}-from-${fromApp}-to-${toNs}.${toApp}`;
+                if (network.defaultDenyEgress) {
+                    assert.deepEqual(policy(run, fromNs, `from-${fromApp}-to-${toNs}.${toApp}`).spec["egress"], [
+                        { to: [peer(toNs, { app: toApp })], ports },
+                    ]);
+                } else {
+                    assert.equal(
+                        ofType(run, NETPOL).find((r) => r.name === egressName),
+                        undefined,
+                    );
+                }
+            }
+        });
+
+        it("admits each CIDR source with its except ranges", () => {
+            for (const source of network.cidrSources) {
+                const [ns, app] = source.to.split("/") as [string, string];
+                const ingress = policy(run, ns, `from-cidr.${source.name}-to-${app}`).spec["ingress"] as {
+                    from: unknown[];
+                    ports: unknown[];
+                }[];
+                assert.deepEqual(
+                    ingress[0]!.from,
+                    source.cidrs.map((c) => (typeof c === "string" ? { ipBlock: { cidr: c } } : { ipBlock: c })),
+                );
+                assert.deepEqual(ingress[0]!.ports, source.ports.map(tcp));
+            }
+        });
+
+        it("never puts a policy in kube-system or Calico's namespaces", () => {
+            const namespaces = new Set(ofType(run, NETPOL).map((r) => (r.inputs["metadata"] as { namespace: string }).namespace));
+            for (const ns of ["kube-system", "tigera-operator", "calico-system"]) assert.ok(!namespaces.has(ns));
+        });
+
+        it("exports the kubeconfig as a secret", () => {
+            assert.deepEqual(run.secretOutputs, ["kubeconfig"]);
+            assert.equal(JSON.parse(run.outputs["kubeconfig"] as string).kind, "Config");
+        });
+
+        it("installs nginx ingress in tools after the tools policies", () => {
+            const release = byName(run, "kubernetes:helm.sh/v3:Release", "ingress-nginx-chart");
+            assert.equal(release.inputs["namespace"], "tools");
+            const deny = policy(run, "tools", "default-deny").reg;
+            assert.ok(release.dependsOn.includes(deny.urn));
+        });
+    });
+}
+
+describe("prod differs from nonprod through config alone", () => {
+    let prod: ProgramRun;
+    let nonprod: ProgramRun;
+    before(async () => {
+        prod = await runStack("prod");
+        nonprod = await runStack("nonprod");
+    });
+    const eks = (run: ProgramRun) => ofType(run, EKS)[0]!;
+
+    it("limits prod's public endpoint to listed CIDRs and keeps the private endpoint on", () => {
+        const args = eks(prod).inputs;
+        assert.equal(args["endpointPrivateAccess"], true);
+        assert.deepEqual(args["publicAccessCidrs"], ["198.51.100.16/28", "203.0.113.0/24"]);
+    });
+
+    it("turns on every control-plane log type in prod only", () => {
+        assert.deepEqual(eks(prod).inputs["enabledClusterLogTypes"], ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
+        assert.deepEqual(eks(nonprod).inputs["enabledClusterLogTypes"], ["api", "audit"]);
+    });
+
+    it("encrypts secrets with a rotating KMS key in prod only", () => {
+        const keys = ofType(prod, "aws:kms/key:Key");
+        assert.equal(keys.length, 1);
+        assert.equal(keys[0]!.inputs["enableKeyRotation"], true);
+        assert.equal(eks(prod).inputs["encryptionConfigKeyArn"], "arn:aws:mock:::platform-secrets");
+        assert.equal(ofType(nonprod, "aws:kms/key:Key").length, 0);
+        assert.equal(eks(nonprod).inputs["encryptionConfigKeyArn"], undefined);
+    });
+
+    it("protects the cluster, the KMS key and every namespace in prod, nothing in nonprod", () => {
+        assert.equal(eks(prod).inputs["deletionProtection"], true);
+        assert.equal(eks(nonprod).inputs["deletionProtection"], false);
+        const protectedIn = (run: ProgramRun) => run.registrations.filter((r) => r.protect).map((r) => r.type);
+        assert.deepEqual(protectedIn(prod).sort(), ["aws:kms/key:Key", EKS, ...Array(13).fill(NAMESPACE)].sort());
+        assert.deepEqual(protectedIn(nonprod), []);
+    });
+
+    it("gives prod a larger on-demand node group over three AZs with a NAT gateway each", () => {
+        const group = (run: ProgramRun) => byName(run, "eks:index:ManagedNodeGroup", "platform-nodes").inputs;
+        assert.deepEqual(group(prod)["scalingConfig"], { minSize: 3, desiredSize: 6, maxSize: 12 });
+        assert.deepEqual(group(nonprod)["scalingConfig"], { minSize: 2, desiredSize: 2, maxSize: 4 });
+        assert.equal(group(prod)["capacityType"], "ON_DEMAND");
+        const vpc = (run: ProgramRun) => byName(run, "awsx:ec2:Vpc", "platform-vpc").inputs;
+        assert.equal(vpc(prod)["numberOfAvailabilityZones"], 3);
+        assert.deepEqual(vpc(prod)["natGateways"], { strategy: "OnePerAz" });
+        assert.deepEqual(vpc(nonprod)["natGateways"], { strategy: "Single" });
+    });
+
+    it("denies egress in nonprod first; prod keeps egress open", () => {
+        assert.deepEqual((byName(nonprod, NETPOL, "ns-payments-default-deny").inputs["spec"] as { policyTypes: string[] }).policyTypes, [
+            "Ingress",
+            "Egress",
+        ]);
+        assert.deepEqual((byName(prod, NETPOL, "ns-payments-default-deny").inputs["spec"] as { policyTypes: string[] }).policyTypes, [
+            "Ingress",
+        ]);
+    });
+});
