@@ -5,6 +5,13 @@ import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { PROJECT_DIR } from "./harness";
 
+interface Manifest {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace?: string };
+    spec: { podSelector?: object; policyTypes?: string[] };
+}
+
 for (const stack of ["nonprod", "prod"]) {
     describe(`npm run plan -- ${stack}`, () => {
         let stdout: string;
@@ -30,7 +37,7 @@ for (const stack of ["nonprod", "prod"]) {
             assert.equal(files.length, 13);
             let policies = 0;
             for (const file of files) {
-                const docs = parseAllDocuments(fs.readFileSync(path.join(dir, file), "utf8")).map((d) => d.toJS() as Record<string, any>);
+                const docs = parseAllDocuments(fs.readFileSync(path.join(dir, file), "utf8")).map((d) => d.toJS() as Manifest);
                 const namespace = file.replace(/\.yaml$/, "");
                 assert.deepEqual([docs[0]!.apiVersion, docs[0]!.kind, docs[0]!.metadata.name], ["v1", "Namespace", namespace]);
                 for (const doc of docs.slice(1)) {
