@@ -1,0 +1,324 @@
+import { strict as assert } from "assert";
+import { parseStackConfig } from "../config/schema";
+import { runStack, runStackExpectingFailure, stackConfig } from "./harness";
+
+type Config = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A deep copy of a real stack's config with `edit` applied. */
+function edited(stack: string, edit: (c: Config) => void): Config {
+    const config = structuredClone(stackConfig(stack)) as Config;
+    edit(config);
+    return config;
+}
+const net = (c: Config) => c["k8s-platform:network"];
+const cluster = (c: Config) => c["k8s-platform:cluster"];
+
+/** Each case: a broken config, and a line the error must contain. */
+const refused: [string, string, (c: Config) => void, string][] = [
+    [
+        "an upper-case namespace name",
+        "nonprod",
+        (c) => (net(c).namespaces[0].name = "Storefront"),
+        'k8s-platform:network.namespaces[0].name: "Storefront": is not a DNS-1123 label',
+    ],
+    ["an underscore in a namespace name", "nonprod", (c) => (net(c).namespaces[0].name = "store_front"), "(e.g. store-front)"],
+    ["a dotted namespace name", "nonprod", (c) => (net(c).namespaces[0].name = "store.front"), '"store.front": is not a DNS-1123 label'],
+    ["a trailing dash", "nonprod", (c) => (net(c).namespaces[0].name = "storefront-"), '"storefront-": is not a DNS-1123 label'],
+    [
+        "a name over 63 characters",
+        "nonprod",
+        (c) => (net(c).namespaces[0].name = "a".repeat(64)),
+        "is 64 characters long; namespace names have at most 63",
+    ],
+    [
+        "an empty namespace name",
+        "nonprod",
+        (c) => (net(c).namespaces[0].name = ""),
+        'k8s-platform:network.namespaces[0].name: "": is empty',
+    ],
+    [
+        "a duplicate namespace",
+        "nonprod",
+        (c) => (net(c).namespaces[1].name = "storefront"),
+        'k8s-platform:network.namespaces[1].name: "storefront": is declared twice',
+    ],
+    [
+        "the default namespace",
+        "nonprod",
+        (c) => (net(c).namespaces[0].name = "default"),
+        '"default": is reserved for Kubernetes, Calico or the platform',
+    ],
+    ["a kube- namespace", "nonprod", (c) => (net(c).namespaces[0].name = "kube-public"), '"kube-public": is reserved'],
+    ["a calico- namespace", "nonprod", (c) => (net(c).namespaces[0].name = "calico-system"), '"calico-system": is reserved'],
+    ["tigera-operator", "nonprod", (c) => (net(c).namespaces[0].name = "tigera-operator"), '"tigera-operator": is reserved'],
+    ["a business namespace named tools", "nonprod", (c) => (net(c).namespaces[0].name = "tools"), "is the platform's own tools namespace"],
+    [
+        "a flow to an unknown namespace",
+        "nonprod",
+        (c) => (net(c).flows[0].to = "catalogue/api"),
+        'k8s-platform:network.flows[0].to: "catalogue/api": names unknown namespace catalogue (did you mean catalog?)',
+    ],
+    [
+        "a flow to an unknown app",
+        "nonprod",
+        (c) => (net(c).flows[0].to = "catalog/apii"),
+        "names app apii, which namespace catalog does not run (did you mean api?)",
+    ],
+    [
+        "a CIDR source to an unknown app",
+        "nonprod",
+        (c) => (net(c).cidrSources[0].to = "payments/ap"),
+        "k8s-platform:network.cidrSources[0].to",
+    ],
+    [
+        "an invalid app label value",
+        "nonprod",
+        (c) => (net(c).namespaces[0].apps[0] = "-web"),
+        'k8s-platform:network.namespaces[0].apps[0]: "-web": is not a valid label value',
+    ],
+    [
+        "an invalid app label key",
+        "nonprod",
+        (c) => (net(c).appLabel = "app name"),
+        'k8s-platform:network.appLabel: "app name": is not a valid label key',
+    ],
+    [
+        "a port of 0",
+        "nonprod",
+        (c) => (net(c).flows[0].ports = [0]),
+        "k8s-platform:network.flows[0].ports[0].port: 0: is not a whole number from 1 to 65535",
+    ],
+    ["a port above 65535", "nonprod", (c) => (net(c).flows[0].ports = [65536]), "ports[0].port: 65536: is not a whole number"],
+    ["a fractional port", "nonprod", (c) => (net(c).flows[0].ports = [80.5]), "ports[0].port: 80.5: is not a whole number"],
+    ["an invalid named port", "nonprod", (c) => (net(c).flows[0].ports = ["HTTP_PORT"]), '"HTTP_PORT": is not a valid named port'],
+    [
+        "endPort below port",
+        "nonprod",
+        (c) => (net(c).flows[0].ports = [{ port: 9000, endPort: 8000 }]),
+        "ports[0].endPort: 8000: is below port 9000",
+    ],
+    [
+        "endPort with a named port",
+        "nonprod",
+        (c) => (net(c).flows[0].ports = [{ port: "http", endPort: 8000 }]),
+        "ports[0].endPort: 8000: cannot go with a named port",
+    ],
+    [
+        "a lower-case protocol",
+        "nonprod",
+        (c) => (net(c).flows[0].ports = [{ port: 80, protocol: "tcp" }]),
+        '"tcp": is not a protocol NetworkPolicy knows (TCP, UDP, SCTP) (protocols are case-sensitive: write TCP)',
+    ],
+    [
+        "an unknown protocol",
+        "nonprod",
+        (c) => (net(c).flows[0].ports = [{ port: 80, protocol: "ICMP" }]),
+        '"ICMP": is not a protocol NetworkPolicy knows',
+    ],
+    [
+        "a CIDR with host bits",
+        "nonprod",
+        (c) => (net(c).cidrSources[1].cidrs = ["10.100.0.1/16"]),
+        'cidrSources[1].cidrs[0].cidr: "10.100.0.1/16": has host bits set (did you mean 10.100.0.0/16?)',
+    ],
+    ["a /33", "nonprod", (c) => (net(c).cidrSources[1].cidrs = ["10.0.0.0/33"]), '"10.0.0.0/33": prefix /33 is not between /0 and /32'],
+    [
+        "an octet over 255",
+        "nonprod",
+        (c) => (net(c).cidrSources[1].cidrs = ["300.1.1.1/24"]),
+        '"300.1.1.1/24": 300.1.1.1 is not an IPv4 or IPv6 address',
+    ],
+    [
+        "an except outside its cidr",
+        "nonprod",
+        (c) => (net(c).cidrSources[0].cidrs = [{ cidr: "192.0.2.0/24", except: ["192.0.3.0/25"] }]),
+        'except[0]: "192.0.3.0/25": is not inside 192.0.2.0/24',
+    ],
+    [
+        "IPv6 on an IPv4 cluster",
+        "nonprod",
+        (c) => (net(c).cidrSources[1].cidrs = ["2001:db8::/32"]),
+        '"2001:db8::/32": is an IPv6 range on an IPv4 cluster',
+    ],
+    [
+        "allow-all ingress into an app in prod, split in halves",
+        "prod",
+        (c) => (net(c).cidrSources[1].cidrs = ["0.0.0.0/1", "128.0.0.0/1"]),
+        "together these ranges admit every address, which production allows only into the nginx pods of tools",
+    ],
+    [
+        "a prod flow without ports",
+        "prod",
+        (c) => delete net(c).flows[0].ports,
+        "k8s-platform:network.flows[0].ports: (not set): a production flow must name its ports",
+    ],
+    [
+        "a prod API endpoint open to the world",
+        "prod",
+        (c) => (cluster(c).endpoint.publicAccessCidrs = ["0.0.0.0/0"]),
+        "a production API endpoint must not be open to 0.0.0.0/0",
+    ],
+    [
+        "a prod public endpoint with no CIDRs (EKS opens it to all)",
+        "prod",
+        (c) => (cluster(c).endpoint.publicAccessCidrs = []),
+        "a production API endpoint must not be open to 0.0.0.0/0",
+    ],
+    [
+        "an endpoint reachable from nowhere",
+        "prod",
+        (c) => Object.assign(cluster(c).endpoint, { privateAccess: false, publicAccess: false }),
+        "the API endpoint would be reachable from nowhere",
+    ],
+    [
+        "an unpinned Calico version in prod",
+        "prod",
+        (c) => (c["k8s-platform:calico"].version = "v3.32.x"),
+        'k8s-platform:calico.version: "v3.32.x": production pins an exact Calico version',
+    ],
+    [
+        "an unpinned chart version in prod",
+        "prod",
+        (c) => (c["k8s-platform:ingressNginx"].chartVersion = "^4.13.0"),
+        "production pins an exact chart version",
+    ],
+    [
+        "a missing required key",
+        "nonprod",
+        (c) => delete c["k8s-platform:calico"],
+        "k8s-platform:calico: (not set): is required (pulumi config set --path 'k8s-platform:calico' <object>)",
+    ],
+    [
+        "a missing nested key",
+        "nonprod",
+        (c) => delete cluster(c).nodeGroup.minSize,
+        "k8s-platform:cluster.nodeGroup.minSize: (not set): is required (pulumi config set --path 'k8s-platform:cluster.nodeGroup.minSize' <number>)",
+    ],
+    [
+        "a quoted boolean",
+        "nonprod",
+        (c) => (net(c).defaultDenyEgress = "yes"),
+        'k8s-platform:network.defaultDenyEgress: "yes": expected a boolean, got a string (write true or false without quotes)',
+    ],
+    [
+        "a typo in a key",
+        "nonprod",
+        (c) => ((net(c).defaultDenyEgres = true), delete net(c).defaultDenyEgress),
+        "k8s-platform:network.defaultDenyEgres: true: unknown key (did you mean defaultDenyEgress?)",
+    ],
+    [
+        "desiredSize outside min..max",
+        "nonprod",
+        (c) => (cluster(c).nodeGroup.desiredSize = 9),
+        "must lie between minSize (2) and maxSize (4)",
+    ],
+];
+
+describe("bad configuration is refused before anything is registered", () => {
+    for (const [what, stack, edit, expected] of refused) {
+        it(`refuses ${what}`, async () => {
+            const failure = await runStackExpectingFailure(stack, edited(stack, edit));
+            assert.ok(failure.message.includes(expected), `expected\n  ${expected}\nin\n${failure.message}`);
+            assert.equal(failure.registrations.length, 0);
+        });
+    }
+
+    it("reports every problem at once, each on its own line with its key path", async () => {
+        const failure = await runStackExpectingFailure(
+            "nonprod",
+            edited("nonprod", (c) => {
+                net(c).namespaces[0].name = "Bad_Name";
+                net(c).flows[2].ports = [{ port: 80, protocol: "udp" }];
+                cluster(c).nodeGroup.maxSize = "4";
+            }),
+        );
+        assert.match(failure.message, /^Invalid stack configuration \(1 problem\):/);
+        // Shape errors come first; once the shape is right the semantic ones follow.
+        const fixedShape = await runStackExpectingFailure(
+            "nonprod",
+            edited("nonprod", (c) => {
+                net(c).namespaces[0].name = "Bad_Name";
+                net(c).flows[2].ports = [{ port: 80, protocol: "udp" }];
+            }),
+        );
+        const lines = fixedShape.message.split("\n").slice(1);
+        assert.match(fixedShape.message, /^Invalid stack configuration \(\d+ problems\):/);
+        assert.ok(lines.some((l) => l.startsWith('  k8s-platform:network.namespaces[0].name: "Bad_Name"')));
+        assert.ok(lines.some((l) => l.startsWith('  k8s-platform:network.flows[2].ports[0].protocol: "udp"')));
+        assert.equal(fixedShape.registrations.length, 0);
+    });
+});
+
+describe("legal but suspicious configuration warns and carries on", () => {
+    it("warns about a duplicate flow and plans it once", async () => {
+        const run = await runStack(
+            "nonprod",
+            edited("nonprod", (c) => net(c).flows.push({ ...net(c).flows[0] })),
+        );
+        assert.ok(run.log.some((l) => l.startsWith("warning: k8s-platform:network.flows[13]:") && l.includes("repeats network.flows[0]")));
+        assert.equal(run.registrations.filter((r) => r.name === "ns-catalog-from-storefront.bff-to-api").length, 1);
+    });
+
+    it("warns about a flow inside one namespace", async () => {
+        const run = await runStack(
+            "nonprod",
+            edited("nonprod", (c) => net(c).flows.push({ from: "orders/worker", to: "orders/api", ports: [8080] })),
+        );
+        assert.ok(run.log.some((l) => l.includes("stays inside namespace orders, which allow-same-namespace already admits")));
+    });
+
+    it("warns about overlapping CIDRs", async () => {
+        const run = await runStack(
+            "nonprod",
+            edited("nonprod", (c) => net(c).cidrSources[1].cidrs.push("10.100.5.0/24")),
+        );
+        assert.ok(
+            run.log.some(
+                (l) => l.includes("k8s-platform:network.cidrSources[1].cidrs[1]") && l.includes("overlaps 10.100.0.0/16 at index 0"),
+            ),
+        );
+    });
+});
+
+describe("determinism", () => {
+    function shuffled<T>(list: T[], seed: number): T[] {
+        const copy = [...list];
+        let s = seed;
+        for (let i = copy.length - 1; i > 0; i--) {
+            s = (s * 1103515245 + 12345) % 2 ** 31;
+            const j = s % (i + 1);
+            [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+        }
+        return copy;
+    }
+
+    it("gives the same resources, names and inputs when every list in the config is reordered", async () => {
+        const summary = (run: Awaited<ReturnType<typeof runStack>>) =>
+            run.registrations.map((r) => JSON.stringify([r.type, r.name, r.inputs, r.dependsOn.length])).sort();
+        const original = await runStack("nonprod");
+        for (const seed of [1, 7, 42]) {
+            const config = edited("nonprod", (c) => {
+                net(c).namespaces = shuffled<Config>(net(c).namespaces, seed).map((ns) => ({ ...ns, apps: shuffled(ns.apps, seed) }));
+                net(c).flows = shuffled(net(c).flows, seed);
+                net(c).cidrSources = shuffled(net(c).cidrSources, seed);
+                c["k8s-platform:ingressNginx"].sourceCidrs = shuffled(c["k8s-platform:ingressNginx"].sourceCidrs, seed);
+                cluster(c).accessEntries = shuffled(cluster(c).accessEntries, seed);
+                cluster(c).endpoint.publicAccessCidrs = shuffled(cluster(c).endpoint.publicAccessCidrs, seed);
+            });
+            assert.deepEqual(summary(await runStack("nonprod", config)), summary(original));
+        }
+    });
+
+    it("parses both real stack files without problems or warnings", () => {
+        for (const stack of ["nonprod", "prod"]) {
+            const raw = Object.fromEntries(
+                Object.entries(stackConfig(stack))
+                    .filter(([k]) => k.startsWith("k8s-platform:"))
+                    .map(([k, v]) => [k.slice("k8s-platform:".length), v]),
+            );
+            const result = parseStackConfig(raw);
+            assert.equal(result.ok, true, JSON.stringify(!result.ok && result.problems));
+            assert.deepEqual(result.warnings, []);
+        }
+    });
+});
