@@ -98,7 +98,8 @@ export class ReachabilityModel {
         const selecting = (this.policiesByNamespace.get(subject.namespace) ?? []).filter(
             (p) => p.types.includes(type) && selectorMatches(p.policy.spec.podSelector, subject.labels),
         );
-        if (selecting.length === 0) return { allowed: true, isolated: false, reason: "not-isolated", allowedBy: [], isolatedBy: [], rules: [] };
+        if (selecting.length === 0)
+            return { allowed: true, isolated: false, reason: "not-isolated", allowedBy: [], isolatedBy: [], rules: [] };
         // Named ports resolve against the destination pod: the subject for ingress, the peer for egress.
         const destination = type === "Ingress" ? subject : peer.kind === "pod" ? peer.pod : undefined;
         const rules: RuleOutcome[] = [];
@@ -106,9 +107,13 @@ export class ReachabilityModel {
         for (const p of selecting) {
             const list = (type === "Ingress" ? p.policy.spec.ingress : p.policy.spec.egress) ?? [];
             list.forEach((rule, ruleIndex) => {
-                const peers = (type === "Ingress" ? (rule as { from?: readonly NetworkPolicyPeer[] }).from : (rule as { to?: readonly NetworkPolicyPeer[] }).to) ?? [];
+                const peers =
+                    (type === "Ingress"
+                        ? (rule as { from?: readonly NetworkPolicyPeer[] }).from
+                        : (rule as { to?: readonly NetworkPolicyPeer[] }).to) ?? [];
                 // An empty or absent peer list matches every party; likewise ports.
-                const peerIndex = peers.length === 0 ? "any" : peers.findIndex((x) => this.peerMatches(x, p.policy.metadata.namespace, peer));
+                const peerIndex =
+                    peers.length === 0 ? "any" : peers.findIndex((x) => this.peerMatches(x, p.policy.metadata.namespace, peer));
                 const portMatched = (rule.ports ?? []).length === 0 || (rule.ports ?? []).some((x) => portMatches(x, c, destination));
                 rules.push({ policy: p.id, ruleIndex, peer: peerIndex, portMatched });
                 if (peerIndex !== -1 && portMatched && !allowedBy.includes(p.id)) allowedBy.push(p.id);
@@ -177,9 +182,12 @@ export function effectivePolicyTypes(policy: NetworkPolicy): readonly PolicyType
 function portMatches(entry: NetworkPolicyPort, c: Connection, destination: Pod | undefined): boolean {
     if ((entry.protocol ?? "TCP") !== c.protocol) return false;
     if (entry.port === undefined) return true;
-    if (typeof entry.port === "number") return entry.endPort !== undefined ? c.port >= entry.port && c.port <= entry.endPort : c.port === entry.port;
+    if (typeof entry.port === "number")
+        return entry.endPort !== undefined ? c.port >= entry.port && c.port <= entry.endPort : c.port === entry.port;
     // A named port matches the destination pod's container port of that name and protocol.
-    return destination !== undefined && destination.ports.some((p) => p.name === entry.port && p.protocol === c.protocol && p.port === c.port);
+    return (
+        destination !== undefined && destination.ports.some((p) => p.name === entry.port && p.protocol === c.protocol && p.port === c.port)
+    );
 }
 
 function outside(): DirectionVerdict {

@@ -31,13 +31,22 @@ export function probesOf(snapshot: Snapshot): readonly Probe[] {
     for (const from of snapshot.pods) {
         for (const to of snapshot.pods) {
             if (from === to) continue;
-            for (const p of to.ports) probes.push({ from: `${from.namespace}/${from.name}`, to: `${to.namespace}/${to.name}`, port: p.port, protocol: p.protocol });
+            for (const p of to.ports)
+                probes.push({
+                    from: `${from.namespace}/${from.name}`,
+                    to: `${to.namespace}/${to.name}`,
+                    port: p.port,
+                    protocol: p.protocol,
+                });
         }
     }
     return probes;
 }
 
-export function evaluateSnapshot(snapshot: Snapshot): { model: ReachabilityModel; verdicts: readonly { probe: Probe; verdict: Verdict }[] } {
+export function evaluateSnapshot(snapshot: Snapshot): {
+    model: ReachabilityModel;
+    verdicts: readonly { probe: Probe; verdict: Verdict }[];
+} {
     const model = new ReachabilityModel(snapshot);
     const verdicts = probesOf(snapshot).map((probe) => ({
         probe,
@@ -47,21 +56,41 @@ export function evaluateSnapshot(snapshot: Snapshot): { model: ReachabilityModel
 }
 
 export function toResult(probe: Probe, v: Verdict): ProbeResult {
-    return { from: probe.from, to: probe.to, port: probe.port, protocol: probe.protocol, allowed: v.allowed, egress: directionJson(v.egress), ingress: directionJson(v.ingress) };
+    return {
+        from: probe.from,
+        to: probe.to,
+        port: probe.port,
+        protocol: probe.protocol,
+        allowed: v.allowed,
+        egress: directionJson(v.egress),
+        ingress: directionJson(v.ingress),
+    };
 }
 
 function directionJson(d: DirectionVerdict): DirectionJson {
-    return d.isolated ? { allowed: d.allowed, isolated: true, allowedBy: d.allowedBy, isolatedBy: d.isolatedBy } : { allowed: d.allowed, isolated: false, allowedBy: d.allowedBy };
+    return d.isolated
+        ? { allowed: d.allowed, isolated: true, allowedBy: d.allowedBy, isolatedBy: d.isolatedBy }
+        : { allowed: d.allowed, isolated: false, allowedBy: d.allowedBy };
 }
 
 export function renderTable(rows: readonly { probe: Probe; verdict: Verdict }[]): string {
     const lines: string[][] = [["FROM", "TO", "PORT", "VERDICT", "BECAUSE"]];
     for (const { probe, verdict } of rows) {
-        lines.push([partyName(verdict.connection.from), partyName(verdict.connection.to), `${probe.port}/${probe.protocol}`, verdict.allowed ? "allowed" : "DENIED", because(verdict)]);
+        lines.push([
+            partyName(verdict.connection.from),
+            partyName(verdict.connection.to),
+            `${probe.port}/${probe.protocol}`,
+            verdict.allowed ? "allowed" : "DENIED",
+            because(verdict),
+        ]);
     }
     const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
     const allowed = rows.filter((r) => r.verdict.allowed).length;
-    return [...lines.map((l) => l.map((cell, i) => (i === l.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")), "", `${rows.length} connections: ${allowed} allowed, ${rows.length - allowed} denied`].join("\n");
+    return [
+        ...lines.map((l) => l.map((cell, i) => (i === l.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")),
+        "",
+        `${rows.length} connections: ${allowed} allowed, ${rows.length - allowed} denied`,
+    ].join("\n");
 }
 
 function because(v: Verdict): string {
@@ -85,13 +114,21 @@ export function explain(model: ReachabilityModel, v: Verdict): string {
     }
     lines.push(...explainDirection(model, "Egress", from, to, v.egress), ...explainDirection(model, "Ingress", to, from, v.ingress));
     if (!v.allowed) {
-        const blocking = [!v.egress.allowed ? "egress" : undefined, !v.ingress.allowed ? "ingress" : undefined].filter((x) => x).join(" and ");
+        const blocking = [!v.egress.allowed ? "egress" : undefined, !v.ingress.allowed ? "ingress" : undefined]
+            .filter((x) => x)
+            .join(" and ");
         lines.push(`  Denied because the ${blocking} half is not admitted; a connection needs both.`);
     }
     return lines.join("\n");
 }
 
-function explainDirection(model: ReachabilityModel, type: "Egress" | "Ingress", subject: string, peer: string, d: DirectionVerdict): string[] {
+function explainDirection(
+    model: ReachabilityModel,
+    type: "Egress" | "Ingress",
+    subject: string,
+    peer: string,
+    d: DirectionVerdict,
+): string[] {
     const word = type === "Egress" ? "egress from" : "ingress to";
     switch (d.reason) {
         case "outside-cluster":
@@ -102,17 +139,26 @@ function explainDirection(model: ReachabilityModel, type: "Egress" | "Ingress", 
             return [`  ${cap(word)} ${subject}: allowed; no policy selects ${subject} for ${type}, so it is not isolated.`];
         case "admitted":
         case "no-rule-admits": {
-            const lines = [`  ${cap(word)} ${subject}: ${d.allowed ? "allowed" : "denied"}; selected for ${type} by ${d.isolatedBy.join(", ")}.`];
+            const lines = [
+                `  ${cap(word)} ${subject}: ${d.allowed ? "allowed" : "denied"}; selected for ${type} by ${d.isolatedBy.join(", ")}.`,
+            ];
             for (const id of d.isolatedBy) {
                 const policy = model.snapshot.policies.find((p) => `${p.metadata.namespace}/${p.metadata.name}` === id)!;
                 const rules = d.rules.filter((r) => r.policy === id);
                 if (rules.length === 0) {
-                    lines.push(`    - ${id} selects ${describeSelector(policy.spec.podSelector)} and has no ${type.toLowerCase()} rules: it only isolates.`);
+                    lines.push(
+                        `    - ${id} selects ${describeSelector(policy.spec.podSelector)} and has no ${type.toLowerCase()} rules: it only isolates.`,
+                    );
                     continue;
                 }
                 for (const r of rules) {
                     const ruleName = `${id} ${type.toLowerCase()}[${r.ruleIndex}]`;
-                    const peerText = r.peer === "any" ? "matches every peer" : r.peer >= 0 ? `${peer} matches peer ${r.peer}` : `${peer} matches none of its peers`;
+                    const peerText =
+                        r.peer === "any"
+                            ? "matches every peer"
+                            : r.peer >= 0
+                              ? `${peer} matches peer ${r.peer}`
+                              : `${peer} matches none of its peers`;
                     const portText = r.portMatched ? "the port matches" : "the port is not among its ports";
                     lines.push(`    - ${ruleName}: ${peerText}, ${portText}${r.peer !== -1 && r.portMatched ? " -> admits" : ""}.`);
                 }

@@ -38,7 +38,11 @@ export function describeSelector(selector: LabelSelector): string {
     const parts = [
         ...Object.entries(selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`),
         ...(selector.matchExpressions ?? []).map((r) =>
-            r.operator === "Exists" ? r.key : r.operator === "DoesNotExist" ? `!${r.key}` : `${r.key} ${r.operator === "In" ? "in" : "notin"} (${(r.values ?? []).join(",")})`,
+            r.operator === "Exists"
+                ? r.key
+                : r.operator === "DoesNotExist"
+                  ? `!${r.key}`
+                  : `${r.key} ${r.operator === "In" ? "in" : "notin"} (${(r.values ?? []).join(",")})`,
         ),
     ];
     return parts.length === 0 ? "{} (everything)" : `{${parts.join(", ")}}`;

@@ -43,7 +43,8 @@ export interface SnapshotError {
     readonly message: string;
 }
 
-export type SnapshotResult = { readonly ok: true; readonly snapshot: Snapshot } | { readonly ok: false; readonly errors: readonly SnapshotError[] };
+export type SnapshotResult =
+    { readonly ok: true; readonly snapshot: Snapshot } | { readonly ok: false; readonly errors: readonly SnapshotError[] };
 
 export function formatSnapshotError(e: SnapshotError): string {
     return `${e.path}: ${e.message}`;
@@ -53,7 +54,8 @@ export function formatSnapshotError(e: SnapshotError): string {
 export function parseSnapshot(input: unknown): SnapshotResult {
     const v = new Validator();
     const raw = isKubectlList(input) ? fromKubectlList(input, v) : input;
-    if (!isObject(raw)) return { ok: false, errors: [{ path: "(root)", message: "expected an object with namespaces, pods and policies" }] };
+    if (!isObject(raw))
+        return { ok: false, errors: [{ path: "(root)", message: "expected an object with namespaces, pods and policies" }] };
 
     const namespaces: Record<string, Labels> = {};
     if (!isObject(raw["namespaces"])) v.error("namespaces", "expected an object of namespace name -> labels");
@@ -66,14 +68,21 @@ export function parseSnapshot(input: unknown): SnapshotResult {
         if (!isObject(p)) return v.error(at, "expected an object");
         const namespace = v.string(p["namespace"], `${at}.namespace`);
         const name = v.string(p["name"], `${at}.name`);
-        if (namespace !== undefined && !(namespace in namespaces)) v.error(`${at}.namespace`, `unknown namespace ${JSON.stringify(namespace)}`);
+        if (namespace !== undefined && !(namespace in namespaces))
+            v.error(`${at}.namespace`, `unknown namespace ${JSON.stringify(namespace)}`);
         const ip = v.string(p["ip"], `${at}.ip`);
         if (ip !== undefined && !parseIp(ip)) v.error(`${at}.ip`, `${JSON.stringify(ip)} is not an IPv4 or IPv6 address`);
         const ports = v.list(p["ports"] ?? [], `${at}.ports`).map((cp, j) => v.containerPort(cp, `${at}.ports[${j}]`));
         const key = `${namespace}/${name}`;
         if (podKeys.has(key)) v.error(`${at}.name`, `pod ${key} is listed twice`);
         podKeys.add(key);
-        pods.push({ namespace: namespace ?? "", name: name ?? "", labels: v.labels(p["labels"] ?? {}, `${at}.labels`), ip: ip ?? "", ports: ports.filter((x): x is ContainerPort => x !== undefined) });
+        pods.push({
+            namespace: namespace ?? "",
+            name: name ?? "",
+            labels: v.labels(p["labels"] ?? {}, `${at}.labels`),
+            ip: ip ?? "",
+            ports: ports.filter((x): x is ContainerPort => x !== undefined),
+        });
     });
 
     const policies = v.list(raw["policies"] ?? [], "policies").map((p, i) => v.policy(p, `policies[${i}]`));
@@ -96,7 +105,10 @@ export function parseSnapshot(input: unknown): SnapshotResult {
     }
     if (v.errors.length > 0) return { ok: false, errors: v.errors };
     const name = typeof raw["name"] === "string" ? raw["name"] : undefined;
-    return { ok: true, snapshot: { ...(name ? { name } : {}), namespaces, pods, policies: policies as NetworkPolicy[], ...(probes ? { probes } : {}) } };
+    return {
+        ok: true,
+        snapshot: { ...(name ? { name } : {}), namespaces, pods, policies: policies as NetworkPolicy[], ...(probes ? { probes } : {}) },
+    };
 }
 
 class Validator {
@@ -130,7 +142,10 @@ class Validator {
     protocol(value: unknown, path: string): Protocol {
         if (typeof value === "string" && (PROTOCOLS as readonly string[]).includes(value)) return value as Protocol;
         const right = typeof value === "string" ? PROTOCOLS.find((p) => p === value.toUpperCase()) : undefined;
-        this.error(path, `${JSON.stringify(value)} is not one of ${PROTOCOLS.join(", ")}${right ? ` (protocols are case-sensitive: ${right})` : ""}`);
+        this.error(
+            path,
+            `${JSON.stringify(value)} is not one of ${PROTOCOLS.join(", ")}${right ? ` (protocols are case-sensitive: ${right})` : ""}`,
+        );
         return "TCP";
     }
 
@@ -148,7 +163,8 @@ class Validator {
         const port = this.portNumber(value["port"], `${path}.port`);
         const protocol = this.protocol(value["protocol"] ?? "TCP", `${path}.protocol`);
         const name = value["name"];
-        if (name !== undefined && (typeof name !== "string" || !isPortName(name))) this.error(`${path}.name`, `${JSON.stringify(name)} is not a valid port name (IANA_SVC_NAME)`);
+        if (name !== undefined && (typeof name !== "string" || !isPortName(name)))
+            this.error(`${path}.name`, `${JSON.stringify(name)} is not a valid port name (IANA_SVC_NAME)`);
         if (port === undefined) return undefined;
         return typeof name === "string" ? { name, port, protocol } : { port, protocol };
     }
@@ -169,7 +185,8 @@ class Validator {
 
     selector(value: unknown, path: string): void {
         if (!isObject(value)) return this.error(path, "expected a label selector object");
-        for (const key of Object.keys(value)) if (key !== "matchLabels" && key !== "matchExpressions") this.error(`${path}.${key}`, "unknown selector field");
+        for (const key of Object.keys(value))
+            if (key !== "matchLabels" && key !== "matchExpressions") this.error(`${path}.${key}`, "unknown selector field");
         if (value["matchLabels"] !== undefined) this.labels(value["matchLabels"], `${path}.matchLabels`);
         if (value["matchExpressions"] !== undefined) {
             this.list(value["matchExpressions"], `${path}.matchExpressions`).forEach((r, i) => {
@@ -179,9 +196,11 @@ class Validator {
                 const op = r["operator"];
                 const values = r["values"];
                 if (op === "In" || op === "NotIn") {
-                    if (!Array.isArray(values) || values.length === 0 || values.some((x) => typeof x !== "string")) this.error(`${at}.values`, `${op} needs a non-empty list of strings`);
+                    if (!Array.isArray(values) || values.length === 0 || values.some((x) => typeof x !== "string"))
+                        this.error(`${at}.values`, `${op} needs a non-empty list of strings`);
                 } else if (op === "Exists" || op === "DoesNotExist") {
-                    if (values !== undefined && !(Array.isArray(values) && values.length === 0)) this.error(`${at}.values`, `${op} takes no values`);
+                    if (values !== undefined && !(Array.isArray(values) && values.length === 0))
+                        this.error(`${at}.values`, `${op} takes no values`);
                 } else this.error(`${at}.operator`, `${JSON.stringify(op)} is not In, NotIn, Exists or DoesNotExist`);
             });
         }
@@ -207,7 +226,8 @@ class Validator {
         else this.selector(spec["podSelector"], `${path}.spec.podSelector`);
         if (spec["policyTypes"] !== undefined) {
             this.list(spec["policyTypes"], `${path}.spec.policyTypes`).forEach((t, i) => {
-                if (t !== "Ingress" && t !== "Egress") this.error(`${path}.spec.policyTypes[${i}]`, `${JSON.stringify(t)} is not Ingress or Egress`);
+                if (t !== "Ingress" && t !== "Egress")
+                    this.error(`${path}.spec.policyTypes[${i}]`, `${JSON.stringify(t)} is not Ingress or Egress`);
             });
         }
         for (const [direction, peersKey] of [
@@ -235,7 +255,8 @@ class Validator {
         if (hasIp && (value["podSelector"] !== undefined || value["namespaceSelector"] !== undefined)) {
             this.error(path, "ipBlock cannot be combined with podSelector or namespaceSelector");
         }
-        if (!hasIp && value["podSelector"] === undefined && value["namespaceSelector"] === undefined) this.error(path, "a peer needs podSelector, namespaceSelector or ipBlock");
+        if (!hasIp && value["podSelector"] === undefined && value["namespaceSelector"] === undefined)
+            this.error(path, "a peer needs podSelector, namespaceSelector or ipBlock");
         if (value["podSelector"] !== undefined) this.selector(value["podSelector"], `${path}.podSelector`);
         if (value["namespaceSelector"] !== undefined) this.selector(value["namespaceSelector"], `${path}.namespaceSelector`);
         if (hasIp) {
@@ -247,7 +268,8 @@ class Validator {
                 this.list(block["except"], `${path}.ipBlock.except`).forEach((e, k) => {
                     const inner = typeof e === "string" ? parseCidr(e) : { error: "expected a CIDR string" };
                     if (isCidrError(inner)) this.error(`${path}.ipBlock.except[${k}]`, `${JSON.stringify(e)}: ${inner.error}`);
-                    else if (inner.family !== cidr.family || inner.first < cidr.first || inner.last > cidr.last) this.error(`${path}.ipBlock.except[${k}]`, `${e} is not inside ${String(block["cidr"])}`);
+                    else if (inner.family !== cidr.family || inner.first < cidr.first || inner.last > cidr.last)
+                        this.error(`${path}.ipBlock.except[${k}]`, `${e} is not inside ${String(block["cidr"])}`);
                 });
             }
         }
@@ -311,7 +333,13 @@ function fromKubectlList(list: { items: unknown[] }, v: Validator): Record<strin
                     ip: status["podIP"],
                     ports: containers.flatMap((c) =>
                         isObject(c) && Array.isArray(c["ports"])
-                            ? c["ports"].filter(isObject).map((p) => ({ ...(p["name"] ? { name: p["name"] } : {}), port: p["containerPort"], protocol: p["protocol"] ?? "TCP" }))
+                            ? c["ports"]
+                                  .filter(isObject)
+                                  .map((p) => ({
+                                      ...(p["name"] ? { name: p["name"] } : {}),
+                                      port: p["containerPort"],
+                                      protocol: p["protocol"] ?? "TCP",
+                                  }))
                             : [],
                     ),
                 });

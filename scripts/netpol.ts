@@ -28,7 +28,10 @@ function main(argv: string[]): number {
         const format = flag(rest, "--format") ?? "table";
         if (format !== "json" && format !== "table") throw new UsageError(`--format is json or table, not ${format}`);
         const { verdicts } = evaluateSnapshot(snapshot);
-        const text = format === "json" ? JSON.stringify({ results: verdicts.map((v) => toResult(v.probe, v.verdict)) }, null, 2) : renderTable(verdicts);
+        const text =
+            format === "json"
+                ? JSON.stringify({ results: verdicts.map((v) => toResult(v.probe, v.verdict)) }, null, 2)
+                : renderTable(verdicts);
         process.stdout.write(`${text}\n`);
         return 0;
     }
@@ -39,7 +42,12 @@ function main(argv: string[]): number {
     if (!match || port < 1 || port > 65535) throw new UsageError(`${portProtocol} is not <port>/<protocol>, e.g. 8080/TCP`);
     if (!(PROTOCOLS as readonly string[]).includes(match[2]!)) throw new UsageError(`${match[2]} is not one of ${PROTOCOLS.join(", ")}`);
     const model = new ReachabilityModel(snapshot);
-    const verdict = model.evaluate({ from: model.party(partyRef(from, snapshot)), to: model.party(partyRef(to, snapshot)), port, protocol: match[2] as Protocol });
+    const verdict = model.evaluate({
+        from: model.party(partyRef(from, snapshot)),
+        to: model.party(partyRef(to, snapshot)),
+        port,
+        protocol: match[2] as Protocol,
+    });
     process.stdout.write(`${explain(model, verdict)}\n`);
     return 0;
 }
@@ -58,13 +66,15 @@ function loadSnapshot(file: string): Snapshot {
         throw new UsageError(`${file} is not JSON or YAML: ${(e as Error).message.split("\n")[0]}`);
     }
     const result = parseSnapshot(raw);
-    if (!result.ok) throw new UsageError(`${file} is not a valid snapshot:\n${result.errors.map((e) => `  ${formatSnapshotError(e)}`).join("\n")}`);
+    if (!result.ok)
+        throw new UsageError(`${file} is not a valid snapshot:\n${result.errors.map((e) => `  ${formatSnapshotError(e)}`).join("\n")}`);
     return result.snapshot;
 }
 
 function partyRef(text: string, snapshot: Snapshot): PartyRef {
     if (parseIp(text)) return { ip: text };
-    if (!snapshot.pods.some((p) => `${p.namespace}/${p.name}` === text)) throw new UsageError(`no pod ${text} in the snapshot (namespace/pod, or an IP address)`);
+    if (!snapshot.pods.some((p) => `${p.namespace}/${p.name}` === text))
+        throw new UsageError(`no pod ${text} in the snapshot (namespace/pod, or an IP address)`);
     return text;
 }
 
