@@ -333,13 +333,11 @@ function fromKubectlList(list: { items: unknown[] }, v: Validator): Record<strin
                     ip: status["podIP"],
                     ports: containers.flatMap((c) =>
                         isObject(c) && Array.isArray(c["ports"])
-                            ? c["ports"]
-                                  .filter(isObject)
-                                  .map((p) => ({
-                                      ...(p["name"] ? { name: p["name"] } : {}),
-                                      port: p["containerPort"],
-                                      protocol: p["protocol"] ?? "TCP",
-                                  }))
+                            ? c["ports"].filter(isObject).map((p) => ({
+                                  ...(p["name"] ? { name: p["name"] } : {}),
+                                  port: p["containerPort"],
+                                  protocol: p["protocol"] ?? "TCP",
+                              }))
                             : [],
                     ),
                 });
