@@ -3,10 +3,10 @@
  * `parseStackConfig`; any problem stops the program before a single resource is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, StackConfig, formatProblem, parseStackConfig } from "./schema";
+import { StackConfig, formatProblem, parseStackConfig, projectConfigValues } from "./schema";
 
 export function loadStackConfig(): StackConfig {
-    const result = parseStackConfig(readProjectConfig());
+    const result = parseStackConfig(projectConfigValues(pulumi.runtime.allConfig()));
     for (const warning of result.warnings) void pulumi.log.warn(formatProblem(warning));
     if (!result.ok) {
         const lines = result.problems.map((p) => `  ${formatProblem(p)}`);
@@ -16,22 +16,4 @@ export function loadStackConfig(): StackConfig {
         );
     }
     return result.config;
-}
-
-/** Every `k8s-platform:*` key of the stack, objects parsed from the JSON the engine passes. */
-function readProjectConfig(): Record<string, unknown> {
-    const raw: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
-        if (!key.startsWith(`${PROJECT}:`)) continue;
-        raw[key.slice(PROJECT.length + 1)] = parseValue(value);
-    }
-    return raw;
-}
-
-function parseValue(value: string): unknown {
-    try {
-        return JSON.parse(value);
-    } catch {
-        return value; // a plain string such as `production`
-    }
 }

@@ -165,6 +165,23 @@ export const TOOLS_NAMESPACE = "tools";
 // Parsing
 
 /**
+ * The project's keys from config as the Pulumi engine passes it (`project:key` -> string, objects
+ * as JSON text), prefix removed and objects parsed: the input of `parseStackConfig`.
+ */
+export function projectConfigValues(config: Readonly<Record<string, string>>): Record<string, unknown> {
+    const raw: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(config)) {
+        if (!key.startsWith(`${PROJECT}:`)) continue;
+        try {
+            raw[key.slice(PROJECT.length + 1)] = JSON.parse(value);
+        } catch {
+            raw[key.slice(PROJECT.length + 1)] = value; // a plain string such as `production`
+        }
+    }
+    return raw;
+}
+
+/**
  * Validates the raw values of the project's config keys (`{ network: {...}, cluster: {...} }`,
  * keys without the project prefix) and returns the typed config, or every problem at once.
  */

@@ -1,12 +1,20 @@
 /**
  * The offline plan: `npm run plan -- <stack>`. Runs the real index.ts with the Pulumi engine
- * mocked (no CLI, no credentials, no cloud), prints the resource tree the stack would create and
- * writes its namespaces and NetworkPolicies as YAML under out/<stack>/.
+ * mocked (no CLI, no credentials, no cloud), prints the resource tree the stack would create,
+ * writes its namespaces and NetworkPolicies as YAML under out/<stack>/, proves the policies
+ * against the stack's network intent, and prints and draws the namespace connectivity.
+ * Exits 1 when the config is invalid or the policies differ from the intent.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
-import { Registration, runProgram } from "../offline/mockRuntime";
+import { parseStackConfig, projectConfigValues } from "../config/schema";
+import { connectivityOf, podAppDescriber, renderNamespaceMatrix } from "../netpol/connectivity";
+import { renderConnectivityHtml } from "../netpol/html";
+import { checkIntent, formatMismatch } from "../netpol/intentCheck";
+import { Namespace, NetworkPolicy } from "../netpol/k8s";
+import { deployedObjects } from "../offline/deployed";
+import { runProgram } from "../offline/mockRuntime";
 import { knownStacks, readStackFile } from "../offline/stackFile";
 import { renderResourceTree } from "../offline/tree";
 
@@ -21,49 +29,57 @@ async function main(argv: string[]): Promise<number> {
     const stackFile = readStackFile(PROJECT_DIR, stack);
     let run;
     try {
-        run = await runProgram({
-            project: stackFile.project,
-            stack,
-            config: stackFile.config,
-            program: path.join(PROJECT_DIR, "index.ts"),
-        });
+        run = await runProgram({ project: stackFile.project, stack, config: stackFile.config, program: path.join(PROJECT_DIR, "index.ts") });
     } catch (e) {
         process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n\nNothing was planned.\n`);
         return 1;
     }
     for (const line of run.log) process.stderr.write(`${line}\n`);
+    const print = (text: string) => process.stdout.write(`${text}\n`);
 
-    const out = [
-        `Offline plan of stack ${stack} (project ${stackFile.project}).`,
-        "The Pulumi engine was mocked: nothing was sent to AWS or to a cluster. `pulumi preview` is the real thing.",
-        "",
-        renderResourceTree(`${stackFile.project}-${stack}`, run.registrations),
-        "",
-        writeManifests(run.registrations, path.join(PROJECT_DIR, "out", stack)),
-    ];
-    process.stdout.write(`${out.join("\n")}\n`);
+    print(`Offline plan of stack ${stack} (project ${stackFile.project}).`);
+    print("The Pulumi engine was mocked: nothing was sent to AWS or to a cluster. `pulumi preview` is the real thing.\n");
+    print(renderResourceTree(`${stackFile.project}-${stack}`, run.registrations));
+
+    const outDir = path.join(PROJECT_DIR, "out", stack);
+    const relative = path.relative(process.cwd(), outDir) || ".";
+    const { namespaces, policies } = deployedObjects(run.registrations);
+    writeManifests(namespaces, policies, outDir);
+    print(`\nWrote ${namespaces.length} namespaces and ${policies.length} NetworkPolicies to ${relative}/ (kubectl apply -f ${relative}/)`);
+
+    // The same parse the program ran; it succeeded, or runProgram would have thrown.
+    const parsed = parseStackConfig(projectConfigValues(stackFile.config));
+    if (!parsed.ok) throw new Error("the stack config failed to parse a second time");
+    const intent = parsed.config.network;
+    const check = checkIntent(intent, namespaces, policies);
+    const externals = new Map(check.world.externals.map((e) => [e.ip, e.label]));
+    const connectivity = connectivityOf(check.verdicts, podAppDescriber(intent.appLabel, externals));
+
+    print(`\nNamespace connectivity (${check.checked} connections judged on ${check.world.ports.length} ports):\n`);
+    print(renderNamespaceMatrix(connectivity));
+    const html = path.join(outDir, "connectivity.html");
+    fs.writeFileSync(html, renderConnectivityHtml(`Connectivity of stack ${stack}`, connectivity, [`Ports judged: ${connectivity.portsChecked.join(", ")}.`]));
+    print(`\nWrote ${path.relative(process.cwd(), html)} (open it in a browser; click a cell for its apps)`);
+
+    if (check.mismatches.length > 0) {
+        print(`\nIntent check FAILED: the policies differ from the intent in ${check.mismatches.length} connection(s):`);
+        for (const m of check.mismatches.slice(0, 50)) print(`  ${formatMismatch(m)}`);
+        if (check.mismatches.length > 50) print(`  ... and ${check.mismatches.length - 50} more`);
+        return 1;
+    }
+    print(`\nIntent check passed: every one of the ${check.checked} connections is allowed exactly when the intent allows it.`);
     return 0;
 }
 
-/** Writes one file per namespace: the Namespace, then its NetworkPolicies, as applied. */
-function writeManifests(registrations: readonly Registration[], dir: string): string {
-    const namespaces = registrations.filter((r) => r.type === "kubernetes:core/v1:Namespace");
-    const policies = registrations.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy");
+/** One file per namespace: the Namespace, then its NetworkPolicies, as applied. */
+function writeManifests(namespaces: readonly Namespace[], policies: readonly NetworkPolicy[], dir: string): void {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     for (const ns of namespaces) {
-        const name = (ns.inputs["metadata"] as { name: string }).name;
-        const own = policies.filter((p) => (p.inputs["metadata"] as { namespace: string }).namespace === name);
-        const docs = [ns, ...own].map((r) => stringify(manifest(r), { lineWidth: 0 }));
-        fs.writeFileSync(path.join(dir, `${name}.yaml`), docs.join("---\n"));
+        const own = policies.filter((p) => p.metadata.namespace === ns.metadata.name);
+        const docs = [ns, ...own].map((o) => stringify(o, { lineWidth: 0 }));
+        fs.writeFileSync(path.join(dir, `${ns.metadata.name}.yaml`), docs.join("---\n"));
     }
-    const relative = path.relative(process.cwd(), dir) || ".";
-    return `Wrote ${namespaces.length} namespaces and ${policies.length} NetworkPolicies to ${relative}/ (kubectl apply -f ${relative}/)`;
-}
-
-function manifest(r: Registration): Record<string, unknown> {
-    const { apiVersion, kind, metadata, spec } = r.inputs as Record<string, unknown>;
-    return spec === undefined ? { apiVersion, kind, metadata } : { apiVersion, kind, metadata, spec };
 }
 
 main(process.argv.slice(2)).then(

@@ -31,9 +31,19 @@ for (const stack of ["nonprod", "prod"]) {
             assert.match(stdout, /│ {2}├─ kubernetes:networking\.k8s\.io\/v1:NetworkPolicy\s+ns-payments-allow-same-namespace$/m);
         });
 
+        it("proves the policies against the intent and prints the namespace matrix", () => {
+            assert.match(stdout, /Intent check passed: every one of the \d+ connections is allowed exactly when the intent allows it\./);
+            assert.match(stdout, /^from \\ to +analytics +cart +catalog/m);
+            assert.match(stdout, /^checkout +· +· +· +6\/6 +1\/6 /m);
+            assert.ok(fs.existsSync(path.join(PROJECT_DIR, "out", stack, "connectivity.html")));
+        });
+
         it("writes manifests that parse as Kubernetes objects, one file per namespace with the namespace first", () => {
             const dir = path.join(PROJECT_DIR, "out", stack);
-            const files = fs.readdirSync(dir).sort();
+            const files = fs
+                .readdirSync(dir)
+                .filter((f) => f.endsWith(".yaml"))
+                .sort();
             assert.equal(files.length, 13);
             let policies = 0;
             for (const file of files) {

@@ -1,0 +1,108 @@
+import { strict as assert } from "assert";
+import { parseStackConfig, projectConfigValues } from "../config/schema";
+import { connectivityOf, podAppDescriber, renderNamespaceMatrix } from "../netpol/connectivity";
+import { allPolicies, compileIntent } from "../netpol/generate";
+import { checkIntent, formatMismatch } from "../netpol/intentCheck";
+import { NetworkIntent } from "../netpol/intent";
+import { NetworkPolicy } from "../netpol/k8s";
+import { readStackFile } from "../offline/stackFile";
+import { PROJECT_DIR } from "./harness";
+
+function intentOf(stack: string): NetworkIntent {
+    const parsed = parseStackConfig(projectConfigValues(readStackFile(PROJECT_DIR, stack).config));
+    if (!parsed.ok) throw new Error("stack config invalid");
+    return parsed.config.network;
+}
+
+function check(intent: NetworkIntent, edit: (policies: NetworkPolicy[]) => NetworkPolicy[] = (p) => p) {
+    const plans = compileIntent(intent);
+    return checkIntent(
+        intent,
+        plans.map((p) => p.namespace),
+        edit([...allPolicies(plans)]),
+    );
+}
+
+describe("the intent check", () => {
+    for (const stack of ["nonprod", "prod"]) {
+        it(`finds the ${stack} policies allow exactly what the ${stack} intent allows`, () => {
+            const result = check(intentOf(stack));
+            assert.deepEqual(result.mismatches.map(formatMismatch), []);
+            assert.ok(result.checked > 20000, `only ${result.checked} connections judged`);
+        });
+    }
+
+    it("reports the extra connections when a flow's namespaceSelector and podSelector are split into two peers (OR)", () => {
+        const result = check(intentOf("prod"), (policies) =>
+            policies.map((p) =>
+                p.metadata.name === "from-checkout.api-to-api" && p.metadata.namespace === "payments"
+                    ? {
+                          ...p,
+                          spec: {
+                              ...p.spec,
+                              ingress: [
+                                  {
+                                      from: [
+                                          { namespaceSelector: p.spec.ingress![0]!.from![0]!.namespaceSelector! },
+                                          { podSelector: p.spec.ingress![0]!.from![0]!.podSelector! },
+                                      ],
+                                      ports: p.spec.ingress![0]!.ports!,
+                                  },
+                              ],
+                          },
+                      }
+                    : p,
+            ),
+        );
+        const lines = result.mismatches.map(formatMismatch);
+        assert.deepEqual(lines, [
+            "extra: checkout/web -> payments/api on 8443/TCP is allowed by payments/from-checkout.api-to-api, but the intent does not allow it (nothing in the intent admits this into payments/api)",
+            "extra: checkout/worker -> payments/api on 8443/TCP is allowed by payments/from-checkout.api-to-api, but the intent does not allow it (nothing in the intent admits this into payments/api)",
+        ]);
+    });
+
+    it("reports the missing connections when a namespace loses its DNS egress", () => {
+        const result = check(intentOf("nonprod"), (policies) =>
+            policies.filter((p) => !(p.metadata.namespace === "cart" && p.metadata.name === "allow-dns-egress")),
+        );
+        assert.deepEqual(result.mismatches.map(formatMismatch), [
+            "missing: cart/api -> kube-system/coredns on 53/TCP is denied (isolated by cart/allow-same-namespace, cart/default-deny, cart/from-api-to-checkout.api), but the intent allows it (DNS; kube-system is not segmented)",
+            "missing: cart/api -> kube-system/coredns on 53/UDP is denied (isolated by cart/allow-same-namespace, cart/default-deny, cart/from-api-to-checkout.api), but the intent allows it (DNS; kube-system is not segmented)",
+            "missing: cart/web -> kube-system/coredns on 53/TCP is denied (isolated by cart/allow-same-namespace, cart/default-deny, cart/web-to-ingress-nginx), but the intent allows it (DNS; kube-system is not segmented)",
+            "missing: cart/web -> kube-system/coredns on 53/UDP is denied (isolated by cart/allow-same-namespace, cart/default-deny, cart/web-to-ingress-nginx), but the intent allows it (DNS; kube-system is not segmented)",
+        ]);
+    });
+
+    it("reports a CIDR source whose except range was dropped", () => {
+        const result = check(intentOf("nonprod"), (policies) =>
+            policies.map((p) =>
+                p.metadata.name === "from-cidr.psp-callbacks-to-api"
+                    ? { ...p, spec: { ...p.spec, ingress: [{ ...p.spec.ingress![0]!, from: [{ ipBlock: { cidr: "192.0.2.0/24" } }] }] } }
+                    : p,
+            ),
+        );
+        assert.deepEqual(result.mismatches.map(formatMismatch), [
+            "extra: 192.0.2.129 -> payments/api on 8443/TCP is allowed by payments/from-cidr.psp-callbacks-to-api, but the intent does not allow it (nothing in the intent admits this into payments/api)",
+        ]);
+    });
+
+    it("prints the namespace matrix with same-namespace, flow and nginx cells", () => {
+        const intent = intentOf("nonprod");
+        const result = check(intent);
+        const externals = new Map(result.world.externals.map((e) => [e.ip, e.label]));
+        const matrix = renderNamespaceMatrix(connectivityOf(result.verdicts, podAppDescriber(intent.appLabel, externals)));
+        const row = (ns: string) =>
+            matrix
+                .split("\n")
+                .find((l) => l.startsWith(`${ns} `))!
+                .trim()
+                .split(/\s+/);
+        const header = matrix.split("\n")[0]!.trim().split(/\s+/).slice(3);
+        const cell = (from: string, to: string) => row(from)[header.indexOf(to) + 1];
+        assert.equal(cell("checkout", "checkout"), "6/6");
+        assert.equal(cell("checkout", "payments"), "1/9");
+        assert.equal(cell("payments", "checkout"), "·");
+        assert.equal(cell("storefront", "tools"), "1/2");
+        assert.equal(cell("(outside)", "payments"), "1/21");
+    });
+});
