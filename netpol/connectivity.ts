@@ -30,7 +30,10 @@ export interface Connectivity {
 export const OUTSIDE = "(outside)";
 
 /** Groups verdicts by ordered pair of parties. `describe` names each party's namespace and app. */
-export function connectivityOf(verdicts: readonly Verdict[], describe: (id: string, verdict: Verdict, side: "from" | "to") => PartyInfo): Connectivity {
+export function connectivityOf(
+    verdicts: readonly Verdict[],
+    describe: (id: string, verdict: Verdict, side: "from" | "to") => PartyInfo,
+): Connectivity {
     const parties = new Map<string, PartyInfo>();
     const edges = new Map<string, { from: string; to: string; ports: Set<string> }>();
     const ports = new Set<string>();
@@ -48,7 +51,9 @@ export function connectivityOf(verdicts: readonly Verdict[], describe: (id: stri
     }
     return {
         parties: [...parties.values()].sort((a, b) => compareParties(a, b)),
-        edges: [...edges.values()].map((e) => ({ from: e.from, to: e.to, ports: [...e.ports].sort(comparePortText) })).sort((a, b) => cmp(a.from, b.from) || cmp(a.to, b.to)),
+        edges: [...edges.values()]
+            .map((e) => ({ from: e.from, to: e.to, ports: [...e.ports].sort(comparePortText) }))
+            .sort((a, b) => cmp(a.from, b.from) || cmp(a.to, b.to)),
         portsChecked: [...ports].sort(comparePortText),
     };
 }
@@ -106,7 +111,12 @@ export function renderNamespaceMatrix(c: Connectivity): string {
     ]);
     const widths = header.map((_, i) => Math.max(header[i]!.length, ...rows.map((r) => r[i]!.length)));
     const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
-    return [line(header), ...rows.map(line), "", "cell: ordered pairs of parties (pods by app, or outside addresses) with at least one allowed port / pairs judged; · none"].join("\n");
+    return [
+        line(header),
+        ...rows.map(line),
+        "",
+        "cell: ordered pairs of parties (pods by app, or outside addresses) with at least one allowed port / pairs judged; · none",
+    ].join("\n");
 }
 
 function compareParties(a: PartyInfo, b: PartyInfo): number {

@@ -58,14 +58,22 @@ export function intentWorld(intent: NetworkIntent, namespaces: readonly Namespac
     let next = vpc.first + 10n;
     const nextIp = () => formatIp({ family: vpc.family, value: next++ });
     const namedPorts = collectNamedPorts(intent);
-    const pod = (namespace: string, name: string, labels: Record<string, string>): Pod => ({ namespace, name, labels, ip: nextIp(), ports: namedPorts });
+    const pod = (namespace: string, name: string, labels: Record<string, string>): Pod => ({
+        namespace,
+        name,
+        labels,
+        ip: nextIp(),
+        ports: namedPorts,
+    });
 
     const pods: Pod[] = [];
     for (const ns of intent.namespaces) for (const app of ns.apps) pods.push(pod(ns.name, app, { [intent.appLabel]: app }));
     pods.push(pod(intent.toolsNamespace, NGINX_POD, { ...intent.ingressNginx.podLabels, "app.kubernetes.io/instance": "ingress-nginx" }));
     pods.push(pod(CLUSTER_DNS.namespace, "coredns", { ...CLUSTER_DNS.podLabels }));
 
-    const namespaceLabels: Record<string, Record<string, string>> = { [CLUSTER_DNS.namespace]: { [NAMESPACE_NAME_LABEL]: CLUSTER_DNS.namespace } };
+    const namespaceLabels: Record<string, Record<string, string>> = {
+        [CLUSTER_DNS.namespace]: { [NAMESPACE_NAME_LABEL]: CLUSTER_DNS.namespace },
+    };
     for (const ns of namespaces) namespaceLabels[ns.metadata.name] = { ...(ns.metadata.labels ?? {}) };
 
     const taken = new Set(pods.map((p) => p.ip));
@@ -120,7 +128,10 @@ export function intentWorld(intent: NetworkIntent, namespaces: readonly Namespac
 export function checkIntent(intent: NetworkIntent, namespaces: readonly Namespace[], policies: readonly NetworkPolicy[]): IntentCheck {
     const world = intentWorld(intent, namespaces);
     const model = new ReachabilityModel({ ...world.snapshot, policies });
-    const parties: Party[] = [...world.snapshot.pods.map((pod): Party => ({ kind: "pod", pod })), ...world.externals.map((e): Party => ({ kind: "external", ip: e.ip }))];
+    const parties: Party[] = [
+        ...world.snapshot.pods.map((pod): Party => ({ kind: "pod", pod })),
+        ...world.externals.map((e): Party => ({ kind: "external", ip: e.ip })),
+    ];
     const verdicts: Verdict[] = [];
     const mismatches: IntentMismatch[] = [];
     for (const from of parties) {
@@ -138,7 +149,9 @@ export function checkIntent(intent: NetworkIntent, namespaces: readonly Namespac
                     to: partyName(to),
                     port,
                     protocol,
-                    policies: verdict.allowed ? unique(halves.flatMap((h) => h.allowedBy)) : unique(halves.filter((h) => !h.allowed).flatMap((h) => h.isolatedBy)),
+                    policies: verdict.allowed
+                        ? unique(halves.flatMap((h) => h.allowedBy))
+                        : unique(halves.filter((h) => !h.allowed).flatMap((h) => h.isolatedBy)),
                     expected: expected.because,
                 });
             }
@@ -179,21 +192,35 @@ function expectedIngress(intent: NetworkIntent, from: Party, to: Party, port: nu
     const inAny = (cidrs: readonly string[]) => cidrs.some((c) => blockContainsIp(block(c), srcIp));
 
     if (isNginx(intent, dst)) {
-        if (src && isWeb(intent, src) && onPort(intent.ingressNginx.servicePorts)) return yes(`web pods call nginx on ${intent.ingressNginx.servicePorts.map(portString).join(", ")}`);
-        if (inAny(intent.ingressNginx.sourceCidrs) && onPort(intent.ingressNginx.servicePorts)) return yes("nginx serves its client ranges");
-        if (inAny(intent.controlPlaneCidrs) && protocol === "TCP" && port === intent.ingressNginx.webhookPort) return yes("the control plane range calls the admission webhook");
+        if (src && isWeb(intent, src) && onPort(intent.ingressNginx.servicePorts))
+            return yes(`web pods call nginx on ${intent.ingressNginx.servicePorts.map(portString).join(", ")}`);
+        if (inAny(intent.ingressNginx.sourceCidrs) && onPort(intent.ingressNginx.servicePorts))
+            return yes("nginx serves its client ranges");
+        if (inAny(intent.controlPlaneCidrs) && protocol === "TCP" && port === intent.ingressNginx.webhookPort)
+            return yes("the control plane range calls the admission webhook");
         return no("nothing in the intent admits this into nginx");
     }
     const ns = intent.namespaces.find((n) => n.name === dst.namespace);
-    if (ns && dstApp === WEB_APP && ns.apps.includes(WEB_APP) && src && isNginx(intent, src) && onPort(ns.webPorts)) return yes(`nginx forwards to ${ns.name}/web`);
+    if (ns && dstApp === WEB_APP && ns.apps.includes(WEB_APP) && src && isNginx(intent, src) && onPort(ns.webPorts))
+        return yes(`nginx forwards to ${ns.name}/web`);
     for (const f of mergeFlows(intent.flows)) {
-        if (f.to.namespace === dst.namespace && f.to.app === dstApp && src && f.from.namespace === src.namespace && f.from.app === srcApp && (f.ports.length === 0 || onPort(f.ports))) {
+        if (
+            f.to.namespace === dst.namespace &&
+            f.to.app === dstApp &&
+            src &&
+            f.from.namespace === src.namespace &&
+            f.from.app === srcApp &&
+            (f.ports.length === 0 || onPort(f.ports))
+        ) {
             return yes(`flow ${f.from.namespace}/${f.from.app} -> ${f.to.namespace}/${f.to.app}`);
         }
     }
     for (const s of intent.cidrSources) {
-        const inRange = s.cidrs.some((c) => blockContainsIp(block(c.cidr), srcIp) && !c.except.some((e) => blockContainsIp(block(e), srcIp)));
-        if (s.to.namespace === dst.namespace && s.to.app === dstApp && inRange && (s.ports.length === 0 || onPort(s.ports))) return yes(`CIDR source ${s.name}`);
+        const inRange = s.cidrs.some(
+            (c) => blockContainsIp(block(c.cidr), srcIp) && !c.except.some((e) => blockContainsIp(block(e), srcIp)),
+        );
+        if (s.to.namespace === dst.namespace && s.to.app === dstApp && inRange && (s.ports.length === 0 || onPort(s.ports)))
+            return yes(`CIDR source ${s.name}`);
     }
     return no(`nothing in the intent admits this into ${dst.namespace}/${dst.name}`);
 }
@@ -205,17 +232,31 @@ function expectedEgress(intent: NetworkIntent, from: Party, to: Party, port: num
     const dst = to.kind === "pod" ? to.pod : undefined;
     const onPort = (ports: readonly PortSpec[]) => portIn(ports, port, protocol, dst);
     if (dst && dst.namespace === src.namespace) return yes("same namespace");
-    if (dst && dst.namespace === CLUSTER_DNS.namespace && Object.entries(CLUSTER_DNS.podLabels).every(([k, v]) => dst.labels[k] === v) && onPort(CLUSTER_DNS.ports)) return yes("DNS");
+    if (
+        dst &&
+        dst.namespace === CLUSTER_DNS.namespace &&
+        Object.entries(CLUSTER_DNS.podLabels).every(([k, v]) => dst.labels[k] === v) &&
+        onPort(CLUSTER_DNS.ports)
+    )
+        return yes("DNS");
     if (isWeb(intent, src) && dst && isNginx(intent, dst) && onPort(intent.ingressNginx.servicePorts)) return yes("web pods call nginx");
     if (isNginx(intent, src)) {
         const ns = dst && intent.namespaces.find((n) => n.name === dst.namespace);
         if (ns && dst && isWeb(intent, dst) && onPort(ns.webPorts)) return yes(`nginx forwards to ${ns.name}/web`);
         const dstIp = parseIp(to.kind === "pod" ? to.pod.ip : to.ip)!;
-        if (intent.controlPlaneCidrs.some((c) => blockContainsIp(block(c), dstIp)) && onPort(KUBE_API_PORTS)) return yes("nginx reaches the Kubernetes API range");
+        if (intent.controlPlaneCidrs.some((c) => blockContainsIp(block(c), dstIp)) && onPort(KUBE_API_PORTS))
+            return yes("nginx reaches the Kubernetes API range");
     }
     const srcApp = src.labels[intent.appLabel];
     for (const f of mergeFlows(intent.flows)) {
-        if (f.from.namespace === src.namespace && f.from.app === srcApp && dst && f.to.namespace === dst.namespace && f.to.app === dst.labels[intent.appLabel] && (f.ports.length === 0 || onPort(f.ports))) {
+        if (
+            f.from.namespace === src.namespace &&
+            f.from.app === srcApp &&
+            dst &&
+            f.to.namespace === dst.namespace &&
+            f.to.app === dst.labels[intent.appLabel] &&
+            (f.ports.length === 0 || onPort(f.ports))
+        ) {
             return yes(`flow ${f.from.namespace}/${f.from.app} -> ${f.to.namespace}/${f.to.app}`);
         }
     }
@@ -239,27 +280,38 @@ function isWeb(intent: NetworkIntent, pod: Pod): boolean {
 function portIn(ports: readonly PortSpec[], port: number, protocol: Protocol, destination: Pod | undefined): boolean {
     return ports.some((p) => {
         if (p.protocol !== protocol) return false;
-        if (typeof p.port === "string") return destination?.ports.some((cp) => cp.name === p.port && cp.protocol === protocol && cp.port === port) ?? false;
+        if (typeof p.port === "string")
+            return destination?.ports.some((cp) => cp.name === p.port && cp.protocol === protocol && cp.port === port) ?? false;
         return p.endPort !== undefined ? port >= p.port && port <= p.endPort : port === p.port;
     });
 }
 
 function collectNamedPorts(intent: NetworkIntent): ContainerPort[] {
-    const all = [...intent.namespaces.flatMap((n) => n.webPorts), ...intent.flows.flatMap((f) => f.ports), ...intent.cidrSources.flatMap((s) => s.ports)];
+    const all = [
+        ...intent.namespaces.flatMap((n) => n.webPorts),
+        ...intent.flows.flatMap((f) => f.ports),
+        ...intent.cidrSources.flatMap((s) => s.ports),
+    ];
     const names = new Map<string, ContainerPort>();
     for (const p of all) {
-        if (typeof p.port === "string" && !names.has(`${p.port}/${p.protocol}`)) names.set(`${p.port}/${p.protocol}`, { name: p.port, protocol: p.protocol, port: 20000 + names.size });
+        if (typeof p.port === "string" && !names.has(`${p.port}/${p.protocol}`))
+            names.set(`${p.port}/${p.protocol}`, { name: p.port, protocol: p.protocol, port: 20000 + names.size });
     }
     return [...names.values()];
 }
 
 function allDeclaredBlocks(intent: NetworkIntent): CidrBlock[] {
-    return [...intent.controlPlaneCidrs, ...intent.ingressNginx.sourceCidrs, ...intent.cidrSources.flatMap((s) => s.cidrs.map((c) => c.cidr))].map(block);
+    return [
+        ...intent.controlPlaneCidrs,
+        ...intent.ingressNginx.sourceCidrs,
+        ...intent.cidrSources.flatMap((s) => s.cidrs.map((c) => c.cidr)),
+    ].map(block);
 }
 
 /** An address inside `range` but outside `avoid`, preferring a recognisable public one for wide ranges. */
 function insideAvoiding(range: CidrBlock, avoid: readonly CidrBlock[], taken: ReadonlySet<string>): string | undefined {
-    const free = (value: bigint) => !taken.has(formatIp({ family: range.family, value })) && !avoid.some((a) => value >= a.first && value <= a.last);
+    const free = (value: bigint) =>
+        !taken.has(formatIp({ family: range.family, value })) && !avoid.some((a) => value >= a.first && value <= a.last);
     for (const text of PUBLIC_EXAMPLES) {
         const ip = parseIp(text)!;
         if (blockContainsIp(range, ip) && free(ip.value)) return text;

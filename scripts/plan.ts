@@ -29,7 +29,12 @@ async function main(argv: string[]): Promise<number> {
     const stackFile = readStackFile(PROJECT_DIR, stack);
     let run;
     try {
-        run = await runProgram({ project: stackFile.project, stack, config: stackFile.config, program: path.join(PROJECT_DIR, "index.ts") });
+        run = await runProgram({
+            project: stackFile.project,
+            stack,
+            config: stackFile.config,
+            program: path.join(PROJECT_DIR, "index.ts"),
+        });
     } catch (e) {
         process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n\nNothing was planned.\n`);
         return 1;
@@ -58,7 +63,10 @@ async function main(argv: string[]): Promise<number> {
     print(`\nNamespace connectivity (${check.checked} connections judged on ${check.world.ports.length} ports):\n`);
     print(renderNamespaceMatrix(connectivity));
     const html = path.join(outDir, "connectivity.html");
-    fs.writeFileSync(html, renderConnectivityHtml(`Connectivity of stack ${stack}`, connectivity, [`Ports judged: ${connectivity.portsChecked.join(", ")}.`]));
+    fs.writeFileSync(
+        html,
+        renderConnectivityHtml(`Connectivity of stack ${stack}`, connectivity, [`Ports judged: ${connectivity.portsChecked.join(", ")}.`]),
+    );
     print(`\nWrote ${path.relative(process.cwd(), html)} (open it in a browser; click a cell for its apps)`);
 
     if (check.mismatches.length > 0) {
