@@ -52,8 +52,16 @@ export interface IntentCheck {
 
 const NGINX_POD = "ingress-nginx-controller";
 
-/** Builds the synthetic cluster. Pods get addresses in the VPC range, as the Amazon VPC CNI gives them. */
-export function intentWorld(intent: NetworkIntent, namespaces: readonly Namespace[]): IntentWorld {
+/**
+ * Builds the synthetic cluster. Pods get addresses in the VPC range, as the Amazon VPC CNI gives
+ * them. `extra` adds outside parties and ports, so that two worlds compared by a diff judge the
+ * same addresses on the same ports.
+ */
+export function intentWorld(
+    intent: NetworkIntent,
+    namespaces: readonly Namespace[],
+    extra?: Pick<IntentWorld, "externals" | "ports">,
+): IntentWorld {
     const vpc = block(intent.controlPlaneCidrs[0]!);
     let next = vpc.first + 10n;
     const nextIp = () => formatIp({ family: vpc.family, value: next++ });
@@ -94,6 +102,7 @@ export function intentWorld(intent: NetworkIntent, namespaces: readonly Namespac
         }
     }
     addExternal("internet", outsideAll(allDeclaredBlocks(intent), taken));
+    for (const e of extra?.externals ?? []) if (!externals.some((x) => x.ip === e.ip)) addExternal(e.label, e.ip);
 
     const ports = new Map<string, { protocol: Protocol; port: number }>();
     const add = (protocol: Protocol, port: number) => ports.set(`${port}/${protocol}`, { protocol, port });
@@ -117,6 +126,7 @@ export function intentWorld(intent: NetworkIntent, namespaces: readonly Namespac
         }
     }
     for (const cp of namedPorts) add(cp.protocol, cp.port);
+    for (const p of extra?.ports ?? []) add(p.protocol, p.port);
     // A port nothing mentions: whatever is allowed on it is allowed on every port.
     add("TCP", 7);
     add("UDP", 7);
@@ -125,8 +135,13 @@ export function intentWorld(intent: NetworkIntent, namespaces: readonly Namespac
 }
 
 /** Judges every connection of the world under `policies` and compares with the intent. */
-export function checkIntent(intent: NetworkIntent, namespaces: readonly Namespace[], policies: readonly NetworkPolicy[]): IntentCheck {
-    const world = intentWorld(intent, namespaces);
+export function checkIntent(
+    intent: NetworkIntent,
+    namespaces: readonly Namespace[],
+    policies: readonly NetworkPolicy[],
+    extra?: Pick<IntentWorld, "externals" | "ports">,
+): IntentCheck {
+    const world = intentWorld(intent, namespaces, extra);
     const model = new ReachabilityModel({ ...world.snapshot, policies });
     const parties: Party[] = [
         ...world.snapshot.pods.map((pod): Party => ({ kind: "pod", pod })),

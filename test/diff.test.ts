@@ -1,0 +1,154 @@
+import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { parseStackConfig, projectConfigValues } from "../config/schema";
+import { connectivityOf, podAppDescriber } from "../netpol/connectivity";
+import { diffConnectivity, renderDiffMarkdown, renderDiffText } from "../netpol/diff";
+import { NetworkIntent } from "../netpol/intent";
+import { diffIntents } from "../netpol/intentDiff";
+import { evaluateSnapshot } from "../netpol/report";
+import { parseSnapshot } from "../netpol/snapshot";
+import { readStackFile } from "../offline/stackFile";
+import { PROJECT_DIR } from "./harness";
+
+function intentOf(stack: string): NetworkIntent {
+    const parsed = parseStackConfig(projectConfigValues(readStackFile(PROJECT_DIR, stack).config));
+    if (!parsed.ok) throw new Error("invalid");
+    return parsed.config.network;
+}
+
+const row = (r: { from: { namespace: string; app: string }; to: { namespace: string; app: string }; ports: readonly string[] }) =>
+    `${r.from.namespace}/${r.from.app} -> ${r.to.namespace}/${r.to.app} ${r.ports.join(",")}`;
+
+describe("the connectivity diff", () => {
+    const nonprod = intentOf("nonprod");
+
+    it("finds no change between an intent and itself, and says so in Markdown", () => {
+        const d = diffIntents(nonprod, nonprod);
+        assert.deepEqual([d.gained, d.lost], [[], []]);
+        assert.equal(renderDiffText("nonprod", d), "nonprod: no connectivity change.");
+        assert.match(renderDiffMarkdown("nonprod", d), /No connectivity change\./);
+    });
+
+    it("shows a new flow as exactly one gained app pair on its port", () => {
+        const after = {
+            ...nonprod,
+            flows: [
+                ...nonprod.flows,
+                {
+                    from: { namespace: "orders", app: "worker" },
+                    to: { namespace: "payments", app: "api" },
+                    ports: [{ protocol: "TCP" as const, port: 8443 }],
+                },
+            ],
+        };
+        const d = diffIntents(nonprod, after);
+        assert.deepEqual(d.gained.map(row), ["orders/worker -> payments/api 8443/TCP"]);
+        assert.deepEqual(d.lost, []);
+        assert.equal(d.gainedConnections, 1);
+        const text = renderDiffText("nonprod", d);
+        assert.equal(
+            text,
+            ["nonprod: +1 connection(s) gained, -0 lost.", "", "Gained:", "  + orders/worker -> payments/api  8443/TCP"].join("\n"),
+        );
+    });
+
+    it("shows a removed flow as lost, and a new port on an existing flow as gained on that port only", () => {
+        const withoutSearch = {
+            ...nonprod,
+            flows: nonprod.flows.filter((f) => !(f.from.app === "indexer" && f.to.namespace === "catalog")),
+        };
+        assert.deepEqual(diffIntents(nonprod, withoutSearch).lost.map(row), ["search/indexer -> catalog/api 8080/TCP"]);
+        const widened = {
+            ...nonprod,
+            flows: nonprod.flows.map((f) =>
+                f.from.app === "indexer" ? { ...f, ports: [...f.ports, { protocol: "TCP" as const, port: 9200 }] } : f,
+            ),
+        };
+        const d = diffIntents(nonprod, widened);
+        assert.deepEqual(d.gained.map(row), ["search/indexer -> catalog/api 9200/TCP"]);
+        assert.deepEqual(d.lost, []);
+    });
+
+    it("renders Markdown with a Mermaid graph of namespace changes, green for gained and red for lost", () => {
+        const after = {
+            ...nonprod,
+            flows: [
+                ...nonprod.flows.filter((f) => f.from.app !== "indexer"),
+                {
+                    from: { namespace: "orders", app: "worker" },
+                    to: { namespace: "payments", app: "api" },
+                    ports: [{ protocol: "TCP" as const, port: 8443 }],
+                },
+            ],
+        };
+        const md = renderDiffMarkdown("Connectivity change nonprod", diffIntents(nonprod, after));
+        assert.ok(md.includes("```mermaid\ngraph LR\n"));
+        assert.ok(md.includes('n0["orders"] -->|"+ 8443/TCP"| n1["payments"]'));
+        assert.ok(md.includes('n2["search"] -->|"− 8080/TCP"| n3["catalog"]'));
+        assert.ok(md.includes("linkStyle 0 stroke:#2da44e"));
+        assert.ok(md.includes("linkStyle 1 stroke:#cf222e"));
+        assert.ok(md.includes("| ➕ gained | `orders/worker` | `payments/api` | 8443/TCP |"));
+        assert.ok(md.includes("| ➖ lost | `search/indexer` | `catalog/api` | 8080/TCP |"));
+    });
+
+    it("stays under 60,000 characters and caps its rows for a very large change", () => {
+        const big = {
+            ...nonprod,
+            namespaces: Array.from({ length: 60 }, (_, i) => ({
+                name: `team-${i}`,
+                team: "t",
+                apps: ["web", "api", "worker"],
+                webPorts: [{ protocol: "TCP" as const, port: 8080 }],
+            })),
+            flows: [],
+            cidrSources: [],
+        };
+        const d = diffIntents({ ...big, defaultDenyEgress: false }, big);
+        assert.ok(d.lost.length > 300, `only ${d.lost.length} rows`);
+        const md = renderDiffMarkdown("big", d);
+        assert.ok(md.length <= 60000, `${md.length} characters`);
+        assert.match(md, /_… and \d+ more app pair\(s\)/);
+        assert.match(md, /more\["… \d+ more namespace pairs"\]/);
+    });
+
+    it("compares two snapshots pod by pod", () => {
+        const file = path.resolve(PROJECT_DIR, "..", "shared", "netpol", "examples", "default-deny-ingress.json");
+        const raw = JSON.parse(fs.readFileSync(file, "utf8"));
+        delete raw.probes;
+        const connectivity = (policies: unknown[]) => {
+            const parsed = parseSnapshot({ ...raw, policies });
+            assert.ok(parsed.ok);
+            return connectivityOf(
+                evaluateSnapshot(parsed.ok ? parsed.snapshot : (undefined as never)).verdicts.map((v) => v.verdict),
+                podAppDescriber("app"),
+            );
+        };
+        const d = diffConnectivity(connectivity(raw.policies), connectivity([]));
+        assert.deepEqual(d.gained.map(row), [
+            "ns-1/api -> ns-1/web 80/TCP",
+            "ns-1/web -> ns-1/api 8080/TCP",
+            "ns-2/client -> ns-1/api 8080/TCP",
+            "ns-2/client -> ns-1/web 80/TCP",
+            "ns-2/other -> ns-1/api 8080/TCP",
+            "ns-2/other -> ns-1/web 80/TCP",
+        ]);
+        assert.deepEqual(d.lost, []);
+    });
+
+    it("compares a stack at two git refs from the command line", () => {
+        const out = execFileSync(
+            "npm",
+            ["run", "--silent", "netpol", "--", "diff", "--stack", "nonprod", ".", ".", "--format", "markdown"],
+            { cwd: PROJECT_DIR, encoding: "utf8" },
+        );
+        assert.match(out, /No connectivity change/);
+        const files = execFileSync("npm", ["run", "--silent", "netpol", "--", "diff", "Pulumi.nonprod.yaml", "Pulumi.prod.yaml"], {
+            cwd: PROJECT_DIR,
+            encoding: "utf8",
+        });
+        assert.match(files, /^Connectivity change Pulumi\.nonprod\.yaml → Pulumi\.prod\.yaml: \+\d+ connection\(s\) gained, -\d+ lost\./);
+        assert.match(files, /\+ psp-callbacks 198\.51\.100\.0\/24 -> payments\/api +8443\/TCP/);
+    });
+});
