@@ -16,6 +16,7 @@ import { ContainerPort, Pod, Snapshot } from "./snapshot";
 export interface PodClass {
     readonly index: number;
     readonly namespace: string;
+    /** The pods' labels, restricted to the keys that pod selectors mention. */
     readonly labels: Labels;
     readonly ports: readonly ContainerPort[];
     readonly pods: readonly Pod[];
@@ -38,7 +39,7 @@ class Bits {
     static full(size: number): Bits {
         const b = new Bits(size);
         b.words.fill(0xffffffff);
-        if (size % 32) b.words[b.words.length - 1] = (1 << size % 32) - 1;
+        if (size % 32) b.words[b.words.length - 1] = (1 << (size % 32)) - 1;
         return b;
     }
     set(i: number): void {
@@ -79,21 +80,27 @@ export class FullMatrix {
     private readonly policies: CompiledPolicy[];
     private readonly ingressGroupOf: (Group | undefined)[] = [];
     private readonly egressGroupOf: (Group | undefined)[] = [];
+    private readonly portsSignature: string[] = [];
 
     constructor(readonly snapshot: Snapshot) {
         const blocks = distinctIpBlocks(snapshot.policies);
+        // Only label keys that some pod selector mentions can tell pods apart.
+        const keys = referencedPodLabelKeys(snapshot.policies);
         const byKey = new Map<string, { namespace: string; labels: Labels; ports: readonly ContainerPort[]; pods: Pod[] }>();
         for (const pod of snapshot.pods) {
             const ip = parseIp(pod.ip);
             const inBlocks = blocks.map((b) => (ip && b.contains(ip) ? "1" : "0")).join("");
-            const key = `${pod.namespace}\u0000${canonicalLabels(pod.labels)}\u0000${portsKey(pod.ports)}\u0000${inBlocks}`;
-            const entry = byKey.get(key) ?? { namespace: pod.namespace, labels: pod.labels, ports: pod.ports, pods: [] };
+            const labels: Record<string, string> = {};
+            for (const k of keys) if (Object.prototype.hasOwnProperty.call(pod.labels, k)) labels[k] = pod.labels[k]!;
+            const key = `${pod.namespace}\u0000${canonicalLabels(labels)}\u0000${portsKey(pod.ports)}\u0000${inBlocks}`;
+            const entry = byKey.get(key) ?? { namespace: pod.namespace, labels, ports: pod.ports, pods: [] };
             entry.pods.push(pod);
             byKey.set(key, entry);
         }
         for (const entry of byKey.values()) {
             const cls: PodClass = { index: this.classes.length, ...entry };
             this.classes.push(cls);
+            this.portsSignature.push(portsKey(entry.ports));
             for (const pod of entry.pods) this.classOfPod.set(pod, cls);
         }
         const index = new ClassIndex(this.classes, snapshot.namespaces, blocks);
@@ -116,7 +123,12 @@ export class FullMatrix {
             let g = groups.get(key);
             if (!g) {
                 const rules = list.flatMap((i) => (direction === "Ingress" ? this.policies[i]!.ingress : this.policies[i]!.egress));
-                g = { policies: list, rules, hasNamedPorts: rules.some((r) => r.ports?.some((p) => typeof p.port === "string")), byPort: new Map() };
+                g = {
+                    policies: list,
+                    rules,
+                    hasNamedPorts: rules.some((r) => r.ports?.some((p) => typeof p.port === "string")),
+                    byPort: new Map(),
+                };
                 groups.set(key, g);
             }
             return g;
@@ -140,38 +152,83 @@ export class FullMatrix {
         return !egress || this.admits(egress, port, destination).has(to);
     }
 
-    /** Counts the full matrix: every ordered pair of distinct pods on every port the destination declares. */
+    /**
+     * Counts the full matrix: every ordered pair of distinct pods on every port the destination
+     * declares. Two sums: sources whose egress is open (counted per destination from its ingress
+     * set), and sources whose egress is isolated (counted from the destinations their egress
+     * admits, each checked against that destination's ingress). Pairs of a pod with itself are
+     * taken out.
+     */
     stats(): MatrixStats {
         const size = this.classes.length;
-        const all = Bits.full(size);
+        const pods = this.snapshot.pods.length;
         const weight = this.classes.map((c) => c.pods.length);
-        // Sources grouped by egress group: a group either reaches the destination class on a port or not.
-        const bySourceGroup = new Map<Group | undefined, Bits>();
-        this.classes.forEach((c) => {
-            const g = this.egressGroupOf[c.index];
-            let members = bySourceGroup.get(g);
-            if (!members) bySourceGroup.set(g, (members = new Bits(size)));
-            members.set(c.index);
-        });
+        const openEgress = new Bits(size);
+        this.classes.forEach((c) => this.egressGroupOf[c.index] === undefined && openEgress.set(c.index));
+        const openEgressWeight = this.classes.reduce((sum, c) => sum + (this.egressGroupOf[c.index] ? 0 : weight[c.index]!), 0);
+        const weightIn = (bits: Bits, mask: Bits) => {
+            let sum = 0;
+            for (let w = 0; w < bits.words.length; w++) {
+                let word = bits.words[w]! & mask.words[w]!;
+                while (word !== 0) {
+                    sum += weight[(w << 5) + (31 - Math.clz32(word & -word))]!;
+                    word &= word - 1;
+                }
+            }
+            return sum;
+        };
+
         let connections = 0;
         let allowed = 0;
-        const pods = this.snapshot.pods.length;
+        // Sources with open egress.
+        const sumCache = new Map<Group, Map<string, number>>();
         for (const d of this.classes) {
             const ingress = this.ingressGroupOf[d.index];
             for (const port of d.ports) {
                 connections += d.pods.length * (pods - 1);
-                const sources = ingress ? this.admits(ingress, port, d) : all;
-                for (const [group, members] of bySourceGroup) {
-                    if (group && !this.admits(group, port, d).has(d.index)) continue;
-                    for (let w = 0; w < sources.words.length; w++) {
-                        let word = sources.words[w]! & members.words[w]!;
-                        while (word !== 0) {
-                            const bit = 31 - Math.clz32(word & -word);
-                            word &= word - 1;
-                            const s = (w << 5) + bit;
-                            // A pod's traffic to itself is not part of the matrix.
-                            allowed += s === d.index ? weight[s]! * (weight[s]! - 1) : weight[s]! * d.pods.length;
-                        }
+                let sources: number;
+                let selfIncluded: boolean;
+                if (!ingress) {
+                    sources = openEgressWeight;
+                    selfIncluded = openEgress.has(d.index);
+                } else {
+                    const admitted = this.admits(ingress, port, d);
+                    const key = `${port.port}/${port.protocol}`;
+                    const perGroup = sumCache.get(ingress) ?? new Map<string, number>();
+                    sumCache.set(ingress, perGroup);
+                    const cached = ingress.hasNamedPorts ? undefined : perGroup.get(key);
+                    sources = cached ?? weightIn(admitted, openEgress);
+                    if (!ingress.hasNamedPorts) perGroup.set(key, sources);
+                    selfIncluded = openEgress.has(d.index) && admitted.has(d.index);
+                }
+                allowed += sources * d.pods.length - (selfIncluded ? d.pods.length : 0);
+            }
+        }
+        // Sources with isolated egress: walk the destinations their egress admits.
+        const declaring = new Map<string, { port: ContainerPort; classes: Bits }>();
+        for (const c of this.classes) {
+            for (const port of c.ports) {
+                const key = `${port.port}/${port.protocol}`;
+                const entry = declaring.get(key) ?? { port, classes: new Bits(size) };
+                entry.classes.set(c.index);
+                declaring.set(key, entry);
+            }
+        }
+        for (const s of this.classes) {
+            const egress = this.egressGroupOf[s.index];
+            if (!egress) continue;
+            for (const { port, classes } of declaring.values()) {
+                const reach = egress.hasNamedPorts ? undefined : this.admits(egress, port, s);
+                for (let w = 0; w < classes.words.length; w++) {
+                    let word = classes.words[w]! & (reach ? reach.words[w]! : 0xffffffff);
+                    while (word !== 0) {
+                        const dIndex = (w << 5) + (31 - Math.clz32(word & -word));
+                        word &= word - 1;
+                        const d = this.classes[dIndex]!;
+                        if (!reach && !this.admits(egress, port, d).has(dIndex)) continue;
+                        const ingress = this.ingressGroupOf[dIndex];
+                        if (ingress && !this.admits(ingress, port, d).has(s.index)) continue;
+                        allowed += weight[s.index]! * d.pods.length - (s.index === dIndex ? d.pods.length : 0);
                     }
                 }
             }
@@ -181,31 +238,34 @@ export class FullMatrix {
 
     /**
      * The classes a group's rules admit on `port` towards `destination` (the source classes for an
-     * ingress group, the destination classes for an egress group). Numeric ports are cached per
-     * group; named ports depend on the destination's declared ports and are added per destination.
+     * ingress group, the destination classes for an egress group), cached per group.
      */
     private admits(group: Group, port: ContainerPort, destination: PodClass): Bits {
-        const key = `${port.port}/${port.protocol}`;
-        let numeric = group.byPort.get(key);
-        if (!numeric) {
-            numeric = new Bits(this.classes.length);
-            for (const rule of group.rules) {
-                if (rule.ports?.some((p) => typeof p.port === "string") && !rule.ports.some((p) => typeof p.port !== "string")) continue;
-                if (rule.ports && !rule.ports.some((p) => typeof p.port !== "string" && numericPortMatches(p, port))) continue;
-                if (rule.peers) numeric.or(rule.peers);
-                else numeric = Bits.full(this.classes.length);
-            }
-            group.byPort.set(key, numeric);
-        }
-        if (!group.hasNamedPorts) return numeric;
-        const result = new Bits(this.classes.length);
-        result.or(numeric);
+        // Named ports resolve on the destination's declared ports: classes declaring the same
+        // ports share the answer.
+        const key = group.hasNamedPorts
+            ? `${port.port}/${port.protocol}|${this.portsSignature[destination.index]}`
+            : `${port.port}/${port.protocol}`;
+        const cached = group.byPort.get(key);
+        if (cached) return cached;
+        let result = new Bits(this.classes.length);
         for (const rule of group.rules) {
-            const named = rule.ports?.some((p) => typeof p.port === "string" && (p.protocol ?? "TCP") === port.protocol && destination.ports.some((cp) => cp.name === p.port && cp.protocol === port.protocol && cp.port === port.port));
-            if (!named) continue;
-            if (rule.peers) result.or(rule.peers);
-            else return Bits.full(this.classes.length);
+            const admitsPort =
+                !rule.ports ||
+                rule.ports.some((p) =>
+                    typeof p.port === "string"
+                        ? (p.protocol ?? "TCP") === port.protocol &&
+                          destination.ports.some((cp) => cp.name === p.port && cp.protocol === port.protocol && cp.port === port.port)
+                        : numericPortMatches(p, port),
+                );
+            if (!admitsPort) continue;
+            if (!rule.peers) {
+                result = Bits.full(this.classes.length);
+                break;
+            }
+            result.or(rule.peers);
         }
+        group.byPort.set(key, result);
         return result;
     }
 }
@@ -310,11 +370,17 @@ class ClassIndex {
 
     private peer(peer: NetworkPolicyPeer, policyNamespace: string): Bits {
         if (peer.ipBlock) return this.blockMembers[this.blockPosition.get(ipBlockKey(peer.ipBlock))!]!;
-        const key = JSON.stringify([peer.namespaceSelector ? null : policyNamespace, peer.namespaceSelector ?? null, peer.podSelector ?? null]);
+        const key = JSON.stringify([
+            peer.namespaceSelector ? null : policyNamespace,
+            peer.namespaceSelector ?? null,
+            peer.podSelector ?? null,
+        ]);
         let bits = this.cache.get(key);
         if (!bits) {
             bits = new Bits(this.classes.length);
-            const namespaces = peer.namespaceSelector ? Object.keys(this.namespaces).filter((ns) => selectorMatches(peer.namespaceSelector!, this.namespaces[ns]!)) : [policyNamespace];
+            const namespaces = peer.namespaceSelector
+                ? Object.keys(this.namespaces).filter((ns) => selectorMatches(peer.namespaceSelector!, this.namespaces[ns]!))
+                : [policyNamespace];
             for (const c of this.podsMatching(peer.podSelector ?? {}, namespaces)) bits.set(c);
             this.cache.set(key, bits);
         }
@@ -326,6 +392,20 @@ function push(map: Map<string, number[]>, key: string, value: number): void {
     const list = map.get(key);
     if (list) list.push(value);
     else map.set(key, [value]);
+}
+
+function referencedPodLabelKeys(policies: readonly NetworkPolicy[]): string[] {
+    const keys = new Set<string>();
+    const add = (selector: LabelSelector | undefined) => {
+        Object.keys(selector?.matchLabels ?? {}).forEach((k) => keys.add(k));
+        (selector?.matchExpressions ?? []).forEach((r) => keys.add(r.key));
+    };
+    for (const p of policies) {
+        add(p.spec.podSelector);
+        for (const rule of [...(p.spec.ingress ?? []).map((r) => r.from), ...(p.spec.egress ?? []).map((r) => r.to)])
+            for (const peer of rule ?? []) add(peer.podSelector);
+    }
+    return [...keys].sort();
 }
 
 function canonicalLabels(labels: Labels): string {

@@ -5,7 +5,8 @@
 import { Protocol } from "./k8s";
 import { describeSelector } from "./selectors";
 import { DirectionVerdict, ReachabilityModel, Verdict, partyName } from "./evaluate";
-import { PartyRef, Probe, Snapshot } from "./snapshot";
+import { FullMatrix } from "./matrix";
+import { PartyRef, Pod, Probe, Snapshot } from "./snapshot";
 
 export interface ProbeResult {
     readonly from: PartyRef;
@@ -24,35 +25,61 @@ interface DirectionJson {
     readonly isolatedBy?: readonly string[];
 }
 
-/** The probes of the snapshot, or without probes every ordered pair of distinct pods on every port the destination declares. */
-export function probesOf(snapshot: Snapshot): readonly Probe[] {
-    if (snapshot.probes) return snapshot.probes;
-    const probes: Probe[] = [];
-    for (const from of snapshot.pods) {
-        for (const to of snapshot.pods) {
-            if (from === to) continue;
-            for (const p of to.ports)
-                probes.push({
-                    from: `${from.namespace}/${from.name}`,
-                    to: `${to.namespace}/${to.name}`,
-                    port: p.port,
-                    protocol: p.protocol,
-                });
-        }
-    }
-    return probes;
-}
-
+/**
+ * Judges the snapshot's probes, or its full matrix. For the full matrix, pods that no policy can
+ * tell apart share a class (see matrix.ts), so each class pair and port is judged once, on
+ * representative pods, and the verdict serves every pod pair of the two classes.
+ */
 export function evaluateSnapshot(snapshot: Snapshot): {
     model: ReachabilityModel;
     verdicts: readonly { probe: Probe; verdict: Verdict }[];
 } {
     const model = new ReachabilityModel(snapshot);
-    const verdicts = probesOf(snapshot).map((probe) => ({
-        probe,
-        verdict: model.evaluate({ from: model.party(probe.from), to: model.party(probe.to), port: probe.port, protocol: probe.protocol }),
-    }));
+    if (snapshot.probes) {
+        const verdicts = snapshot.probes.map((probe) => ({
+            probe,
+            verdict: model.evaluate({
+                from: model.party(probe.from),
+                to: model.party(probe.to),
+                port: probe.port,
+                protocol: probe.protocol,
+            }),
+        }));
+        return { model, verdicts };
+    }
+    const matrix = new FullMatrix(snapshot);
+    const memo = new Map<string, Verdict>();
+    const verdicts: { probe: Probe; verdict: Verdict }[] = [];
+    for (const from of snapshot.pods) {
+        const source = matrix.classOf(from);
+        for (const to of snapshot.pods) {
+            if (from === to) continue;
+            const destination = matrix.classOf(to);
+            for (const p of to.ports) {
+                const key = `${source.index}|${destination.index}|${p.port}/${p.protocol}`;
+                const connection = {
+                    from: { kind: "pod" as const, pod: from },
+                    to: { kind: "pod" as const, pod: to },
+                    port: p.port,
+                    protocol: p.protocol,
+                };
+                let verdict = memo.get(key);
+                if (!verdict) {
+                    verdict = model.evaluate(connection);
+                    memo.set(key, verdict);
+                }
+                verdicts.push({
+                    probe: { from: podRef(from), to: podRef(to), port: p.port, protocol: p.protocol },
+                    verdict: { ...verdict, connection },
+                });
+            }
+        }
+    }
     return { model, verdicts };
+}
+
+function podRef(pod: Pod): string {
+    return `${pod.namespace}/${pod.name}`;
 }
 
 export function toResult(probe: Probe, v: Verdict): ProbeResult {

@@ -233,6 +233,29 @@ describe("Kubernetes corner cases", () => {
     });
 });
 
+describe("the full matrix without probes", () => {
+    it("judges every ordered pair of distinct pods on every port the destination declares", () => {
+        const { raw, snapshot } = load(path.join(EXAMPLES, "default-deny-ingress.json"));
+        void raw;
+        const { verdicts } = evaluateSnapshot({ ...snapshot, probes: undefined });
+        assert.equal(verdicts.length, 12);
+        const allowed = verdicts.filter((v) => v.verdict.allowed).map((v) => `${v.probe.from} -> ${v.probe.to} ${v.probe.port}`);
+        assert.deepEqual(allowed, [
+            "ns-1/web -> ns-2/client 80",
+            "ns-1/web -> ns-2/other 80",
+            "ns-1/api -> ns-2/client 80",
+            "ns-1/api -> ns-2/other 80",
+            "ns-2/client -> ns-2/other 80",
+            "ns-2/other -> ns-2/client 80",
+        ]);
+        for (const v of verdicts)
+            assert.equal(
+                `${v.verdict.connection.from.kind === "pod" ? `${v.verdict.connection.from.pod.namespace}/${v.verdict.connection.from.pod.name}` : ""}`,
+                v.probe.from,
+            );
+    });
+});
+
 describe("snapshot validation", () => {
     it("refuses a malformed snapshot with every error by path and no results", () => {
         const result = parseSnapshot({

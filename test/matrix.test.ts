@@ -187,4 +187,26 @@ describe("the fast matrix", () => {
         // Each web pod reaches the three others (9); the odd pod reaches no one (0).
         assert.deepEqual([stats.connections, stats.allowed], [12, 9]);
     });
+
+    it("ignores labels that no selector mentions when forming classes", () => {
+        const pods: Pod[] = [0, 1, 2, 3].map((i) => ({
+            namespace: "a",
+            name: `p${i}`,
+            labels: { app: i < 2 ? "web" : "api", "pod-template-hash": `h${i}` },
+            ip: `10.0.0.${i + 1}`,
+            ports: [{ port: 80, protocol: "TCP" }],
+        }));
+        const policy: NetworkPolicy = {
+            apiVersion: "networking.k8s.io/v1",
+            kind: "NetworkPolicy",
+            metadata: { name: "p", namespace: "a" },
+            spec: { podSelector: { matchLabels: { app: "web" } }, policyTypes: ["Ingress"] },
+        };
+        const matrix = new FullMatrix({ namespaces: { a: {} }, pods, policies: [policy] });
+        assert.equal(matrix.stats().classes, 2);
+        assert.deepEqual(
+            matrix.classes.map((c) => c.labels),
+            [{ app: "web" }, { app: "api" }],
+        );
+    });
 });

@@ -1,0 +1,313 @@
+/**
+ * `npm run bench [-- --json]`: the full matrix on synthetic clusters, fast engine against the
+ * simple evaluator where that one finishes in reasonable time. Each workload runs in a process of
+ * its own so that its peak memory is its own. A script, not a timed test.
+ */
+import { execFileSync } from "child_process";
+import { allPolicies, compileIntent } from "../netpol/generate";
+import { NetworkIntent } from "../netpol/intent";
+import { ReachabilityModel } from "../netpol/evaluate";
+import { NetworkPolicy } from "../netpol/k8s";
+import { FullMatrix } from "../netpol/matrix";
+import { Pod, Snapshot } from "../netpol/snapshot";
+
+interface Result {
+    name: string;
+    pods: number;
+    classes: number;
+    policies: number;
+    ms: number;
+    simpleMs: number | null;
+    peakRssMiB: number;
+}
+
+interface Workload {
+    readonly name: string;
+    /** Whether to time the simple evaluator too (only where it finishes in seconds). */
+    readonly simple: boolean;
+    build(): Snapshot;
+}
+
+const WORKLOADS: Workload[] = [
+    { name: "mission (13 namespaces x 12+ pods)", simple: true, build: mission },
+    {
+        name: "200 namespaces x 50 pods x 2,000 policies",
+        simple: false,
+        build: () => synthetic({ namespaces: 200, podsPerNamespace: 50, policiesPerNamespace: 10, uniqueLabels: false }),
+    },
+    {
+        name: "10,000 pods, every label set unique",
+        simple: false,
+        build: () => synthetic({ namespaces: 100, podsPerNamespace: 100, policiesPerNamespace: 10, uniqueLabels: true }),
+    },
+    {
+        name: "100,000 pods",
+        simple: false,
+        build: () => synthetic({ namespaces: 1000, podsPerNamespace: 100, policiesPerNamespace: 10, uniqueLabels: false }),
+    },
+];
+
+/** The product's own topology: twelve business namespaces and tools, policies from the real generator. */
+function mission(): Snapshot {
+    const apps = ["web", "api", "worker", "db"];
+    const names = [
+        "storefront",
+        "catalog",
+        "search",
+        "cart",
+        "checkout",
+        "payments",
+        "orders",
+        "inventory",
+        "shipping",
+        "customers",
+        "notifications",
+        "analytics",
+    ];
+    const intent: NetworkIntent = {
+        appLabel: "app",
+        defaultDenyEgress: true,
+        toolsNamespace: "tools",
+        controlPlaneCidrs: ["10.40.0.0/16"],
+        ingressNginx: {
+            podLabels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" },
+            servicePorts: [
+                { protocol: "TCP", port: 80 },
+                { protocol: "TCP", port: 443 },
+            ],
+            sourceCidrs: ["0.0.0.0/0"],
+            webhookPort: 8443,
+        },
+        namespaces: names.map((name) => ({ name, team: name, apps, webPorts: [{ protocol: "TCP", port: 8080 }] })),
+        flows: names.slice(1).map((name, i) => ({
+            from: { namespace: names[i]!, app: "api" },
+            to: { namespace: name, app: "api" },
+            ports: [{ protocol: "TCP", port: 8080 }],
+        })),
+        cidrSources: [
+            {
+                name: "office",
+                to: { namespace: "analytics", app: "web" },
+                cidrs: [{ cidr: "10.100.0.0/16", except: [] }],
+                ports: [{ protocol: "TCP", port: 8080 }],
+            },
+        ],
+    };
+    const plans = compileIntent(intent);
+    const pods: Pod[] = [];
+    let ip = 10;
+    const add = (namespace: string, name: string, labels: Record<string, string>, ports: Pod["ports"]) =>
+        pods.push({ namespace, name, labels, ip: `10.40.${ip >> 8}.${ip++ & 255}`, ports });
+    for (const ns of names)
+        for (const app of apps)
+            for (let r = 0; r < 3; r++)
+                add(ns, `${app}-${r}`, { app, "pod-template-hash": `${app}${r}` }, [{ name: "http", port: 8080, protocol: "TCP" }]);
+    for (let r = 0; r < 2; r++)
+        add("tools", `nginx-${r}`, { ...intent.ingressNginx.podLabels }, [
+            { name: "http", port: 80, protocol: "TCP" },
+            { name: "https", port: 443, protocol: "TCP" },
+            { name: "webhook", port: 8443, protocol: "TCP" },
+        ]);
+    for (let r = 0; r < 2; r++)
+        add("kube-system", `coredns-${r}`, { "k8s-app": "kube-dns" }, [
+            { name: "dns", port: 53, protocol: "UDP" },
+            { name: "dns-tcp", port: 53, protocol: "TCP" },
+        ]);
+    const namespaces = Object.fromEntries([
+        ...plans.map((p) => [p.namespace.metadata.name, { ...(p.namespace.metadata.labels ?? {}) }]),
+        ["kube-system", { "kubernetes.io/metadata.name": "kube-system" }],
+    ]);
+    return { namespaces, pods, policies: allPolicies(plans) };
+}
+
+/**
+ * A large cluster: 10 apps per namespace (replicas share labels, as a Deployment's pods do),
+ * policies per namespace: default deny both ways, same namespace, DNS, flows from other
+ * namespaces (namespaceSelector AND podSelector), an ipBlock source and a named-port rule.
+ */
+function synthetic(o: { namespaces: number; podsPerNamespace: number; policiesPerNamespace: number; uniqueLabels: boolean }): Snapshot {
+    let seed = 42;
+    const random = (n: number) => {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        return seed % n;
+    };
+    const namespaces: Record<string, Record<string, string>> = { "kube-system": { "kubernetes.io/metadata.name": "kube-system" } };
+    const pods: Pod[] = [];
+    const policies: NetworkPolicy[] = [];
+    const np = (namespace: string, name: string, spec: NetworkPolicy["spec"]): NetworkPolicy => ({
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name, namespace },
+        spec,
+    });
+    const peer = (ns: string, app: string) => ({
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } },
+        podSelector: { matchLabels: { app } },
+    });
+    pods.push({
+        namespace: "kube-system",
+        name: "coredns",
+        labels: { "k8s-app": "kube-dns" },
+        ip: "10.255.0.2",
+        ports: [{ name: "dns", port: 53, protocol: "UDP" }],
+    });
+    for (let n = 0; n < o.namespaces; n++) {
+        const ns = `ns-${n}`;
+        namespaces[ns] = { "kubernetes.io/metadata.name": ns, team: `team-${n % 20}` };
+        for (let p = 0; p < o.podsPerNamespace; p++) {
+            const app = `app-${p % 10}`;
+            const id = n * o.podsPerNamespace + p;
+            pods.push({
+                namespace: ns,
+                name: `${app}-${p}`,
+                labels: o.uniqueLabels ? { app, tier: `t${p % 3}`, "pod-id": `pod-${id}` } : { app, tier: `t${p % 3}` },
+                ip: `10.${(id >> 16) & 255}.${(id >> 8) & 255}.${id & 255}`,
+                ports: [
+                    { name: "http", port: 8080, protocol: "TCP" },
+                    { name: "metrics", port: 9090, protocol: "TCP" },
+                ],
+            });
+        }
+        const own: NetworkPolicy[] = [
+            np(ns, "default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
+            np(ns, "same-namespace", {
+                podSelector: {},
+                ingress: [{ from: [{ podSelector: {} }] }],
+                egress: [{ to: [{ podSelector: {} }] }],
+            }),
+            np(ns, "dns", {
+                podSelector: {},
+                policyTypes: ["Egress"],
+                egress: [
+                    {
+                        to: [
+                            {
+                                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+                                podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                            },
+                        ],
+                        ports: [{ protocol: "UDP", port: 53 }],
+                    },
+                ],
+            }),
+            np(ns, "from-office", {
+                podSelector: { matchLabels: { app: "app-0" } },
+                ingress: [{ from: [{ ipBlock: { cidr: "172.16.0.0/12", except: ["172.16.5.0/24"] } }], ports: [{ port: 8080 }] }],
+            }),
+            ...(o.uniqueLabels
+                ? // Quarantine one pod by its unique label: the key is now referenced, so every pod is a class of its own.
+                  [
+                      np(ns, "quarantine", {
+                          podSelector: { matchLabels: { "pod-id": `pod-${n * o.podsPerNamespace}` } },
+                          policyTypes: ["Ingress", "Egress"],
+                      }),
+                  ]
+                : []),
+            np(ns, "metrics", {
+                podSelector: {},
+                ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: "team-0" } } }], ports: [{ port: "metrics" }] }],
+            }),
+        ];
+        // The rest: flows with other namespaces, every other one as the egress half at this end.
+        for (let f = own.length; f < o.policiesPerNamespace; f++) {
+            const other = `ns-${random(o.namespaces)}`;
+            const mine = `app-${random(10)}`;
+            const theirs = `app-${random(10)}`;
+            own.push(
+                f % 2 === 0
+                    ? np(ns, `from-${other}-${theirs}-${f}`, {
+                          podSelector: { matchLabels: { app: mine } },
+                          ingress: [{ from: [peer(other, theirs)], ports: [{ port: 8080, endPort: 8090 }] }],
+                      })
+                    : np(ns, `to-${other}-${theirs}-${f}`, {
+                          podSelector: { matchLabels: { app: mine } },
+                          policyTypes: ["Egress"],
+                          egress: [{ to: [peer(other, theirs)], ports: [{ port: 8080 }] }],
+                      }),
+            );
+        }
+        policies.push(...own);
+    }
+    return { namespaces, pods, policies };
+}
+
+function runOne(w: Workload): Result {
+    const snapshot = w.build();
+    const started = process.hrtime.bigint();
+    const stats = new FullMatrix(snapshot).stats();
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    let simpleMs: number | null = null;
+    if (w.simple) {
+        const t = process.hrtime.bigint();
+        const model = new ReachabilityModel(snapshot);
+        let allowed = 0;
+        for (const to of snapshot.pods)
+            for (const port of to.ports)
+                for (const from of snapshot.pods)
+                    if (
+                        from !== to &&
+                        model.evaluate({
+                            from: { kind: "pod", pod: from },
+                            to: { kind: "pod", pod: to },
+                            port: port.port,
+                            protocol: port.protocol,
+                        }).allowed
+                    )
+                        allowed++;
+        simpleMs = Number(process.hrtime.bigint() - t) / 1e6;
+        if (allowed !== stats.allowed)
+            throw new Error(`${w.name}: the fast matrix allows ${stats.allowed}, the simple evaluator ${allowed}`);
+    }
+    return {
+        name: w.name,
+        pods: stats.pods,
+        classes: stats.classes,
+        policies: stats.policies,
+        ms: round(ms),
+        simpleMs: simpleMs === null ? null : round(simpleMs),
+        peakRssMiB: round(process.resourceUsage().maxRSS / 1024),
+    };
+}
+
+function round(n: number): number {
+    return Math.round(n * 10) / 10;
+}
+
+function main(argv: string[]): void {
+    const only = argv.indexOf("--workload");
+    if (only >= 0) {
+        process.stdout.write(JSON.stringify(runOne(WORKLOADS[Number(argv[only + 1])]!)));
+        return;
+    }
+    const results: Result[] = WORKLOADS.map(
+        (_, i) =>
+            JSON.parse(
+                execFileSync(process.execPath, [...process.execArgv, __filename, "--workload", String(i)], {
+                    encoding: "utf8",
+                    maxBuffer: 1 << 20,
+                }),
+            ) as Result,
+    );
+    if (argv.includes("--json")) {
+        process.stdout.write(`${JSON.stringify(results)}\n`);
+        return;
+    }
+    const rows = [["workload", "pods", "classes", "policies", "full matrix ms", "simple ms", "speed-up", "peak RSS MiB"]];
+    for (const r of results)
+        rows.push([
+            r.name,
+            String(r.pods),
+            String(r.classes),
+            String(r.policies),
+            String(r.ms),
+            r.simpleMs === null ? "-" : String(r.simpleMs),
+            r.simpleMs === null ? "-" : `${round(r.simpleMs / Math.max(r.ms, 0.1))}x`,
+            String(r.peakRssMiB),
+        ]);
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    process.stdout.write(
+        `${rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ")).join("\n")}\n`,
+    );
+}
+
+main(process.argv.slice(2));
