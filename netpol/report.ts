@@ -2,7 +2,7 @@
  * Views of verdicts: the JSON results of SNAPSHOT.md, a readable table, and explanations in
  * sentences. The verdicts are data; these only render them.
  */
-import { Protocol } from "./k8s";
+import { NetworkPolicyPeer, NetworkPolicyPort, Protocol } from "./k8s";
 import { describeSelector } from "./selectors";
 import { DirectionVerdict, ReachabilityModel, Verdict, partyName } from "./evaluate";
 import { FullMatrix } from "./matrix";
@@ -180,13 +180,20 @@ function explainDirection(
                 }
                 for (const r of rules) {
                     const ruleName = `${id} ${type.toLowerCase()}[${r.ruleIndex}]`;
+                    const spec = (type === "Ingress" ? policy.spec.ingress : policy.spec.egress)?.[r.ruleIndex];
+                    const peers =
+                        (type === "Ingress"
+                            ? (spec as { from?: readonly NetworkPolicyPeer[] }).from
+                            : (spec as { to?: readonly NetworkPolicyPeer[] }).to) ?? [];
                     const peerText =
                         r.peer === "any"
                             ? "matches every peer"
                             : r.peer >= 0
-                              ? `${peer} matches peer ${r.peer}`
-                              : `${peer} matches none of its peers`;
-                    const portText = r.portMatched ? "the port matches" : "the port is not among its ports";
+                              ? `${peer} matches peer ${r.peer} (${describePeer(peers[r.peer]!, policy.metadata.namespace)})`
+                              : `${peer} matches none of its peers (${peers.map((p) => describePeer(p, policy.metadata.namespace)).join("; ")})`;
+                    const portText = r.portMatched
+                        ? "the port matches"
+                        : `the port is not among its ports (${(spec?.ports ?? []).map(describePort).join(", ")})`;
                     lines.push(`    - ${ruleName}: ${peerText}, ${portText}${r.peer !== -1 && r.portMatched ? " -> admits" : ""}.`);
                 }
             }
@@ -197,6 +204,19 @@ function explainDirection(
             return [String(never)];
         }
     }
+}
+
+/** A peer in words; namespaceSelector and podSelector in one peer read as AND. */
+function describePeer(peer: NetworkPolicyPeer, policyNamespace: string): string {
+    if (peer.ipBlock)
+        return `addresses in ${peer.ipBlock.cidr}${peer.ipBlock.except?.length ? ` except ${peer.ipBlock.except.join(", ")}` : ""}`;
+    const namespaces = peer.namespaceSelector ? `namespaces ${describeSelector(peer.namespaceSelector)}` : `namespace ${policyNamespace}`;
+    return peer.podSelector ? `pods ${describeSelector(peer.podSelector)} in ${namespaces}` : `every pod in ${namespaces}`;
+}
+
+function describePort(p: NetworkPolicyPort): string {
+    const port = p.port === undefined ? "any port" : p.endPort !== undefined ? `${p.port}-${p.endPort}` : String(p.port);
+    return `${port}/${p.protocol ?? "TCP"}`;
 }
 
 function cap(s: string): string {

@@ -95,7 +95,7 @@ describe("the reachability engine on the shared examples", () => {
                 "  Egress from ns-2/other: allowed; no policy selects ns-2/other for Egress, so it is not isolated.",
                 "  Ingress to ns-1/web: denied; selected for Ingress by ns-1/default-deny-ingress, ns-1/web-from-ns-2-client.",
                 "    - ns-1/default-deny-ingress selects {} (everything) and has no ingress rules: it only isolates.",
-                "    - ns-1/web-from-ns-2-client ingress[0]: ns-2/other matches none of its peers, the port matches.",
+                "    - ns-1/web-from-ns-2-client ingress[0]: ns-2/other matches none of its peers (pods {app=client} in namespaces {kubernetes.io/metadata.name=ns-2}), the port matches.",
                 "  Denied because the ingress half is not admitted; a connection needs both.",
                 "",
             ].join("\n"),
