@@ -18,7 +18,7 @@ export default tseslint.config(
         },
     },
     {
-        files: ["netpol/**/*.ts", "config/schema.ts"],
+        files: ["netpol/**/*.ts", "config/schema.ts", "delivery/**/*.ts"],
         rules: {
             "no-restricted-imports": [
                 "error",

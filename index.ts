@@ -1,41 +1,60 @@
 /**
  * The platform of one stack: an EKS cluster, Calico enforcing NetworkPolicy, the business
  * namespaces plus tools, each segmented by policies compiled from the stack's network intent,
- * and nginx ingress in tools.
+ * and nginx ingress in tools. Async so that the promotion gate decides before anything is
+ * registered.
  */
 import { loadStackConfig } from "./config/load";
 import { PlatformCluster } from "./components/cluster";
 import { Calico } from "./components/calico";
 import { IngressNginx } from "./components/ingressNginx";
+import { enforcePromotion } from "./components/promotionGate";
 import { SegmentedNamespace } from "./components/segmentedNamespace";
-import { compileIntent } from "./netpol/generate";
+import { describePromotion } from "./delivery/promotion";
+import { policySetDigest, promotionDigest } from "./netpol/digest";
+import { allPolicies, compileIntent } from "./netpol/generate";
 
-// Validated first: a bad config stops here, with nothing registered.
-const config = loadStackConfig();
-const plans = compileIntent(config.network);
+export = async () => {
+    // Validated first: a bad config stops here, with nothing registered.
+    const config = loadStackConfig();
+    const plans = compileIntent(config.network);
+    const digest = promotionDigest(config.network);
+    // Refuses, before any resource, a policy set the earlier stack has not run.
+    const promotion = await enforcePromotion(config.promotion, digest);
 
-const cluster = new PlatformCluster("platform", { config: config.cluster });
-const calico = new Calico("calico", { version: config.calico.version, provider: cluster.provider, after: cluster.nodesReady });
-const namespaces = plans.map(
-    (plan) =>
-        new SegmentedNamespace(`ns-${plan.namespace.metadata.name}`, {
-            plan,
-            provider: cluster.provider,
-            enforcer: calico.ready,
-            protect: config.cluster.protect,
-        }),
-);
-const tools = namespaces.find((ns) => ns.namespaceName === config.network.toolsNamespace)!;
-new IngressNginx("ingress-nginx", {
-    chartVersion: config.ingressNginx.chartVersion,
-    namespace: config.network.toolsNamespace,
-    intent: config.network.ingressNginx,
-    internal: config.ingressNginx.internal,
-    provider: cluster.provider,
-    after: [tools.namespace, ...tools.policies],
-});
+    const cluster = new PlatformCluster("platform", { config: config.cluster });
+    const calico = new Calico("calico", { version: config.calico.version, provider: cluster.provider, after: cluster.nodesReady });
+    const namespaces = plans.map(
+        (plan) =>
+            new SegmentedNamespace(`ns-${plan.namespace.metadata.name}`, {
+                plan,
+                provider: cluster.provider,
+                enforcer: calico.ready,
+                protect: config.cluster.protect,
+            }),
+    );
+    const tools = namespaces.find((ns) => ns.namespaceName === config.network.toolsNamespace)!;
+    new IngressNginx("ingress-nginx", {
+        chartVersion: config.ingressNginx.chartVersion,
+        namespace: config.network.toolsNamespace,
+        intent: config.network.ingressNginx,
+        internal: config.ingressNginx.internal,
+        provider: cluster.provider,
+        after: [tools.namespace, ...tools.policies],
+    });
 
-export const kubeconfig = cluster.kubeconfig;
-export const clusterName = cluster.clusterName;
-export const vpcId = cluster.vpcId;
-export const managedNamespaces = namespaces.map((ns) => ns.namespaceName);
+    return {
+        kubeconfig: cluster.kubeconfig,
+        clusterName: cluster.clusterName,
+        vpcId: cluster.vpcId,
+        managedNamespaces: namespaces.map((ns) => ns.namespaceName),
+        /** Exactly the namespaces and policies this stack applies. */
+        networkPolicyDigest: policySetDigest(
+            plans.map((p) => p.namespace),
+            allPolicies(plans),
+        ),
+        /** What a promotion compares: the policy set with environment values held fixed. */
+        promotionDigest: digest,
+        promotionGate: describePromotion(promotion),
+    };
+};

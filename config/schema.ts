@@ -109,6 +109,13 @@ const networkSchema = z.strictObject({
         .default([]),
 });
 
+const promotionSchema = z.strictObject({
+    /** The stack that must have run a policy set before this one applies it. */
+    after: z.string().regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, "expected organization/project/stack"),
+    override: z.boolean().default(false),
+    reason: z.string().optional(),
+});
+
 /** Every config key of the project, with its schema. */
 export const configSchema = z.strictObject({
     /** `production` turns on the guardrails that protect a live environment. */
@@ -117,6 +124,8 @@ export const configSchema = z.strictObject({
     calico: calicoSchema,
     ingressNginx: ingressNginxSchema,
     network: networkSchema,
+    /** Promotion gate: set on stacks that apply only what an earlier stack has run. */
+    promotion: promotionSchema.optional(),
 });
 
 type RawConfig = z.infer<typeof configSchema>;
@@ -135,6 +144,7 @@ export interface StackConfig {
     readonly calico: RawConfig["calico"];
     readonly ingressNginx: RawConfig["ingressNginx"];
     readonly network: NetworkIntent;
+    readonly promotion?: RawConfig["promotion"];
 }
 
 export interface ConfigProblem {
@@ -194,6 +204,7 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>): Config
     const network = checker.network();
     checker.cluster();
     checker.versions();
+    checker.promotion();
     const problems = checker.problems;
     if (problems.length > 0 || !network) return { ok: false, problems, warnings: checker.warnings };
     const c = shape.data.cluster;
@@ -211,6 +222,7 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>): Config
             calico: shape.data.calico,
             ingressNginx: { ...shape.data.ingressNginx, sourceCidrs: [...shape.data.ingressNginx.sourceCidrs].sort() },
             network,
+            ...(shape.data.promotion ? { promotion: shape.data.promotion } : {}),
         },
     };
 }
@@ -490,6 +502,18 @@ class Checker {
                     "a production API endpoint must not be open to 0.0.0.0/0",
                     "list the office and CI ranges, or set publicAccess: false",
                 );
+        }
+    }
+
+    promotion(): void {
+        const p = this.raw.promotion;
+        if (p?.override && !p.reason?.trim()) {
+            this.problem(
+                ["promotion", "reason"],
+                p.reason,
+                "an override needs a reason, which the deployment shows",
+                'e.g. "incident 1234: hotfix egress to the payment provider"',
+            );
         }
     }
 

@@ -35,6 +35,10 @@ export interface RunOptions {
     readonly config: Readonly<Record<string, string>>;
     /** Absolute path of the program's entry module (index.ts). */
     readonly program: string;
+    /** Run as `pulumi preview` (dry run) instead of `pulumi up`. */
+    readonly preview?: boolean;
+    /** Outputs of other stacks, by fully qualified name, for StackReferences to read. */
+    readonly stackOutputs?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 /**
@@ -59,13 +63,17 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
         {
             newResource: (args) => {
                 created.push({ type: args.type, name: args.name, inputs: args.inputs });
+                if (args.type === "pulumi:pulumi:StackReference") {
+                    const name = String(args.inputs["name"] ?? args.name);
+                    return { id: name, state: { name, outputs: options.stackOutputs?.[name] ?? {}, secretOutputNames: [] } };
+                }
                 return { id: `${args.name}-id`, state: { ...args.inputs, ...mockOutputs(args.type, args.name, args.inputs) } };
             },
             call: () => ({}),
         },
         options.project,
         options.stack,
-        false,
+        options.preview ?? false,
     );
     pulumi.runtime.setAllConfig({ ...options.config });
     const restoreLog = captureLog(log);
@@ -92,7 +100,9 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
                 return undefined;
             });
             delete require.cache[require.resolve(options.program)];
-            programExports = { ...(require(options.program) as Record<string, unknown>) };
+            // A program may export its outputs, or a function that returns them (as index.ts does).
+            const program = require(options.program) as Record<string, unknown> | (() => Promise<Record<string, unknown>>);
+            programExports = typeof program === "function" ? await program() : { ...program };
             return programExports;
         });
     } catch (e) {

@@ -14,6 +14,7 @@ import { renderConnectivityHtml } from "../netpol/html";
 import { checkIntent, formatMismatch } from "../netpol/intentCheck";
 import { Namespace, NetworkPolicy } from "../netpol/k8s";
 import { deployedObjects } from "../offline/deployed";
+import { localStackOutputs } from "../offline/localStacks";
 import { runProgram } from "../offline/mockRuntime";
 import { knownStacks, readStackFile } from "../offline/stackFile";
 import { renderResourceTree } from "../offline/tree";
@@ -34,12 +35,16 @@ async function main(argv: string[]): Promise<number> {
             stack,
             config: stackFile.config,
             program: path.join(PROJECT_DIR, "index.ts"),
+            // Like `pulumi preview`: the promotion gate warns instead of refusing, and the earlier
+            // stack is taken to run this commit's stack file.
+            preview: true,
+            stackOutputs: localStackOutputs(PROJECT_DIR, stackFile.config),
         });
     } catch (e) {
         process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n\nNothing was planned.\n`);
         return 1;
     }
-    for (const line of run.log) process.stderr.write(`${line}\n`);
+    for (const line of run.log.filter((l) => !l.startsWith("info:"))) process.stderr.write(`${line}\n`);
     const print = (text: string) => process.stdout.write(`${text}\n`);
 
     print(`Offline plan of stack ${stack} (project ${stackFile.project}).`);
@@ -51,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
     const { namespaces, policies } = deployedObjects(run.registrations);
     writeManifests(namespaces, policies, outDir);
     print(`\nWrote ${namespaces.length} namespaces and ${policies.length} NetworkPolicies to ${relative}/ (kubectl apply -f ${relative}/)`);
+    print(`Network policy set ${String(run.outputs["networkPolicyDigest"])}; ${String(run.outputs["promotionGate"])}`);
 
     // The same parse the program ran; it succeeded, or runProgram would have thrown.
     const parsed = parseStackConfig(projectConfigValues(stackFile.config));

@@ -1,6 +1,7 @@
 /** Runs the real program under mocks for a stack file, optionally with config changed. */
 import * as path from "path";
 import { ProgramRun, Registration, runProgram } from "../offline/mockRuntime";
+import { localStackOutputs } from "../offline/localStacks";
 import { readStackFile } from "../offline/stackFile";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -12,18 +13,37 @@ export function stackConfig(stack: string): Record<string, unknown> {
     return Object.fromEntries(Object.entries(file.config).map(([k, v]) => [k, parse(v)]));
 }
 
-export async function runStack(stack: string, config: Record<string, unknown> = stackConfig(stack)): Promise<ProgramRun> {
+export interface RunStackOptions {
+    /** Run as a preview (dry run). */
+    readonly preview?: boolean;
+    /** Other stacks' outputs; by default what this commit's stack files would deploy. */
+    readonly stackOutputs?: Record<string, Record<string, unknown>>;
+}
+
+export async function runStack(
+    stack: string,
+    config: Record<string, unknown> = stackConfig(stack),
+    options: RunStackOptions = {},
+): Promise<ProgramRun> {
     const asStrings = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-    return runProgram({ project: "k8s-platform", stack, config: asStrings, program: PROGRAM });
+    return runProgram({
+        project: "k8s-platform",
+        stack,
+        config: asStrings,
+        program: PROGRAM,
+        preview: options.preview ?? false,
+        stackOutputs: options.stackOutputs ?? localStackOutputs(PROJECT_DIR, asStrings),
+    });
 }
 
 /** Runs a program that must fail; returns its error message and what it registered before. */
 export async function runStackExpectingFailure(
     stack: string,
     config: Record<string, unknown>,
+    options: RunStackOptions = {},
 ): Promise<{ message: string; registrations: readonly Registration[] }> {
     try {
-        await runStack(stack, config);
+        await runStack(stack, config, options);
     } catch (e) {
         const err = e as Error & { registrations?: Registration[] };
         return { message: err.message, registrations: err.registrations ?? [] };
