@@ -19,9 +19,11 @@ function load(file: string): { raw: { probes: { allowed: boolean }[] }; snapshot
 }
 
 describe("the reachability engine on the shared examples", () => {
-    const files = fs.readdirSync(EXAMPLES).filter((f) => f.endsWith(".json"));
+    // The team's shared cases live beside the project (../shared); their absence fails one test, not the run.
+    const files = fs.existsSync(EXAMPLES) ? fs.readdirSync(EXAMPLES).filter((f) => f.endsWith(".json")) : [];
 
     it("finds the six shared examples", () => {
+        assert.ok(fs.existsSync(EXAMPLES), `${EXAMPLES} is missing: the shared folder belongs beside the project`);
         assert.equal(files.length, 6);
     });
 
