@@ -24,7 +24,7 @@ import { ReachabilityModel } from "../netpol/evaluate";
 const USAGE = `usage:
   npm run --silent netpol -- evaluate <snapshot> [--format json|table]
   npm run --silent netpol -- explain <snapshot> <from> <to> <port>/<protocol>
-  npm run --silent netpol -- diff <before> <after> [--format text|markdown|json] [--title <title>]
+  npm run --silent netpol -- diff <before> <after> [--format text|markdown|json] [--title <title>] [--max-chars <n>]
   npm run --silent netpol -- diff --stack <stack> <git-ref> <git-ref> [--format ...]
 <from>/<to>: namespace/pod, or an IP address for a party outside the cluster
 <before>/<after>: two snapshots, or two stack files (Pulumi.<stack>.yaml)
@@ -73,7 +73,10 @@ function diff(args: string[]): number {
     if (format !== "text" && format !== "markdown" && format !== "json")
         throw new UsageError(`--format is text, markdown or json, not ${format}`);
     const stack = flag(args, "--stack");
-    const positional = withoutFlags(args, ["--format", "--title", "--stack"]);
+    // Markdown size cap; two stacks share one pull-request comment, so each takes half.
+    const maxChars = Number(flag(args, "--max-chars") ?? 60000);
+    if (!Number.isInteger(maxChars) || maxChars < 2000) throw new UsageError("--max-chars is a whole number of at least 2000");
+    const positional = withoutFlags(args, ["--format", "--title", "--stack", "--max-chars"]);
     if (positional.length !== 2) throw new UsageError(USAGE);
     const [before, after] = positional as [string, string];
     const sources = stack
@@ -94,7 +97,7 @@ function diff(args: string[]): number {
         format === "json"
             ? JSON.stringify(change, null, 2)
             : format === "markdown"
-              ? renderDiffMarkdown(title, change)
+              ? renderDiffMarkdown(title, change, maxChars)
               : renderDiffText(title, change);
     process.stdout.write(`${text}\n`);
     return 0;

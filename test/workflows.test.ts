@@ -1,0 +1,229 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { validateWorkflow } from "@action-validator/core";
+import { parse } from "yaml";
+import { PROJECT_DIR } from "./harness";
+
+interface Step {
+    name?: string;
+    uses?: string;
+    run?: string;
+    if?: string;
+    with?: Record<string, unknown>;
+    env?: Record<string, string>;
+}
+interface Job {
+    needs?: string | string[];
+    environment?: string;
+    permissions?: Record<string, string>;
+    strategy?: { matrix?: Record<string, unknown> };
+    steps: Step[];
+    "timeout-minutes"?: number;
+}
+interface Workflow {
+    on: Record<string, unknown>;
+    permissions: Record<string, string>;
+    concurrency?: { group: string; "cancel-in-progress": boolean };
+    env?: Record<string, string>;
+    jobs: Record<string, Job>;
+}
+
+const DIR = path.join(PROJECT_DIR, ".github", "workflows");
+const text = (file: string) => fs.readFileSync(path.join(DIR, file), "utf8");
+const load = (file: string) => parse(text(file)) as Workflow;
+const stepsUsing = (job: Job, action: string) => job.steps.filter((s) => s.uses?.startsWith(`${action}@`));
+const runs = (job: Job) => job.steps.map((s) => s.run ?? "").join("\n");
+
+/** Inputs of pulumi/actions@v6 (its action.yml); a typo in `with` would be silently ignored. */
+const PULUMI_ACTION_INPUTS = new Set([
+    "command",
+    "stack-name",
+    "work-dir",
+    "comment-on-pr",
+    "comment-on-pr-number",
+    "comment-on-summary",
+    "github-token",
+    "cloud-url",
+    "secrets-provider",
+    "parallel",
+    "message",
+    "config-map",
+    "expect-no-changes",
+    "diff",
+    "replace",
+    "exclude",
+    "exclude-dependents",
+    "target",
+    "target-dependents",
+    "policyPacks",
+    "policyPackConfigs",
+    "refresh",
+    "upsert",
+    "remove",
+    "edit-pr-comment",
+    "color",
+    "exclude-protected",
+    "plan",
+    "suppress-outputs",
+    "suppress-progress",
+    "always-include-summary",
+    "continue-on-error",
+    "log-verbosity",
+    "log-flow",
+    "debug",
+    "pulumi-version",
+    "pulumi-version-file",
+]);
+
+describe("the GitHub workflows", () => {
+    const files = ["pull-request.yml", "deploy.yml", "drift.yml"];
+
+    it("are exactly the three expected ones", () => {
+        assert.deepEqual(fs.readdirSync(DIR).sort(), [...files].sort());
+    });
+
+    for (const file of files) {
+        it(`${file} passes the GitHub Actions workflow validator`, () => {
+            assert.deepEqual(validateWorkflow(text(file)).errors, []);
+        });
+
+        it(`${file} uses OIDC role assumption, never stored AWS keys, and grants at most what each job needs`, () => {
+            const wf = load(file);
+            assert.doesNotMatch(text(file), /aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY|PULUMI_ACCESS_TOKEN/);
+            assert.deepEqual(wf.permissions, { contents: "read" });
+            for (const [name, job] of Object.entries(wf.jobs)) {
+                assert.ok(job["timeout-minutes"], `${file} ${name} has no timeout`);
+                const creds = stepsUsing(job, "aws-actions/configure-aws-credentials");
+                for (const c of creds)
+                    assert.match(String(c.with?.["role-to-assume"]), /^\$\{\{ vars\.AWS_(PREVIEW|DEPLOY)_ROLE_ARN \}\}$/);
+                const perms = job.permissions ?? {};
+                assert.equal(
+                    perms["id-token"] === "write",
+                    creds.length > 0,
+                    `${file} ${name}: id-token write exactly where AWS is assumed`,
+                );
+                const writes = Object.entries(perms)
+                    .filter(([, v]) => v === "write")
+                    .map(([k]) => k);
+                for (const w of writes) assert.ok(["id-token", "pull-requests"].includes(w), `${file} ${name} writes ${w}`);
+                for (const step of stepsUsing(job, "pulumi/actions")) {
+                    for (const key of Object.keys(step.with ?? {}))
+                        assert.ok(PULUMI_ACTION_INPUTS.has(key), `${file} ${name}: unknown pulumi/actions input ${key}`);
+                }
+            }
+        });
+    }
+
+    describe("pull-request.yml", () => {
+        const wf = load("pull-request.yml");
+
+        it("runs on pull requests to main, cancelling superseded runs", () => {
+            assert.deepEqual(wf.on, { pull_request: { branches: ["main"] } });
+            assert.equal(wf.concurrency?.["cancel-in-progress"], true);
+        });
+
+        it("installs with npm ci, runs the tests and both offline plans", () => {
+            const checks = wf.jobs["checks"]!;
+            assert.match(runs(checks), /^npm ci$/m);
+            assert.match(runs(checks), /^npm test$/m);
+            assert.match(runs(checks), /npm run --silent plan -- nonprod\nnpm run --silent plan -- prod/);
+        });
+
+        it("previews both stacks with a diff and the policy pack, editing one PR comment each", () => {
+            const preview = wf.jobs["preview"]!;
+            assert.deepEqual(preview.strategy?.matrix?.["stack"], ["nonprod", "prod"]);
+            assert.deepEqual(preview.permissions, { contents: "read", "id-token": "write", "pull-requests": "write" });
+            const [pulumi] = stepsUsing(preview, "pulumi/actions");
+            assert.deepEqual(pulumi!.with, {
+                command: "preview",
+                "stack-name": "organization/k8s-platform/${{ matrix.stack }}",
+                diff: true,
+                "comment-on-pr": true,
+                "edit-pr-comment": true,
+                "always-include-summary": true,
+                policyPacks: "policy",
+                policyPackConfigs: "policy/config/${{ matrix.stack }}.json",
+            });
+            const gate = preview.steps.find((s) => s.run?.includes("preview-gate"))!;
+            assert.equal(gate.if, "matrix.stack == 'prod'");
+            assert.match(gate.run!, /pulumi preview --stack organization\/k8s-platform\/prod --json > preview\.json/);
+        });
+
+        it("posts the connectivity diff of both stacks against the base branch as one sticky comment", () => {
+            const job = wf.jobs["connectivity"]!;
+            assert.deepEqual(job.permissions, { contents: "read", "pull-requests": "write" });
+            assert.equal(stepsUsing(job, "actions/checkout")[0]!.with?.["fetch-depth"], 0);
+            const diff = job.steps.find((s) => s.run?.includes("netpol -- diff"))!;
+            assert.match(diff.run!, /for stack in nonprod prod/);
+            assert.match(diff.run!, /--stack "\$stack" "origin\/\$BASE_REF" HEAD/);
+            assert.match(diff.run!, /--format markdown --max-chars 30000/);
+            assert.equal(diff.env?.["BASE_REF"], "${{ github.base_ref }}", "the branch name reaches the shell as data, not code");
+            const [comment] = stepsUsing(job, "marocchino/sticky-pull-request-comment");
+            assert.deepEqual(comment!.with, { header: "connectivity-diff", path: "connectivity.md" });
+        });
+    });
+
+    describe("deploy.yml", () => {
+        const wf = load("deploy.yml");
+
+        it("deploys on merge to main, one run at a time, never cancelled halfway", () => {
+            assert.deepEqual(Object.keys(wf.on).sort(), ["push", "workflow_dispatch"]);
+            assert.deepEqual(wf.on["push"], { branches: ["main"] });
+            assert.deepEqual(wf.concurrency, { group: "deploy", "cancel-in-progress": false });
+        });
+
+        it("runs pulumi up on nonprod first, after the tests", () => {
+            const job = wf.jobs["nonprod"]!;
+            assert.equal(job.needs, "checks");
+            assert.equal(job.environment, "nonprod");
+            assert.deepEqual(stepsUsing(job, "pulumi/actions")[0]!.with?.["command"], "up");
+            assert.equal(stepsUsing(job, "pulumi/actions")[0]!.with?.["policyPackConfigs"], "policy/config/nonprod.json");
+        });
+
+        it("previews prod only after nonprod succeeded, saving the plan and passing the preview gate", () => {
+            const job = wf.jobs["prod-plan"]!;
+            assert.equal(job.needs, "nonprod");
+            assert.match(runs(job), /pulumi preview --stack organization\/k8s-platform\/prod --diff/);
+            assert.match(runs(job), /--policy-pack policy --policy-pack-config policy\/config\/prod\.json/);
+            assert.match(runs(job), /--save-plan prod-plan\.json --json > preview\.json/);
+            assert.match(runs(job), /npm run --silent preview-gate -- preview\.json/);
+            assert.equal(stepsUsing(job, "actions/upload-artifact")[0]!.with?.["name"], "prod-plan-${{ github.sha }}");
+        });
+
+        it("applies exactly that plan in prod behind the production environment", () => {
+            const job = wf.jobs["prod"]!;
+            assert.equal(job.needs, "prod-plan");
+            assert.equal(job.environment, "production");
+            assert.equal(stepsUsing(job, "actions/download-artifact")[0]!.with?.["name"], "prod-plan-${{ github.sha }}");
+            assert.match(runs(job), /pulumi up --stack organization\/k8s-platform\/prod --yes --skip-preview/);
+            assert.match(runs(job), /--plan prod-plan\.json/);
+            assert.match(runs(job), /--policy-pack-config policy\/config\/prod\.json/);
+            assert.equal(wf.env?.["PULUMI_EXPERIMENTAL"], "true");
+        });
+    });
+
+    describe("drift.yml", () => {
+        const wf = load("drift.yml");
+
+        it("checks both stacks for drift on a schedule without changing anything", () => {
+            assert.deepEqual(wf.on["schedule"], [{ cron: "17 5 * * *" }]);
+            const job = wf.jobs["drift"]!;
+            assert.deepEqual(job.strategy?.matrix?.["stack"], ["nonprod", "prod"]);
+            assert.match(
+                runs(job),
+                /pulumi refresh --stack "organization\/k8s-platform\/\$\{\{ matrix\.stack \}\}" --preview-only --expect-no-changes/,
+            );
+            assert.match(
+                String(stepsUsing(job, "aws-actions/configure-aws-credentials")[0]!.with?.["role-to-assume"]),
+                /AWS_PREVIEW_ROLE_ARN/,
+            );
+        });
+    });
+
+    it("gives each stack a policy pack config: mandatory in prod, advisory in nonprod", () => {
+        const config = (stack: string) => JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "policy", "config", `${stack}.json`), "utf8"));
+        assert.deepEqual(config("prod"), { all: "mandatory" });
+        assert.deepEqual(config("nonprod"), { all: "advisory" });
+    });
+});
