@@ -8,7 +8,7 @@ import { z } from "zod";
 import { closest, distance } from "fastest-levenshtein";
 import { CidrBlock, blockContainsBlock, blocksOverlap, coversWholeFamily, formatCidr, isCidrError, parseCidr } from "../netpol/cidr";
 import { PROTOCOLS, Protocol } from "../netpol/k8s";
-import { AppRef, CidrRange, CidrSource, Flow, NetworkIntent, PortSpec } from "../netpol/intent";
+import { AppRef, CidrRange, CidrSource, Flow, NetworkIntent, PortSpec, TOOLS_NAMESPACE, ingressNginxIntent } from "../netpol/intent";
 import { comparePorts, mergeFlows, portString } from "../netpol/generate";
 
 /** The Pulumi project name, which prefixes every config key (`k8s-platform:network`). */
@@ -163,13 +163,6 @@ export function formatProblem(p: ConfigProblem): string {
     const value = p.value === undefined ? "(not set)" : JSON.stringify(p.value);
     return `${p.path}: ${value}: ${p.message}${p.hint ? ` (${p.hint})` : ""}`;
 }
-
-/** Labels, ports and names of the ingress-nginx chart's controller pods. */
-export const INGRESS_NGINX_POD_LABELS = {
-    "app.kubernetes.io/name": "ingress-nginx",
-    "app.kubernetes.io/component": "controller",
-} as const;
-export const TOOLS_NAMESPACE = "tools";
 
 // ---------------------------------------------------------------------------------------------
 // Parsing
@@ -441,15 +434,7 @@ class Checker {
             defaultDenyEgress: net.defaultDenyEgress,
             namespaces: namespaces.sort((a, b) => cmp(a.name, b.name)),
             toolsNamespace: TOOLS_NAMESPACE,
-            ingressNginx: {
-                podLabels: INGRESS_NGINX_POD_LABELS,
-                servicePorts: [
-                    { protocol: "TCP", port: 80 },
-                    { protocol: "TCP", port: 443 },
-                ],
-                sourceCidrs: (sourceBlocks as CidrBlock[]).map(formatCidr).sort(cmp),
-                webhookPort: 8443,
-            },
+            ingressNginx: ingressNginxIntent((sourceBlocks as CidrBlock[]).map(formatCidr).sort(cmp)),
             // The EKS control plane reaches pods (webhooks) and is reached (API) through ENIs in
             // the cluster's subnets, so the VPC range stands for it.
             controlPlaneCidrs: [formatCidr(vpcBlock)],

@@ -75,6 +75,31 @@ export interface NetworkIntent {
     readonly cidrSources: readonly CidrSource[];
 }
 
+/** The platform namespace that runs nginx ingress. */
+export const TOOLS_NAMESPACE = "tools";
+
+/** Labels the ingress-nginx chart puts on its controller pods. */
+export const INGRESS_NGINX_POD_LABELS: Labels = {
+    "app.kubernetes.io/name": "ingress-nginx",
+    "app.kubernetes.io/component": "controller",
+};
+
+/**
+ * What the ingress-nginx chart fixes about its controller: pod labels, the http/https container
+ * ports and the admission webhook's port; only the client ranges vary by stack.
+ */
+export function ingressNginxIntent(sourceCidrs: readonly string[]): IngressNginxIntent {
+    return {
+        podLabels: INGRESS_NGINX_POD_LABELS,
+        servicePorts: [
+            { protocol: "TCP", port: 80 },
+            { protocol: "TCP", port: 443 },
+        ],
+        sourceCidrs,
+        webhookPort: 8443,
+    };
+}
+
 /** The app every business namespace exposes through nginx. */
 export const WEB_APP = "web";
 

@@ -202,7 +202,6 @@ function expectedIngress(intent: NetworkIntent, from: Party, to: Party, port: nu
     const onPort = (ports: readonly PortSpec[]) => portIn(ports, port, protocol, dst);
     if (src && src.namespace === dst.namespace) return yes("same namespace");
     const dstApp = dst.labels[intent.appLabel];
-    const srcApp = src?.labels[intent.appLabel];
     const srcIp = parseIp(from.kind === "pod" ? from.pod.ip : from.ip)!;
     const inAny = (cidrs: readonly string[]) => cidrs.some((c) => blockContainsIp(block(c), srcIp));
 
@@ -218,18 +217,8 @@ function expectedIngress(intent: NetworkIntent, from: Party, to: Party, port: nu
     const ns = intent.namespaces.find((n) => n.name === dst.namespace);
     if (ns && dstApp === WEB_APP && ns.apps.includes(WEB_APP) && src && isNginx(intent, src) && onPort(ns.webPorts))
         return yes(`nginx forwards to ${ns.name}/web`);
-    for (const f of mergeFlows(intent.flows)) {
-        if (
-            f.to.namespace === dst.namespace &&
-            f.to.app === dstApp &&
-            src &&
-            f.from.namespace === src.namespace &&
-            f.from.app === srcApp &&
-            (f.ports.length === 0 || onPort(f.ports))
-        ) {
-            return yes(`flow ${f.from.namespace}/${f.from.app} -> ${f.to.namespace}/${f.to.app}`);
-        }
-    }
+    const flow = src && declaredFlow(intent, src, dst, onPort);
+    if (flow) return yes(flow);
     for (const s of intent.cidrSources) {
         const inRange = s.cidrs.some(
             (c) => blockContainsIp(block(c.cidr), srcIp) && !c.except.some((e) => blockContainsIp(block(e), srcIp)),
@@ -262,20 +251,23 @@ function expectedEgress(intent: NetworkIntent, from: Party, to: Party, port: num
         if (intent.controlPlaneCidrs.some((c) => blockContainsIp(block(c), dstIp)) && onPort(KUBE_API_PORTS))
             return yes("nginx reaches the Kubernetes API range");
     }
-    const srcApp = src.labels[intent.appLabel];
-    for (const f of mergeFlows(intent.flows)) {
-        if (
-            f.from.namespace === src.namespace &&
-            f.from.app === srcApp &&
-            dst &&
-            f.to.namespace === dst.namespace &&
-            f.to.app === dst.labels[intent.appLabel] &&
-            (f.ports.length === 0 || onPort(f.ports))
-        ) {
-            return yes(`flow ${f.from.namespace}/${f.from.app} -> ${f.to.namespace}/${f.to.app}`);
-        }
-    }
+    const flow = dst && declaredFlow(intent, src, dst, onPort);
+    if (flow) return yes(flow);
     return no(`egress from ${src.namespace}/${src.name} is denied by default and nothing in the intent allows this`);
+}
+
+/** The declared flow from `src`'s app to `dst`'s app on the port, named, if there is one. */
+function declaredFlow(intent: NetworkIntent, src: Pod, dst: Pod, onPort: (ports: readonly PortSpec[]) => boolean): string | undefined {
+    const app = (pod: Pod) => pod.labels[intent.appLabel];
+    const f = mergeFlows(intent.flows).find(
+        (f) =>
+            f.from.namespace === src.namespace &&
+            f.from.app === app(src) &&
+            f.to.namespace === dst.namespace &&
+            f.to.app === app(dst) &&
+            (f.ports.length === 0 || onPort(f.ports)),
+    );
+    return f && `flow ${f.from.namespace}/${f.from.app} -> ${f.to.namespace}/${f.to.app}`;
 }
 
 function isManaged(intent: NetworkIntent, namespace: string): boolean {

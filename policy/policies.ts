@@ -6,13 +6,13 @@
 import { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { CidrBlock, blockContainsIp, coversWholeFamily, isCidrError, parseCidr, parseIp } from "../netpol/cidr";
 import { ReachabilityModel } from "../netpol/evaluate";
+import { INGRESS_NGINX_POD_LABELS, TOOLS_NAMESPACE } from "../netpol/intent";
 import { NAMESPACE_NAME_LABEL, NetworkPolicy, NetworkPolicyPeer } from "../netpol/k8s";
 
 export const NAMESPACE = "kubernetes:core/v1:Namespace";
 export const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 export const EKS_CLUSTER = "aws:eks/cluster:Cluster";
 const METADATA_ADDRESS = "169.254.169.254";
-const NGINX_LABELS = { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" };
 
 /** A policy object as the Kubernetes provider receives it (metadata and spec as given). */
 function asNetworkPolicy(props: Record<string, unknown>): NetworkPolicy {
@@ -90,7 +90,7 @@ function blocks(peers: readonly NetworkPolicyPeer[] | undefined): CidrBlock[] {
 
 function selectsNginxInTools(p: NetworkPolicy): boolean {
     const labels = p.spec.podSelector?.matchLabels ?? {};
-    return p.metadata.namespace === "tools" && Object.entries(NGINX_LABELS).every(([k, v]) => labels[k] === v);
+    return p.metadata.namespace === TOOLS_NAMESPACE && Object.entries(INGRESS_NGINX_POD_LABELS).every(([k, v]) => labels[k] === v);
 }
 
 /** Ingress rules whose sources cover every address (by computed coverage, or by having no `from`). */

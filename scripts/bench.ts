@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "child_process";
 import { allPolicies, compileIntent } from "../netpol/generate";
-import { NetworkIntent } from "../netpol/intent";
+import { NetworkIntent, ingressNginxIntent } from "../netpol/intent";
 import { ReachabilityModel } from "../netpol/evaluate";
 import { NetworkPolicy } from "../netpol/k8s";
 import { FullMatrix } from "../netpol/matrix";
@@ -69,15 +69,7 @@ function mission(): Snapshot {
         defaultDenyEgress: true,
         toolsNamespace: "tools",
         controlPlaneCidrs: ["10.40.0.0/16"],
-        ingressNginx: {
-            podLabels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" },
-            servicePorts: [
-                { protocol: "TCP", port: 80 },
-                { protocol: "TCP", port: 443 },
-            ],
-            sourceCidrs: ["0.0.0.0/0"],
-            webhookPort: 8443,
-        },
+        ingressNginx: ingressNginxIntent(["0.0.0.0/0"]),
         namespaces: names.map((name) => ({ name, team: name, apps, webPorts: [{ protocol: "TCP", port: 8080 }] })),
         flows: names.slice(1).map((name, i) => ({
             from: { namespace: names[i]!, app: "api" },

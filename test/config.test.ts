@@ -118,8 +118,8 @@ const refused: [string, string, (c: Config) => void, string][] = [
     [
         "a CIDR with host bits",
         "nonprod",
-        (c) => (net(c).cidrSources[1].cidrs = ["10.100.0.1/16"]),
-        'cidrSources[1].cidrs[0].cidr: "10.100.0.1/16": has host bits set (did you mean 10.100.0.0/16?)',
+        (c) => (net(c).cidrSources[1].cidrs = ["10.0.0.1/24"]),
+        'cidrSources[1].cidrs[0].cidr: "10.0.0.1/24": has host bits set (did you mean 10.0.0.0/24?)',
     ],
     ["a /33", "nonprod", (c) => (net(c).cidrSources[1].cidrs = ["10.0.0.0/33"]), '"10.0.0.0/33": prefix /33 is not between /0 and /32'],
     [

@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import fc from "fast-check";
+import { stringify } from "yaml";
 import { ReachabilityModel } from "../netpol/evaluate";
 import { NetworkPolicy } from "../netpol/k8s";
 import { evaluateSnapshot, explain, toResult } from "../netpol/report";
@@ -69,6 +70,20 @@ describe("the reachability engine on the shared examples", () => {
             allowedBy: [],
             isolatedBy: ["ns-1/default-deny-ingress", "ns-1/web-from-ns-2-client"],
         });
+    });
+
+    it("reads a snapshot written as YAML", () => {
+        const file = path.join(PROJECT_DIR, "out", "ipblock-except.yaml");
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, stringify(JSON.parse(fs.readFileSync(path.join(EXAMPLES, "ipblock-except.json"), "utf8"))));
+        const out = execFileSync("npm", ["run", "--silent", "netpol", "--", "evaluate", file, "--format", "json"], {
+            cwd: PROJECT_DIR,
+            encoding: "utf8",
+        });
+        assert.deepEqual(
+            JSON.parse(out).results.map((r: { allowed: boolean }) => r.allowed),
+            [true, false, false, false, true, true],
+        );
     });
 
     it("explains a denial by the policies that select the destination and why none admits", () => {

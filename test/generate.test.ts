@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { NetworkIntent } from "../netpol/intent";
+import { NetworkIntent, ingressNginxIntent } from "../netpol/intent";
 import { allPolicies, compileIntent, mergeFlows } from "../netpol/generate";
 import { NetworkPolicy } from "../netpol/k8s";
 
@@ -10,15 +10,7 @@ export function smallIntent(overrides: Partial<NetworkIntent> = {}): NetworkInte
         defaultDenyEgress: false,
         toolsNamespace: "tools",
         controlPlaneCidrs: ["10.40.0.0/16"],
-        ingressNginx: {
-            podLabels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" },
-            servicePorts: [
-                { protocol: "TCP", port: 80 },
-                { protocol: "TCP", port: 443 },
-            ],
-            sourceCidrs: ["0.0.0.0/0"],
-            webhookPort: 8443,
-        },
+        ingressNginx: ingressNginxIntent(["0.0.0.0/0"]),
         namespaces: [
             { name: "billing", team: "payments", apps: ["api", "web"], webPorts: [{ protocol: "TCP", port: 8080 }] },
             { name: "claims", team: "claims", apps: ["web", "worker"], webPorts: [{ protocol: "TCP", port: 8080 }] },

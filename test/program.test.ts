@@ -199,6 +199,30 @@ for (const stack of ["nonprod", "prod"]) {
     });
 }
 
+describe("an existing VPC from config", () => {
+    it("builds no VPC and places the cluster and the nodes in the given subnets", async () => {
+        const config = stackConfig("nonprod");
+        const cluster = config["k8s-platform:cluster"] as { vpc: Record<string, unknown> };
+        cluster.vpc = {
+            cidr: "10.40.0.0/16",
+            existing: {
+                vpcId: "vpc-0abc123",
+                privateSubnetIds: ["subnet-0a1", "subnet-0b2"],
+                publicSubnetIds: ["subnet-0c3", "subnet-0d4"],
+            },
+        };
+        const run = await runStack("nonprod", config);
+        assert.equal(ofType(run, "awsx:ec2:Vpc").length, 0);
+        const eks = ofType(run, EKS)[0]!.inputs;
+        assert.deepEqual(
+            [eks["vpcId"], eks["privateSubnetIds"], eks["publicSubnetIds"]],
+            ["vpc-0abc123", ["subnet-0a1", "subnet-0b2"], ["subnet-0c3", "subnet-0d4"]],
+        );
+        assert.deepEqual(byName(run, "eks:index:ManagedNodeGroup", "platform-nodes").inputs["subnetIds"], ["subnet-0a1", "subnet-0b2"]);
+        assert.equal(run.outputs["vpcId"], "vpc-0abc123");
+    });
+});
+
 describe("prod differs from nonprod through config alone", () => {
     let prod: ProgramRun;
     let nonprod: ProgramRun;
