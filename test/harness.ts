@@ -20,11 +20,19 @@ export interface RunStackOptions {
     readonly stackOutputs?: Record<string, Record<string, unknown>>;
 }
 
-export async function runStack(
-    stack: string,
-    config: Record<string, unknown> = stackConfig(stack),
-    options: RunStackOptions = {},
-): Promise<ProgramRun> {
+/** Runs of the unchanged stack files, shared by the tests that only read them (runs are deterministic). */
+const unchangedRuns = new Map<string, Promise<ProgramRun>>();
+
+export async function runStack(stack: string, config?: Record<string, unknown>, options: RunStackOptions = {}): Promise<ProgramRun> {
+    if (config === undefined && options.preview === undefined && options.stackOutputs === undefined) {
+        let run = unchangedRuns.get(stack);
+        if (!run) unchangedRuns.set(stack, (run = runStackOnce(stack, stackConfig(stack), options)));
+        return run;
+    }
+    return runStackOnce(stack, config ?? stackConfig(stack), options);
+}
+
+function runStackOnce(stack: string, config: Record<string, unknown>, options: RunStackOptions): Promise<ProgramRun> {
     const asStrings = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
     return runProgram({
         project: "k8s-platform",
