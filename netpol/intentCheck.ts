@@ -191,7 +191,7 @@ export function expectedConnection(intent: NetworkIntent, from: Party, to: Party
     if (!egress.allowed) return egress;
     const ingress = expectedIngress(intent, from, to, port, protocol);
     if (!ingress.allowed) return ingress;
-    return { allowed: true, because: [egress.because, ingress.because].join("; ") };
+    return { allowed: true, because: [...new Set([egress.because, ingress.because])].join("; ") };
 }
 
 function expectedIngress(intent: NetworkIntent, from: Party, to: Party, port: number, protocol: Protocol): Expectation {

@@ -1,9 +1,10 @@
 import { strict as assert } from "assert";
+import fc from "fast-check";
 import { parseStackConfig, projectConfigValues } from "../config/schema";
 import { connectivityOf, podAppDescriber, renderNamespaceMatrix } from "../netpol/connectivity";
 import { allPolicies, compileIntent } from "../netpol/generate";
 import { checkIntent, formatMismatch } from "../netpol/intentCheck";
-import { NetworkIntent } from "../netpol/intent";
+import { NetworkIntent, PortSpec, ingressNginxIntent } from "../netpol/intent";
 import { NetworkPolicy } from "../netpol/k8s";
 import { readStackFile } from "../offline/stackFile";
 import { PROJECT_DIR } from "./harness";
@@ -104,5 +105,68 @@ describe("the intent check", () => {
         assert.equal(cell("payments", "checkout"), "·");
         assert.equal(cell("storefront", "tools"), "1/2");
         assert.equal(cell("(outside)", "payments"), "1/21");
+    });
+
+    it("finds no mismatch for any random intent: the generator implements exactly what the intent says", () => {
+        const names = ["alpha", "beta", "gamma", "delta"];
+        const apps = ["web", "api", "worker"];
+        const port: fc.Arbitrary<PortSpec> = fc.oneof(
+            fc.constantFrom<PortSpec>(
+                { protocol: "TCP", port: 8080 },
+                { protocol: "TCP", port: 443 },
+                { protocol: "UDP", port: 5353 },
+                { protocol: "TCP", port: "http" },
+            ),
+            fc.constant<PortSpec>({ protocol: "TCP", port: 9000, endPort: 9005 }),
+        );
+        const ports = fc.uniqueArray(port, { maxLength: 2, selector: (p) => `${p.protocol}/${p.port}` });
+        const intent = fc
+            .record({
+                count: fc.integer({ min: 1, max: 4 }),
+                appsOf: fc.array(fc.subarray(apps, { minLength: 1 }), { minLength: 4, maxLength: 4 }),
+                webPorts: fc.array(fc.uniqueArray(port, { minLength: 1, maxLength: 2, selector: (p) => `${p.protocol}/${p.port}` }), {
+                    minLength: 4,
+                    maxLength: 4,
+                }),
+                flows: fc.array(fc.record({ from: fc.nat(), to: fc.nat(), ports }), { maxLength: 5 }),
+                sources: fc.array(
+                    fc.record({
+                        to: fc.nat(),
+                        cidr: fc.constantFrom(
+                            { cidr: "192.0.2.0/24", except: ["192.0.2.128/25"] },
+                            { cidr: "198.51.100.0/24", except: [] },
+                        ),
+                        ports,
+                    }),
+                    { maxLength: 2 },
+                ),
+                defaultDenyEgress: fc.boolean(),
+                clients: fc.constantFrom(["0.0.0.0/0"], ["203.0.113.0/24"], ["10.0.0.0/8"]),
+            })
+            .map(({ count, appsOf, webPorts, flows, sources, defaultDenyEgress, clients }): NetworkIntent => {
+                const namespaces = names.slice(0, count).map((name, i) => ({ name, team: name, apps: appsOf[i]!, webPorts: webPorts[i]! }));
+                const refs = namespaces.flatMap((n) => n.apps.map((app) => ({ namespace: n.name, app })));
+                return {
+                    appLabel: "app",
+                    defaultDenyEgress,
+                    toolsNamespace: "tools",
+                    controlPlaneCidrs: ["10.40.0.0/16"],
+                    ingressNginx: ingressNginxIntent(clients),
+                    namespaces,
+                    flows: flows.map((f) => ({ from: refs[f.from % refs.length]!, to: refs[f.to % refs.length]!, ports: f.ports })),
+                    cidrSources: sources.map((c, i) => ({
+                        name: `source-${i}`,
+                        to: refs[c.to % refs.length]!,
+                        cidrs: [c.cidr],
+                        ports: c.ports,
+                    })),
+                };
+            });
+        fc.assert(
+            fc.property(intent, (i) => {
+                assert.deepEqual(check(i).mismatches.map(formatMismatch), []);
+            }),
+            { numRuns: 60 },
+        );
     });
 });
