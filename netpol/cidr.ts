@@ -46,6 +46,13 @@ export function parseCidr(text: string): CidrBlock | { readonly error: string } 
     return { family: address.family, prefix, first, last, canonical: first === address.value };
 }
 
+/** For CIDRs that validation has already accepted (snapshots, intents): a failure is a bug. */
+export function requireCidr(text: string): CidrBlock {
+    const block = parseCidr(text);
+    if (isCidrError(block)) throw new Error(`invalid CIDR ${text}: ${block.error}`);
+    return block;
+}
+
 export function isCidrError(value: CidrBlock | { readonly error: string }): value is { readonly error: string } {
     return "error" in value;
 }

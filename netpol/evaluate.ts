@@ -4,7 +4,7 @@
  * (https://kubernetes.io/docs/concepts/services-networking/network-policies/); where Kubernetes
  * leaves a choice to the implementation, Calico's behaviour is followed and said so.
  */
-import { CidrBlock, IpAddress, blockContainsIp, isCidrError, parseCidr, parseIp } from "./cidr";
+import { CidrBlock, IpAddress, blockContainsIp, parseIp, requireCidr } from "./cidr";
 import { Labels, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, PolicyType, Protocol, qualifiedName } from "./k8s";
 import { selectorMatches } from "./selectors";
 import { PartyRef, Pod, Snapshot } from "./snapshot";
@@ -154,12 +154,7 @@ export class ReachabilityModel {
 
     private cidr(text: string): CidrBlock {
         let block = this.cidrs.get(text);
-        if (!block) {
-            const parsed = parseCidr(text);
-            if (isCidrError(parsed)) throw new Error(`invalid CIDR ${text}: ${parsed.error}`);
-            block = parsed;
-            this.cidrs.set(text, block);
-        }
+        if (!block) this.cidrs.set(text, (block = requireCidr(text)));
         return block;
     }
 

@@ -6,7 +6,7 @@
  * policies, and by `expectedConnection`, a second, independent reading of the intent. Any
  * difference is a mismatch naming the pair and the policies involved.
  */
-import { CidrBlock, blockContainsIp, formatCidr, formatIp, isCidrError, parseCidr, parseIp } from "./cidr";
+import { CidrBlock, blockContainsIp, formatCidr, formatIp, parseIp, requireCidr } from "./cidr";
 import { NAMESPACE_NAME_LABEL, Namespace, NetworkPolicy, Protocol } from "./k8s";
 import { CLUSTER_DNS, KUBE_API_PORTS, NetworkIntent, PortSpec, WEB_APP } from "./intent";
 import { mergeFlows, portString } from "./generate";
@@ -62,7 +62,7 @@ export function intentWorld(
     namespaces: readonly Namespace[],
     extra?: Pick<IntentWorld, "externals" | "ports">,
 ): IntentWorld {
-    const vpc = block(intent.controlPlaneCidrs[0]!);
+    const vpc = requireCidr(intent.controlPlaneCidrs[0]!);
     let next = vpc.first + 10n;
     const nextIp = () => formatIp({ family: vpc.family, value: next++ });
     const namedPorts = collectNamedPorts(intent);
@@ -93,11 +93,11 @@ export function intentWorld(
         }
     };
     addExternal("control plane", formatIp({ family: vpc.family, value: vpc.last - 1n }));
-    intent.ingressNginx.sourceCidrs.forEach((c) => addExternal(`nginx client ${c}`, insideAvoiding(block(c), [], taken)));
+    intent.ingressNginx.sourceCidrs.forEach((c) => addExternal(`nginx client ${c}`, insideAvoiding(requireCidr(c), [], taken)));
     for (const s of intent.cidrSources) {
         for (const c of s.cidrs) {
-            const excepts = c.except.map(block);
-            addExternal(`${s.name} ${c.cidr}`, insideAvoiding(block(c.cidr), excepts, taken));
+            const excepts = c.except.map((e) => requireCidr(e));
+            addExternal(`${s.name} ${c.cidr}`, insideAvoiding(requireCidr(c.cidr), excepts, taken));
             for (const e of excepts) addExternal(`${s.name} except ${formatCidr(e)}`, insideAvoiding(e, [], taken));
         }
     }
@@ -203,7 +203,7 @@ function expectedIngress(intent: NetworkIntent, from: Party, to: Party, port: nu
     if (src && src.namespace === dst.namespace) return yes("same namespace");
     const dstApp = dst.labels[intent.appLabel];
     const srcIp = parseIp(from.kind === "pod" ? from.pod.ip : from.ip)!;
-    const inAny = (cidrs: readonly string[]) => cidrs.some((c) => blockContainsIp(block(c), srcIp));
+    const inAny = (cidrs: readonly string[]) => cidrs.some((c) => blockContainsIp(requireCidr(c), srcIp));
 
     if (isNginx(intent, dst)) {
         if (src && isWeb(intent, src) && onPort(intent.ingressNginx.servicePorts))
@@ -221,7 +221,7 @@ function expectedIngress(intent: NetworkIntent, from: Party, to: Party, port: nu
     if (flow) return yes(flow);
     for (const s of intent.cidrSources) {
         const inRange = s.cidrs.some(
-            (c) => blockContainsIp(block(c.cidr), srcIp) && !c.except.some((e) => blockContainsIp(block(e), srcIp)),
+            (c) => blockContainsIp(requireCidr(c.cidr), srcIp) && !c.except.some((e) => blockContainsIp(requireCidr(e), srcIp)),
         );
         if (s.to.namespace === dst.namespace && s.to.app === dstApp && inRange && (s.ports.length === 0 || onPort(s.ports)))
             return yes(`CIDR source ${s.name}`);
@@ -248,7 +248,7 @@ function expectedEgress(intent: NetworkIntent, from: Party, to: Party, port: num
         const ns = dst && intent.namespaces.find((n) => n.name === dst.namespace);
         if (ns && dst && isWeb(intent, dst) && onPort(ns.webPorts)) return yes(`nginx forwards to ${ns.name}/web`);
         const dstIp = parseIp(to.kind === "pod" ? to.pod.ip : to.ip)!;
-        if (intent.controlPlaneCidrs.some((c) => blockContainsIp(block(c), dstIp)) && onPort(KUBE_API_PORTS))
+        if (intent.controlPlaneCidrs.some((c) => blockContainsIp(requireCidr(c), dstIp)) && onPort(KUBE_API_PORTS))
             return yes("nginx reaches the Kubernetes API range");
     }
     const flow = dst && declaredFlow(intent, src, dst, onPort);
@@ -312,7 +312,7 @@ function allDeclaredBlocks(intent: NetworkIntent): CidrBlock[] {
         ...intent.controlPlaneCidrs,
         ...intent.ingressNginx.sourceCidrs,
         ...intent.cidrSources.flatMap((s) => s.cidrs.map((c) => c.cidr)),
-    ].map(block);
+    ].map((c) => requireCidr(c));
 }
 
 /** An address inside `range` but outside `avoid`, preferring a recognisable public one for wide ranges. */
@@ -337,12 +337,6 @@ const PUBLIC_EXAMPLES = ["198.18.0.1", "203.0.113.77", "192.0.2.77", "198.51.100
 
 function outsideAll(blocks: readonly CidrBlock[], taken: ReadonlySet<string>): string | undefined {
     return PUBLIC_EXAMPLES.find((ip) => !taken.has(ip) && !blocks.some((b) => blockContainsIp(b, parseIp(ip)!)));
-}
-
-function block(text: string): CidrBlock {
-    const parsed = parseCidr(text);
-    if (isCidrError(parsed)) throw new Error(`invalid CIDR ${text} in a validated intent`);
-    return parsed;
 }
 
 function unique(list: readonly string[]): string[] {

@@ -7,7 +7,7 @@
  * declare are judged. `ReachabilityModel` (evaluate.ts) is the simple, obviously-correct
  * evaluator this one is property-tested against.
  */
-import { CidrBlock, blockContainsIp, isCidrError, parseCidr, parseIp } from "./cidr";
+import { blockContainsIp, parseIp, requireCidr } from "./cidr";
 import { effectivePolicyTypes } from "./evaluate";
 import { LabelSelector, Labels, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, PolicyType } from "./k8s";
 import { selectorMatches } from "./selectors";
@@ -296,19 +296,14 @@ interface IndexedBlock {
 
 function distinctIpBlocks(policies: readonly NetworkPolicy[]): IndexedBlock[] {
     const blocks = new Map<string, IndexedBlock>();
-    const parse = (text: string): CidrBlock => {
-        const b = parseCidr(text);
-        if (isCidrError(b)) throw new Error(`invalid CIDR ${text}`);
-        return b;
-    };
     for (const p of policies) {
         for (const rule of [...(p.spec.ingress ?? []).map((r) => r.from), ...(p.spec.egress ?? []).map((r) => r.to)]) {
             for (const peer of rule ?? []) {
                 if (!peer.ipBlock) continue;
                 const key = ipBlockKey(peer.ipBlock);
                 if (blocks.has(key)) continue;
-                const cidr = parse(peer.ipBlock.cidr);
-                const except = (peer.ipBlock.except ?? []).map(parse);
+                const cidr = requireCidr(peer.ipBlock.cidr);
+                const except = (peer.ipBlock.except ?? []).map((e) => requireCidr(e));
                 blocks.set(key, { key, contains: (ip) => blockContainsIp(cidr, ip) && !except.some((e) => blockContainsIp(e, ip)) });
             }
         }

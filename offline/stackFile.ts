@@ -22,7 +22,12 @@ export function readStackFile(projectDir: string, stack: string): StackFile {
 }
 
 export function configFromYaml(text: string): Record<string, string> {
-    const doc = (parse(text) ?? {}) as { config?: Record<string, unknown> };
+    return configFromDocument(parse(text));
+}
+
+/** The `config` section of a parsed stack file, as the engine passes it. */
+export function configFromDocument(document: unknown): Record<string, string> {
+    const doc = (document ?? {}) as { config?: Record<string, unknown> };
     const config: Record<string, string> = {};
     for (const [key, value] of Object.entries(doc.config ?? {})) {
         if (value !== null && typeof value === "object" && "secure" in value) {

@@ -8,13 +8,13 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { parse, stringify } from "yaml";
+import { parse } from "yaml";
 import { formatProblem, parseStackConfig, projectConfigValues } from "../config/schema";
 import { Connectivity, connectivityOf, podAppDescriber } from "../netpol/connectivity";
 import { diffConnectivity, renderDiffMarkdown, renderDiffText } from "../netpol/diff";
 import { NetworkIntent } from "../netpol/intent";
 import { diffIntents } from "../netpol/intentDiff";
-import { configFromYaml } from "../offline/stackFile";
+import { configFromDocument } from "../offline/stackFile";
 import { PROTOCOLS, Protocol } from "../netpol/k8s";
 import { parseIp } from "../netpol/cidr";
 import { PartyRef, Snapshot, formatSnapshotError, parseSnapshot } from "../netpol/snapshot";
@@ -108,7 +108,7 @@ function isStackFile(doc: unknown): boolean {
 }
 
 function stackIntent(label: string, doc: unknown): NetworkIntent {
-    const config = configFromYaml(stringify(doc));
+    const config = configFromDocument(doc);
     const parsed = parseStackConfig(projectConfigValues(config));
     if (!parsed.ok)
         throw new UsageError(

@@ -2,27 +2,18 @@ import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { parseStackConfig, projectConfigValues } from "../config/schema";
 import { connectivityOf, podAppDescriber } from "../netpol/connectivity";
 import { diffConnectivity, renderDiffMarkdown, renderDiffText } from "../netpol/diff";
-import { NetworkIntent } from "../netpol/intent";
 import { diffIntents } from "../netpol/intentDiff";
 import { evaluateSnapshot } from "../netpol/report";
 import { parseSnapshot } from "../netpol/snapshot";
-import { readStackFile } from "../offline/stackFile";
-import { PROJECT_DIR } from "./harness";
-
-function intentOf(stack: string): NetworkIntent {
-    const parsed = parseStackConfig(projectConfigValues(readStackFile(PROJECT_DIR, stack).config));
-    if (!parsed.ok) throw new Error("invalid");
-    return parsed.config.network;
-}
+import { PROJECT_DIR, stackIntent } from "./harness";
 
 const row = (r: { from: { namespace: string; app: string }; to: { namespace: string; app: string }; ports: readonly string[] }) =>
     `${r.from.namespace}/${r.from.app} -> ${r.to.namespace}/${r.to.app} ${r.ports.join(",")}`;
 
 describe("the connectivity diff", () => {
-    const nonprod = intentOf("nonprod");
+    const nonprod = stackIntent("nonprod");
 
     it("finds no change between an intent and itself, and says so in Markdown", () => {
         const d = diffIntents(nonprod, nonprod);

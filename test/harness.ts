@@ -1,3 +1,5 @@
+import { formatProblem, parseStackConfig, projectConfigValues } from "../config/schema";
+import { NetworkIntent } from "../netpol/intent";
 /** Runs the real program under mocks for a stack file, optionally with config changed. */
 import * as path from "path";
 import { ProgramRun, Registration, runProgram } from "../offline/mockRuntime";
@@ -6,6 +8,13 @@ import { readStackFile } from "../offline/stackFile";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 const PROGRAM = path.join(PROJECT_DIR, "index.ts");
+
+/** The validated network intent of a real stack file. */
+export function stackIntent(stack: string): NetworkIntent {
+    const parsed = parseStackConfig(projectConfigValues(readStackFile(PROJECT_DIR, stack).config));
+    if (!parsed.ok) throw new Error(`Pulumi.${stack}.yaml is invalid: ${parsed.problems.map(formatProblem).join("; ")}`);
+    return parsed.config.network;
+}
 
 /** The stack file's config keys as plain values (objects parsed), for tests to edit. */
 export function stackConfig(stack: string): Record<string, unknown> {

@@ -3,13 +3,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { chromium, Browser, Page } from "playwright-core";
-import { parseStackConfig, projectConfigValues } from "../config/schema";
 import { connectivityOf, podAppDescriber } from "../netpol/connectivity";
 import { allPolicies, compileIntent } from "../netpol/generate";
 import { renderConnectivityHtml } from "../netpol/html";
 import { checkIntent } from "../netpol/intentCheck";
-import { readStackFile } from "../offline/stackFile";
-import { PROJECT_DIR } from "./harness";
+import { stackIntent } from "./harness";
 
 /** Debian's chromium; .ci/run installs it. Without it the test says so and skips, except in CI. */
 const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
@@ -25,9 +23,7 @@ describe("the connectivity page in a real headless browser", function () {
             console.warn(`    (skipped: no browser at ${CHROMIUM}; apt-get install chromium, or set CHROMIUM_PATH)`);
             this.skip();
         }
-        const parsed = parseStackConfig(projectConfigValues(readStackFile(PROJECT_DIR, "nonprod").config));
-        if (!parsed.ok) throw new Error("nonprod config invalid");
-        const intent = parsed.config.network;
+        const intent = stackIntent("nonprod");
         const plans = compileIntent(intent);
         const result = checkIntent(
             intent,

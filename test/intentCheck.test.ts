@@ -1,19 +1,11 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
-import { parseStackConfig, projectConfigValues } from "../config/schema";
 import { connectivityOf, podAppDescriber, renderNamespaceMatrix } from "../netpol/connectivity";
 import { allPolicies, compileIntent } from "../netpol/generate";
 import { checkIntent, formatMismatch } from "../netpol/intentCheck";
 import { NetworkIntent, PortSpec, ingressNginxIntent } from "../netpol/intent";
 import { NetworkPolicy } from "../netpol/k8s";
-import { readStackFile } from "../offline/stackFile";
-import { PROJECT_DIR } from "./harness";
-
-function intentOf(stack: string): NetworkIntent {
-    const parsed = parseStackConfig(projectConfigValues(readStackFile(PROJECT_DIR, stack).config));
-    if (!parsed.ok) throw new Error("stack config invalid");
-    return parsed.config.network;
-}
+import { stackIntent } from "./harness";
 
 function check(intent: NetworkIntent, edit: (policies: NetworkPolicy[]) => NetworkPolicy[] = (p) => p) {
     const plans = compileIntent(intent);
@@ -27,14 +19,14 @@ function check(intent: NetworkIntent, edit: (policies: NetworkPolicy[]) => Netwo
 describe("the intent check", () => {
     for (const stack of ["nonprod", "prod"]) {
         it(`finds the ${stack} policies allow exactly what the ${stack} intent allows`, () => {
-            const result = check(intentOf(stack));
+            const result = check(stackIntent(stack));
             assert.deepEqual(result.mismatches.map(formatMismatch), []);
             assert.ok(result.checked > 20000, `only ${result.checked} connections judged`);
         });
     }
 
     it("reports the extra connections when a flow's namespaceSelector and podSelector are split into two peers (OR)", () => {
-        const result = check(intentOf("prod"), (policies) =>
+        const result = check(stackIntent("prod"), (policies) =>
             policies.map((p) =>
                 p.metadata.name === "from-checkout.api-to-api" && p.metadata.namespace === "payments"
                     ? {
@@ -63,7 +55,7 @@ describe("the intent check", () => {
     });
 
     it("reports the missing connections when a namespace loses its DNS egress", () => {
-        const result = check(intentOf("nonprod"), (policies) =>
+        const result = check(stackIntent("nonprod"), (policies) =>
             policies.filter((p) => !(p.metadata.namespace === "cart" && p.metadata.name === "allow-dns-egress")),
         );
         assert.deepEqual(result.mismatches.map(formatMismatch), [
@@ -75,7 +67,7 @@ describe("the intent check", () => {
     });
 
     it("reports a CIDR source whose except range was dropped", () => {
-        const result = check(intentOf("nonprod"), (policies) =>
+        const result = check(stackIntent("nonprod"), (policies) =>
             policies.map((p) =>
                 p.metadata.name === "from-cidr.psp-callbacks-to-api"
                     ? { ...p, spec: { ...p.spec, ingress: [{ ...p.spec.ingress![0]!, from: [{ ipBlock: { cidr: "192.0.2.0/24" } }] }] } }
@@ -88,7 +80,7 @@ describe("the intent check", () => {
     });
 
     it("prints the namespace matrix with same-namespace, flow and nginx cells", () => {
-        const intent = intentOf("nonprod");
+        const intent = stackIntent("nonprod");
         const result = check(intent);
         const externals = new Map(result.world.externals.map((e) => [e.ip, e.label]));
         const matrix = renderNamespaceMatrix(connectivityOf(result.verdicts, podAppDescriber(intent.appLabel, externals)));

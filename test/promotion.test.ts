@@ -1,27 +1,18 @@
 import { strict as assert } from "assert";
-import { parseStackConfig, projectConfigValues } from "../config/schema";
 import { describePromotion, judgePromotion } from "../delivery/promotion";
 import { promotionDigest } from "../netpol/digest";
-import { NetworkIntent } from "../netpol/intent";
-import { readStackFile } from "../offline/stackFile";
-import { PROJECT_DIR, ofType, runStack, runStackExpectingFailure, stackConfig } from "./harness";
+import { ofType, runStack, runStackExpectingFailure, stackConfig, stackIntent } from "./harness";
 
 const NONPROD = "organization/k8s-platform/nonprod";
 
-function intentOf(stack: string): NetworkIntent {
-    const parsed = parseStackConfig(projectConfigValues(readStackFile(PROJECT_DIR, stack).config));
-    if (!parsed.ok) throw new Error("invalid");
-    return parsed.config.network;
-}
-
 describe("the promotion digest", () => {
     it("is the same for the real nonprod and prod stacks, whose structure is the same", () => {
-        assert.equal(promotionDigest(intentOf("prod")), promotionDigest(intentOf("nonprod")));
-        assert.match(promotionDigest(intentOf("prod")), /^sha256:[0-9a-f]{64}$/);
+        assert.equal(promotionDigest(stackIntent("prod")), promotionDigest(stackIntent("nonprod")));
+        assert.match(promotionDigest(stackIntent("prod")), /^sha256:[0-9a-f]{64}$/);
     });
 
     it("ignores environment values (address ranges, egress deny) and changes with a flow's port", () => {
-        const base = intentOf("nonprod");
+        const base = stackIntent("nonprod");
         const digest = promotionDigest(base);
         assert.equal(promotionDigest({ ...base, defaultDenyEgress: false, controlPlaneCidrs: ["10.99.0.0/16"] }), digest);
         const moved = {
@@ -52,7 +43,7 @@ describe("the promotion gate", () => {
             String(run.outputs["promotionGate"]),
             /^promotion gate: passed; organization\/k8s-platform\/nonprod runs the same network policy set \(sha256:/,
         );
-        assert.equal(run.outputs["promotionDigest"], promotionDigest(intentOf("nonprod")));
+        assert.equal(run.outputs["promotionDigest"], promotionDigest(stackIntent("nonprod")));
         assert.equal(ofType(run, "pulumi:pulumi:StackReference").length, 1);
     });
 
