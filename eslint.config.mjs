@@ -1,7 +1,12 @@
 // ESLint: typescript-eslint's recommended type-aware rules, Pulumi's Output-in-template checks,
-// and a fence that keeps the pure core (netpol/, config/schema.ts) free of effects.
+// and a fence that keeps the pure core (engine/, compiler/, config/schema.ts) free of effects.
 import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
+
+const PURE = [
+    { group: ["@pulumi/*"], message: "The network model is pure: no Pulumi here." },
+    { group: ["fs", "fs/*", "child_process", "node:*", "path"], message: "The network model is pure: no I/O here." },
+];
 
 export default tseslint.config(
     { ignores: ["node_modules/", "bin/", "out/", "scratch/", "**/*.js", "**/*.mjs"] },
@@ -18,19 +23,21 @@ export default tseslint.config(
         },
     },
     {
-        files: ["netpol/**/*.ts", "config/schema.ts", "delivery/**/*.ts"],
+        files: ["engine/**/*.ts", "compiler/**/*.ts", "config/schema.ts", "config/shape.ts", "config/problems.ts", "config/checks.ts", "delivery/**/*.ts"],
+        rules: {
+            "no-restricted-imports": ["error", { patterns: PURE }],
+            "no-console": "error",
+            "no-restricted-globals": ["error", { name: "process", message: "The network model is pure: pass values in." }],
+        },
+    },
+    {
+        // The layering: the engine judges any policies; it never knows how ours are compiled.
+        files: ["engine/**/*.ts"],
         rules: {
             "no-restricted-imports": [
                 "error",
-                {
-                    patterns: [
-                        { group: ["@pulumi/*"], message: "The network model is pure: no Pulumi here." },
-                        { group: ["fs", "fs/*", "child_process", "node:*", "path"], message: "The network model is pure: no I/O here." },
-                    ],
-                },
+                { patterns: [...PURE, { group: ["../compiler/*", "../config/*"], message: "The engine never imports the compiler or config." }] },
             ],
-            "no-console": "error",
-            "no-restricted-globals": ["error", { name: "process", message: "The network model is pure: pass values in." }],
         },
     },
 );

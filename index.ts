@@ -11,8 +11,8 @@ import { IngressNginx } from "./components/ingressNginx";
 import { enforcePromotion } from "./components/promotionGate";
 import { SegmentedNamespace } from "./components/segmentedNamespace";
 import { describePromotion } from "./delivery/promotion";
-import { policySetDigest, promotionDigest } from "./netpol/digest";
-import { allPolicies, compileIntent } from "./netpol/generate";
+import { policySetDigest, promotionDigest } from "./compiler/digest";
+import { allPolicies, compileIntent } from "./compiler/generate";
 
 export = async () => {
     // Validated first: a bad config stops here, with nothing registered.

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { IngressNginxIntent } from "../netpol/intent";
+import { IngressNginxIntent } from "../compiler/intent";
 
 export interface IngressNginxArgs {
     readonly chartVersion: string;

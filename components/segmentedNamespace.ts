@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { NamespacePolicies } from "../netpol/generate";
-import { NetworkPolicy } from "../netpol/k8s";
+import { NamespacePolicies } from "../compiler/generate";
+import { NetworkPolicy } from "../engine/k8s";
 
 export interface SegmentedNamespaceArgs {
     /** The namespace and its policies, exactly as the pure generator compiled them. */

@@ -1,5 +1,5 @@
 /** The Kubernetes objects a program run registered, exactly as they would be applied. */
-import { Namespace, NetworkPolicy } from "../netpol/k8s";
+import { Namespace, NetworkPolicy } from "../engine/k8s";
 import { Registration } from "./mockRuntime";
 
 export const NAMESPACE_TYPE = "kubernetes:core/v1:Namespace";

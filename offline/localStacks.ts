@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseStackConfig, projectConfigValues } from "../config/schema";
 import { PROMOTION_DIGEST_OUTPUT } from "../components/promotionGate";
-import { promotionDigest } from "../netpol/digest";
+import { promotionDigest } from "../compiler/digest";
 import { readStackFile } from "./stackFile";
 
 export function localStackOutputs(projectDir: string, config: Readonly<Record<string, string>>): Record<string, Record<string, unknown>> {

@@ -4,10 +4,10 @@
  * generator agree on what a policy allows.
  */
 import { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { CidrBlock, blockContainsIp, coversWholeFamily, isCidrError, parseCidr, parseIp } from "../netpol/cidr";
-import { ReachabilityModel } from "../netpol/evaluate";
-import { INGRESS_NGINX_POD_LABELS, TOOLS_NAMESPACE } from "../netpol/intent";
-import { NAMESPACE_NAME_LABEL, NetworkPolicy, NetworkPolicyPeer } from "../netpol/k8s";
+import { CidrBlock, blockContainsIp, coversWholeFamily, isCidrError, parseCidr, parseIp } from "../engine/cidr";
+import { ReachabilityModel } from "../engine/evaluate";
+import { INGRESS_NGINX_POD_LABELS, TOOLS_NAMESPACE } from "../compiler/intent";
+import { NAMESPACE_NAME_LABEL, NetworkPolicy, NetworkPolicyPeer } from "../engine/k8s";
 
 export const NAMESPACE = "kubernetes:core/v1:Namespace";
 export const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";

@@ -4,12 +4,12 @@
  * its own so that its peak memory is its own. A script, not a timed test.
  */
 import { execFileSync } from "child_process";
-import { allPolicies, compileIntent } from "../netpol/generate";
-import { NetworkIntent, ingressNginxIntent } from "../netpol/intent";
-import { ReachabilityModel } from "../netpol/evaluate";
-import { NetworkPolicy } from "../netpol/k8s";
-import { FullMatrix } from "../netpol/matrix";
-import { Pod, Snapshot } from "../netpol/snapshot";
+import { allPolicies, compileIntent } from "../compiler/generate";
+import { NetworkIntent, ingressNginxIntent } from "../compiler/intent";
+import { ReachabilityModel } from "../engine/evaluate";
+import { NetworkPolicy } from "../engine/k8s";
+import { FullMatrix } from "../engine/matrix";
+import { Pod, Snapshot } from "../engine/snapshot";
 
 interface Result {
     name: string;

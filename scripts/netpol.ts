@@ -10,16 +10,16 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { formatProblem, parseStackConfig, projectConfigValues } from "../config/schema";
-import { Connectivity, connectivityOf, podAppDescriber } from "../netpol/connectivity";
-import { diffConnectivity, renderDiffMarkdown, renderDiffText } from "../netpol/diff";
-import { NetworkIntent } from "../netpol/intent";
-import { diffIntents } from "../netpol/intentDiff";
+import { Connectivity, connectivityOf, podAppDescriber } from "../engine/connectivity";
+import { diffConnectivity, renderDiffMarkdown, renderDiffText } from "../engine/diff";
+import { NetworkIntent } from "../compiler/intent";
+import { diffIntents } from "../compiler/intentDiff";
 import { configFromDocument } from "../offline/stackFile";
-import { PROTOCOLS, Protocol } from "../netpol/k8s";
-import { parseIp } from "../netpol/cidr";
-import { PartyRef, Snapshot, formatSnapshotError, parseSnapshot } from "../netpol/snapshot";
-import { evaluateSnapshot, explain, renderTable, toResult } from "../netpol/report";
-import { ReachabilityModel } from "../netpol/evaluate";
+import { PROTOCOLS, Protocol } from "../engine/k8s";
+import { parseIp } from "../engine/cidr";
+import { PartyRef, Snapshot, formatSnapshotError, parseSnapshot } from "../engine/snapshot";
+import { evaluateSnapshot, explain, renderTable, toResult } from "../engine/report";
+import { ReachabilityModel } from "../engine/evaluate";
 
 const USAGE = `usage:
   npm run --silent netpol -- evaluate <snapshot> [--format json|table]

@@ -2,11 +2,11 @@ import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { connectivityOf, podAppDescriber } from "../netpol/connectivity";
-import { diffConnectivity, renderDiffMarkdown, renderDiffText } from "../netpol/diff";
-import { diffIntents } from "../netpol/intentDiff";
-import { evaluateSnapshot } from "../netpol/report";
-import { parseSnapshot } from "../netpol/snapshot";
+import { connectivityOf, podAppDescriber } from "../engine/connectivity";
+import { diffConnectivity, renderDiffMarkdown, renderDiffText } from "../engine/diff";
+import { diffIntents } from "../compiler/intentDiff";
+import { evaluateSnapshot } from "../engine/report";
+import { parseSnapshot } from "../engine/snapshot";
 import { PROJECT_DIR, stackIntent } from "./harness";
 
 const row = (r: { from: { namespace: string; app: string }; to: { namespace: string; app: string }; ports: readonly string[] }) =>

@@ -4,10 +4,10 @@ import * as fs from "fs";
 import * as path from "path";
 import fc from "fast-check";
 import { stringify } from "yaml";
-import { ReachabilityModel } from "../netpol/evaluate";
-import { NetworkPolicy } from "../netpol/k8s";
-import { evaluateSnapshot, explain, toResult } from "../netpol/report";
-import { Pod, Snapshot, parseSnapshot } from "../netpol/snapshot";
+import { ReachabilityModel } from "../engine/evaluate";
+import { NetworkPolicy } from "../engine/k8s";
+import { evaluateSnapshot, explain, toResult } from "../engine/report";
+import { Pod, Snapshot, parseSnapshot } from "../engine/snapshot";
 import { PROJECT_DIR } from "./harness";
 
 const EXAMPLES = path.resolve(PROJECT_DIR, "..", "shared", "netpol", "examples");

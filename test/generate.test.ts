@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
-import { NetworkIntent, ingressNginxIntent } from "../netpol/intent";
-import { allPolicies, compileIntent, mergeFlows } from "../netpol/generate";
-import { NetworkPolicy } from "../netpol/k8s";
+import { NetworkIntent, ingressNginxIntent } from "../compiler/intent";
+import { allPolicies, compileIntent, mergeFlows } from "../compiler/generate";
+import { NetworkPolicy } from "../engine/k8s";
 
 /** A small intent: two business namespaces, one flow, one CIDR source. */
 export function smallIntent(overrides: Partial<NetworkIntent> = {}): NetworkIntent {

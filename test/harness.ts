@@ -1,5 +1,5 @@
 import { formatProblem, parseStackConfig, projectConfigValues } from "../config/schema";
-import { NetworkIntent } from "../netpol/intent";
+import { NetworkIntent } from "../compiler/intent";
 /** Runs the real program under mocks for a stack file, optionally with config changed. */
 import * as path from "path";
 import { ProgramRun, Registration, runProgram } from "../offline/mockRuntime";

@@ -3,10 +3,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { chromium, Browser, Page } from "playwright-core";
-import { connectivityOf, podAppDescriber } from "../netpol/connectivity";
-import { allPolicies, compileIntent } from "../netpol/generate";
-import { renderConnectivityHtml } from "../netpol/html";
-import { checkIntent } from "../netpol/intentCheck";
+import { connectivityOf, podAppDescriber } from "../engine/connectivity";
+import { allPolicies, compileIntent } from "../compiler/generate";
+import { renderConnectivityHtml } from "../engine/html";
+import { checkIntent } from "../compiler/intentCheck";
 import { stackIntent } from "./harness";
 
 /** Debian's chromium; .ci/run installs it. Without it the test says so and skips, except in CI. */

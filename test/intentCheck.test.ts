@@ -1,10 +1,10 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
-import { connectivityOf, podAppDescriber, renderNamespaceMatrix } from "../netpol/connectivity";
-import { allPolicies, compileIntent } from "../netpol/generate";
-import { checkIntent, formatMismatch } from "../netpol/intentCheck";
-import { NetworkIntent, PortSpec, ingressNginxIntent } from "../netpol/intent";
-import { NetworkPolicy } from "../netpol/k8s";
+import { connectivityOf, podAppDescriber, renderNamespaceMatrix } from "../engine/connectivity";
+import { allPolicies, compileIntent } from "../compiler/generate";
+import { checkIntent, formatMismatch } from "../compiler/intentCheck";
+import { NetworkIntent, PortSpec, ingressNginxIntent } from "../compiler/intent";
+import { NetworkPolicy } from "../engine/k8s";
 import { stackIntent } from "./harness";
 
 function check(intent: NetworkIntent, edit: (policies: NetworkPolicy[]) => NetworkPolicy[] = (p) => p) {

@@ -2,10 +2,10 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import fc from "fast-check";
-import { ReachabilityModel } from "../netpol/evaluate";
-import { LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from "../netpol/k8s";
-import { FullMatrix } from "../netpol/matrix";
-import { Pod, Snapshot, parseSnapshot } from "../netpol/snapshot";
+import { ReachabilityModel } from "../engine/evaluate";
+import { LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from "../engine/k8s";
+import { FullMatrix } from "../engine/matrix";
+import { Pod, Snapshot, parseSnapshot } from "../engine/snapshot";
 import { PROJECT_DIR } from "./harness";
 
 /** The simple evaluator's answer for the whole matrix, pod by pod. */

@@ -20,7 +20,7 @@ import {
     noWorldIngress,
     policies,
 } from "../policy/policies";
-import { NetworkPolicy } from "../netpol/k8s";
+import { NetworkPolicy } from "../engine/k8s";
 import { ofType, runStack } from "./harness";
 
 function resource(type: string, props: Record<string, unknown>, name = "r"): PolicyResource {

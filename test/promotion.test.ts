@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { describePromotion, judgePromotion } from "../delivery/promotion";
-import { promotionDigest } from "../netpol/digest";
+import { promotionDigest } from "../compiler/digest";
 import { ofType, runStack, runStackExpectingFailure, stackConfig, stackIntent } from "./harness";
 
 const NONPROD = "organization/k8s-platform/nonprod";

@@ -2,8 +2,8 @@
  * The connectivity change between two versions of a stack's intent: both compiled to policies by
  * the generator, both judged on one set of ports and outside addresses, then diffed.
  */
-import { Connectivity, connectivityOf, podAppDescriber } from "./connectivity";
-import { ConnectivityDiff, diffConnectivity } from "./diff";
+import { Connectivity, connectivityOf, podAppDescriber } from "../engine/connectivity";
+import { ConnectivityDiff, diffConnectivity } from "../engine/diff";
 import { allPolicies, compileIntent } from "./generate";
 import { NetworkIntent } from "./intent";
 import { IntentWorld, checkIntent, intentWorld } from "./intentCheck";

@@ -4,7 +4,7 @@
  * and compiled into NetworkPolicies by `generate.ts`; the reachability engine checks the result
  * against it. Everything here is already normalized (sorted, defaults applied).
  */
-import { Labels, Protocol } from "./k8s";
+import { Labels, Protocol } from "../engine/k8s";
 
 /** One port, a port range (`endPort`) or a named container port, on one protocol. */
 export interface PortSpec {

@@ -14,7 +14,7 @@ import {
     NetworkPolicyPeer,
     NetworkPolicyPort,
     PolicyType,
-} from "./k8s";
+} from "../engine/k8s";
 import { CLUSTER_DNS, Flow, KUBE_API_PORTS, NetworkIntent, PortSpec, WEB_APP, appRefString } from "./intent";
 
 export type NamespaceRole = "business" | "tools";

@@ -7,7 +7,7 @@
 import { createHash } from "crypto";
 import { allPolicies, compileIntent } from "./generate";
 import { NetworkIntent } from "./intent";
-import { Namespace, NetworkPolicy } from "./k8s";
+import { Namespace, NetworkPolicy } from "../engine/k8s";
 
 export function policySetDigest(namespaces: readonly Namespace[], policies: readonly NetworkPolicy[]): string {
     const key = (o: Namespace | NetworkPolicy) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;

@@ -1,0 +1,124 @@
+/**
+ * The shape of the stack configuration (zod): which keys exist, their types and defaults. The
+ * meaning of the values is checked in `checks.ts`; `schema.ts` runs both.
+ */
+import { z } from "zod";
+
+/** The Pulumi project name, which prefixes every config key (`k8s-platform:network`). */
+export const PROJECT = "k8s-platform";
+
+// ---------------------------------------------------------------------------------------------
+// Shape
+
+export const port = z.preprocess(
+    (v) => (typeof v === "number" || (typeof v === "string" && v !== "") ? { port: v } : v),
+    z.strictObject({
+        port: z.union([z.number(), z.string()]),
+        protocol: z.string().optional(),
+        endPort: z.number().optional(),
+    }),
+);
+const ports = z.array(port);
+const cidrEntry = z.preprocess(
+    (v) => (typeof v === "string" ? { cidr: v } : v),
+    z.strictObject({ cidr: z.string(), except: z.array(z.string()).default([]) }),
+);
+
+const clusterSchema = z.strictObject({
+    /** EKS cluster name; also the physical name, so kubeconfig contexts are stable. */
+    name: z.string(),
+    kubernetesVersion: z.string(),
+    ipFamily: z.enum(["ipv4", "ipv6"]).default("ipv4"),
+    vpc: z.strictObject({
+        cidr: z.string(),
+        availabilityZones: z.number().int().min(2).max(6).default(2),
+        natGateways: z.enum(["Single", "OnePerAz"]).default("Single"),
+        existing: z
+            .strictObject({
+                vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, "expected a VPC ID such as vpc-0a1b2c3d"),
+                privateSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "expected a subnet ID")).min(2),
+                publicSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "expected a subnet ID")).min(2),
+            })
+            .optional(),
+    }),
+    endpoint: z.strictObject({
+        privateAccess: z.boolean(),
+        publicAccess: z.boolean(),
+        publicAccessCidrs: z.array(z.string()).default([]),
+    }),
+    logTypes: z.array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"])).default([]),
+    secretsEncryption: z.boolean().default(false),
+    deletionProtection: z.boolean().default(false),
+    /** Pulumi `protect` on the cluster and the namespaces: a destroy must first be unprotected. */
+    protect: z.boolean().default(false),
+    nodeGroup: z.strictObject({
+        instanceTypes: z.array(z.string()).min(1),
+        minSize: z.number().int().min(1),
+        desiredSize: z.number().int().min(1),
+        maxSize: z.number().int().min(1),
+        diskSizeGiB: z.number().int().min(20).default(50),
+        capacityType: z.enum(["ON_DEMAND", "SPOT"]).default("ON_DEMAND"),
+    }),
+    accessEntries: z
+        .array(
+            z.strictObject({
+                name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "expected a lowercase name such as platform-admins"),
+                principalArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, "expected an IAM role or user ARN"),
+                accessPolicy: z.enum(["AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy", "AmazonEKSEditPolicy", "AmazonEKSViewPolicy"]),
+            }),
+        )
+        .default([]),
+    tags: z.record(z.string(), z.string()).default({}),
+});
+
+const calicoSchema = z.strictObject({
+    /** Version of both Calico charts (crd.projectcalico.org.v1 and tigera-operator). */
+    version: z.string(),
+});
+
+const ingressNginxSchema = z.strictObject({
+    chartVersion: z.string(),
+    /** Client ranges admitted to nginx on 80/443 (the NLB preserves client addresses). */
+    sourceCidrs: z.array(z.string()).min(1),
+    /** An internal (VPC-only) load balancer instead of an internet-facing one. */
+    internal: z.boolean().default(false),
+});
+
+const networkSchema = z.strictObject({
+    defaultDenyEgress: z.boolean(),
+    appLabel: z.string().default("app"),
+    webPorts: ports.min(1),
+    namespaces: z.array(
+        z.strictObject({
+            name: z.string(),
+            team: z.string(),
+            apps: z.array(z.string()).min(1),
+            webPorts: ports.min(1).optional(),
+        }),
+    ),
+    flows: z.array(z.strictObject({ from: z.string(), to: z.string(), ports: ports.optional() })).default([]),
+    cidrSources: z
+        .array(z.strictObject({ name: z.string(), to: z.string(), cidrs: z.array(cidrEntry).min(1), ports: ports.optional() }))
+        .default([]),
+});
+
+const promotionSchema = z.strictObject({
+    /** The stack that must have run a policy set before this one applies it. */
+    after: z.string().regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, "expected organization/project/stack"),
+    override: z.boolean().default(false),
+    reason: z.string().optional(),
+});
+
+/** Every config key of the project, with its schema. */
+export const configSchema = z.strictObject({
+    /** `production` turns on the guardrails that protect a live environment. */
+    environment: z.enum(["production", "non-production"]),
+    cluster: clusterSchema,
+    calico: calicoSchema,
+    ingressNginx: ingressNginxSchema,
+    network: networkSchema,
+    /** Promotion gate: set on stacks that apply only what an earlier stack has run. */
+    promotion: promotionSchema.optional(),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
