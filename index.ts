@@ -1,18 +1,19 @@
 /**
  * The platform of one stack: an EKS cluster, Calico enforcing NetworkPolicy, the business
  * namespaces plus tools, each segmented by policies compiled from the stack's network intent,
- * and nginx ingress in tools. Async so that the promotion gate decides before anything is
+ * and NGINX Gateway Fabric in tools. Async so that the promotion gate decides before anything is
  * registered.
  */
 import { loadStackConfig } from "./config/load";
 import { PlatformCluster } from "./components/cluster";
 import { Calico } from "./components/calico";
-import { IngressNginx } from "./components/ingressNginx";
+import { NginxGateway } from "./components/gateway";
 import { enforcePromotion } from "./components/promotionGate";
 import { SegmentedNamespace } from "./components/segmentedNamespace";
 import { describePromotion } from "./delivery/promotion";
 import { policySetDigest, promotionDigest } from "./compiler/digest";
-import { allPolicies, compileIntent } from "./compiler/generate";
+import { MANAGED_BY_LABELS, ZONE_LABEL, allPolicies, compileIntent } from "./compiler/generate";
+import { sharedGatewayManifest } from "./compiler/platform";
 
 export = async () => {
     // Validated first: a bad config stops here, with nothing registered.
@@ -34,11 +35,18 @@ export = async () => {
             }),
     );
     const tools = namespaces.find((ns) => ns.namespaceName === config.network.toolsNamespace)!;
-    new IngressNginx("ingress-nginx", {
-        chartVersion: config.ingressNginx.chartVersion,
+    new NginxGateway("gateway", {
+        chartVersion: config.gateway.chartVersion,
+        gatewayApiVersion: config.gateway.gatewayApiVersion,
         namespace: config.network.toolsNamespace,
-        intent: config.network.ingressNginx,
-        internal: config.ingressNginx.internal,
+        clientRanges: config.network.gatewayClients.cidrs.map((c) => c.cidr),
+        gateway: sharedGatewayManifest({
+            toolsNamespace: config.network.toolsNamespace,
+            certificateSecret: config.gateway.tls?.certificateSecret,
+            internal: config.gateway.internal,
+            routeNamespaceLabels: { [ZONE_LABEL]: "business" },
+            labels: MANAGED_BY_LABELS,
+        }),
         provider: cluster.provider,
         after: [tools.namespace, ...tools.policies],
     });

@@ -1,8 +1,9 @@
 /**
  * Digests of a policy set. `policySetDigest` fingerprints exactly the objects a stack applies;
  * `promotionDigest` fingerprints what a promotion carries from nonprod to prod: the namespaces,
- * apps, flows, CIDR-source targets and ports, and the generator's output for them, with the values
- * that differ between environments by design (address ranges, the egress-deny switch) held fixed.
+ * apps, flows, egress grants, CIDR-source targets and ports, the platform's workloads and the
+ * egress-deny switch, and the generator's output for them, with the values that differ between
+ * environments by design (address ranges) held fixed.
  */
 import { createHash } from "crypto";
 import { allPolicies, compileIntent } from "./generate";
@@ -17,15 +18,18 @@ export function policySetDigest(namespaces: readonly Namespace[], policies: read
 
 /** Stand-in range for environment-specific addresses (TEST-NET-1, RFC 5737). */
 const PLACEHOLDER_RANGE = "192.0.2.0/24";
+/** Stand-in for the pod ranges (TEST-NET-2): outside the placeholder above, so no except is written. */
+const PLACEHOLDER_POD_RANGE = "198.51.100.0/24";
+const placeholder = { cidr: PLACEHOLDER_RANGE, except: [] };
 
 export function promotionDigest(intent: NetworkIntent): string {
     const normalized: NetworkIntent = {
         ...intent,
-        // Egress deny on, so the egress halves of every flow are part of what is compared.
-        defaultDenyEgress: true,
-        controlPlaneCidrs: [PLACEHOLDER_RANGE],
-        ingressNginx: { ...intent.ingressNginx, sourceCidrs: [PLACEHOLDER_RANGE] },
-        cidrSources: intent.cidrSources.map((s) => ({ ...s, cidrs: [{ cidr: PLACEHOLDER_RANGE, except: [] }] })),
+        addresses: { podCidrs: [PLACEHOLDER_POD_RANGE], controlPlaneCidrs: [PLACEHOLDER_RANGE] },
+        gatewayClients: { ...intent.gatewayClients, cidrs: [placeholder] },
+        cidrSources: intent.cidrSources.map((s) => ({ ...s, cidrs: [placeholder] })),
+        egressDestinations: intent.egressDestinations.map((d) => ({ ...d, cidrs: [placeholder] })),
+        podCredentials: { ...intent.podCredentials, stsCidrs: intent.podCredentials.stsCidrs.length > 0 ? [PLACEHOLDER_RANGE] : [] },
     };
     const plans = compileIntent(normalized);
     return policySetDigest(

@@ -15,7 +15,25 @@ import {
     NetworkPolicyPort,
     PolicyType,
 } from "../engine/k8s";
-import { CLUSTER_DNS, Flow, KUBE_API_PORTS, NetworkIntent, PortSpec, WEB_APP, appRefString } from "./intent";
+import { blockContainsBlock, formatCidr, requireCidr } from "../engine/cidr";
+import {
+    ALL_APPS,
+    AddressRule,
+    AppRef,
+    BusinessNamespace,
+    CLUSTER_DNS,
+    CidrRange,
+    Flow,
+    NetworkIntent,
+    POD_IDENTITY_AGENT,
+    PlatformPeer,
+    PlatformWorkload,
+    PortSpec,
+    STS_PORTS,
+    WEB_APP,
+    appRefString,
+    platformWorkload,
+} from "./intent";
 
 export type NamespaceRole = "business" | "tools";
 
@@ -55,6 +73,7 @@ export function compileIntent(intent: NetworkIntent): readonly NamespacePolicies
                   )
                 : []),
             ...cidrIngress(intent, ns.name),
+            ...(intent.defaultDenyEgress ? destinationEgress(intent, ns.name) : []),
         ];
         return {
             role: "business",
@@ -66,7 +85,7 @@ export function compileIntent(intent: NetworkIntent): readonly NamespacePolicies
     const tools: NamespacePolicies = {
         role: "tools",
         namespace: namespaceObject(intent.toolsNamespace, { [TEAM_LABEL]: "platform", [ZONE_LABEL]: "tools" }),
-        allows: sortByName([...commonAllows(intent, intent.toolsNamespace), ...ingressNginxAllows(intent)]),
+        allows: sortByName([...commonAllows(intent, intent.toolsNamespace), ...platformAllows(intent, intent.toolsNamespace)]),
         defaultDeny: defaultDeny(intent, intent.toolsNamespace),
     };
     return [...business, tools].sort((a, b) => compare(a.namespace.metadata.name, b.namespace.metadata.name));
@@ -111,70 +130,60 @@ function commonAllows(intent: NetworkIntent, namespace: string): NetworkPolicy[]
             egress: intent.defaultDenyEgress ? [{ to: [sameNamespace] }] : undefined,
         }),
     ];
-    if (intent.defaultDenyEgress) {
+    if (!intent.defaultDenyEgress) return policies;
+    policies.push(
+        policy(namespace, "allow-dns-egress", {}, "every pod resolves names through cluster DNS", {
+            egress: [{ to: [podsIn(CLUSTER_DNS.namespace, CLUSTER_DNS.podLabels)], ...rulePorts(CLUSTER_DNS.ports) }],
+        }),
+    );
+    const credentials = intent.podCredentials;
+    if (credentials.podIdentityAgent) {
         policies.push(
-            policy(namespace, "allow-dns-egress", {}, "every pod resolves names through cluster DNS", {
-                egress: [{ to: [podsIn(CLUSTER_DNS.namespace, CLUSTER_DNS.podLabels)], ...rulePorts(CLUSTER_DNS.ports) }],
+            policy(namespace, "allow-pod-identity-egress", {}, "pods get AWS credentials from the EKS Pod Identity agent", {
+                egress: [{ to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }], ...rulePorts(POD_IDENTITY_AGENT.ports) }],
             }),
         );
     }
-    return policies;
-}
-
-function webAllows(intent: NetworkIntent, namespace: string, webPorts: readonly PortSpec[]): NetworkPolicy[] {
-    const nginx = podsIn(intent.toolsNamespace, intent.ingressNginx.podLabels);
-    const web = appSelector(intent, WEB_APP);
-    const policies = [
-        policy(namespace, "web-from-ingress-nginx", web, "nginx ingress forwards requests to the web pods", {
-            ingress: [{ from: [nginx], ...rulePorts(webPorts) }],
-        }),
-    ];
-    if (intent.defaultDenyEgress) {
+    if (credentials.stsCidrs.length > 0) {
         policies.push(
-            policy(namespace, "web-to-ingress-nginx", web, "web pods call other services through nginx ingress", {
-                egress: [{ to: [nginx], ...rulePorts(intent.ingressNginx.servicePorts) }],
-            }),
-        );
-    }
-    return policies;
-}
-
-function ingressNginxAllows(intent: NetworkIntent): NetworkPolicy[] {
-    const ns = intent.toolsNamespace;
-    const nginx: LabelSelector = { matchLabels: intent.ingressNginx.podLabels };
-    const webhookPorts: PortSpec[] = [{ protocol: "TCP", port: intent.ingressNginx.webhookPort }];
-    const withWeb = intent.namespaces.filter((b) => b.apps.includes(WEB_APP));
-    const policies = [
-        policy(ns, "ingress-nginx-from-clients", nginx, "clients reach nginx through the load balancer", {
-            ingress: [{ from: intent.ingressNginx.sourceCidrs.map(ipBlock), ...rulePorts(intent.ingressNginx.servicePorts) }],
-        }),
-        policy(ns, "ingress-nginx-webhook-from-control-plane", nginx, "the API server calls the admission webhook", {
-            ingress: [{ from: intent.controlPlaneCidrs.map(ipBlock), ...rulePorts(webhookPorts) }],
-        }),
-    ];
-    if (intent.defaultDenyEgress) {
-        policies.push(
-            policy(ns, "ingress-nginx-to-kube-api", nginx, "nginx watches Ingresses and Endpoints on the Kubernetes API", {
-                egress: [{ to: intent.controlPlaneCidrs.map(ipBlock), ...rulePorts(KUBE_API_PORTS) }],
-            }),
-        );
-    }
-    // Never a rule with an empty peer list: `from: []` admits every source.
-    if (withWeb.length > 0) {
-        policies.push(
-            policy(ns, "ingress-nginx-from-web", nginx, "web pods of every business namespace call through nginx", {
-                ingress: [
+            policy(namespace, "allow-sts-egress", {}, "pods exchange their service account token at STS (IRSA)", {
+                egress: [
                     {
-                        from: withWeb.map((b) => podsIn(b.name, appLabels(intent, WEB_APP))),
-                        ...rulePorts(intent.ingressNginx.servicePorts),
+                        to: addressPeers(intent, {
+                            cidrs: credentials.stsCidrs.map((cidr) => ({ cidr, except: [] })),
+                            includesPods: false,
+                        }),
+                        ...rulePorts(STS_PORTS),
                     },
                 ],
             }),
         );
-        if (intent.defaultDenyEgress) {
+    }
+    return policies;
+}
+
+/** The namespace's web pods with the gateway's data plane, both ways. */
+function webAllows(intent: NetworkIntent, namespace: string, webPorts: readonly PortSpec[]): NetworkPolicy[] {
+    const web = appSelector(intent, WEB_APP);
+    const policies: NetworkPolicy[] = [];
+    for (const c of intent.platform.connections) {
+        if (c.to.kind === "web" && c.from.kind === "workload") {
+            const source = platformWorkload(intent, c.from.name);
             policies.push(
-                policy(ns, "ingress-nginx-to-web", nginx, "nginx forwards requests to every business namespace's web pods", {
-                    egress: withWeb.map((b) => ({ to: [podsIn(b.name, appLabels(intent, WEB_APP))], ...rulePorts(b.webPorts) })),
+                policy(namespace, `web-from-${source.name}`, web, c.why, {
+                    ingress: [
+                        { from: [podsIn(source.namespace, source.podLabels)], ...rulePorts(c.ports === "webPorts" ? webPorts : c.ports) },
+                    ],
+                }),
+            );
+        }
+        if (c.from.kind === "web" && c.to.kind === "workload" && intent.defaultDenyEgress) {
+            const target = platformWorkload(intent, c.to.name);
+            policies.push(
+                policy(namespace, `web-to-${target.name}`, web, c.why, {
+                    egress: [
+                        { to: [podsIn(target.namespace, target.podLabels)], ...rulePorts(c.ports === "webPorts" ? webPorts : c.ports) },
+                    ],
                 }),
             );
         }
@@ -182,19 +191,115 @@ function ingressNginxAllows(intent: NetworkIntent): NetworkPolicy[] {
     return policies;
 }
 
+/**
+ * The platform's own traffic, from the declared connections of its workloads in `namespace`: an
+ * ingress policy where a workload here receives, an egress one (under egress deny) where it sends.
+ * Connections between two workloads of the same namespace need none: allow-same-namespace admits
+ * them.
+ */
+function platformAllows(intent: NetworkIntent, namespace: string): NetworkPolicy[] {
+    const here = (peer: PlatformPeer): PlatformWorkload | undefined =>
+        peer.kind === "workload" ? intent.platform.workloads.find((w) => w.name === peer.name && w.namespace === namespace) : undefined;
+    const policies: NetworkPolicy[] = [];
+    for (const c of intent.platform.connections) {
+        const from = here(c.from);
+        const to = here(c.to);
+        if (from && to) continue;
+        if (to) {
+            const rules: NetworkPolicyIngressRule[] = peerRules(intent, c.from, c.ports).map(({ peers, ports }) => ({
+                from: peers,
+                ...ports,
+            }));
+            if (rules.length > 0)
+                policies.push(
+                    policy(namespace, `${to.name}-from-${peerName(c.from)}`, { matchLabels: to.podLabels }, c.why, { ingress: rules }),
+                );
+        }
+        if (from && intent.defaultDenyEgress) {
+            const rules: NetworkPolicyEgressRule[] = peerRules(intent, c.to, c.ports).map(({ peers, ports }) => ({ to: peers, ...ports }));
+            if (rules.length > 0)
+                policies.push(
+                    policy(namespace, `${from.name}-to-${peerName(c.to)}`, { matchLabels: from.podLabels }, c.why, { egress: rules }),
+                );
+        }
+    }
+    return policies;
+}
+
+/** The peers (and their ports) that stand for the far end of a platform connection. */
+function peerRules(
+    intent: NetworkIntent,
+    peer: PlatformPeer,
+    ports: readonly PortSpec[] | "webPorts",
+): { peers: NetworkPolicyPeer[]; ports: { ports?: NetworkPolicyPort[] } }[] {
+    const fixed = ports === "webPorts" ? [] : ports;
+    switch (peer.kind) {
+        case "workload": {
+            const w = platformWorkload(intent, peer.name);
+            return [{ peers: [podsIn(w.namespace, w.podLabels)], ports: rulePorts(fixed) }];
+        }
+        case "web": {
+            const withWeb = intent.namespaces.filter((b) => b.apps.includes(WEB_APP));
+            // Never a rule with an empty peer list: `from: []` admits every source.
+            if (withWeb.length === 0) return [];
+            const web = (b: BusinessNamespace) => podsIn(b.name, appLabels(intent, WEB_APP));
+            if (ports !== "webPorts") return [{ peers: withWeb.map(web), ports: rulePorts(fixed) }];
+            return withWeb.map((b) => ({ peers: [web(b)], ports: rulePorts(b.webPorts) }));
+        }
+        case "kubeApi":
+            return [{ peers: intent.addresses.controlPlaneCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: rulePorts(fixed) }];
+        case "gatewayClients":
+            return [{ peers: addressPeers(intent, intent.gatewayClients), ports: rulePorts(fixed) }];
+        default: {
+            const unknown: never = peer;
+            throw new Error(`unknown platform peer ${JSON.stringify(unknown)}`);
+        }
+    }
+}
+
+/** How a platform peer appears in policy names. */
+export function peerName(peer: PlatformPeer): string {
+    switch (peer.kind) {
+        case "workload":
+            return peer.name;
+        case "web":
+            return "web";
+        case "kubeApi":
+            return "kube-api";
+        case "gatewayClients":
+            return "clients";
+        default: {
+            const unknown: never = peer;
+            throw new Error(`unknown platform peer ${JSON.stringify(unknown)}`);
+        }
+    }
+}
+
 function flowIngress(intent: NetworkIntent, flows: readonly Flow[]): NetworkPolicy[] {
     return flows.map((f) =>
-        policy(f.to.namespace, `from-${f.from.namespace}.${f.from.app}-to-${f.to.app}`, appSelector(intent, f.to.app), flowSentence(f), {
-            ingress: [{ from: [podsIn(f.from.namespace, appLabels(intent, f.from.app))], ...rulePorts(f.ports) }],
-        }),
+        policy(
+            f.to.namespace,
+            `from-${f.from.namespace}.${nameOfApp(f.from)}-to-${nameOfApp(f.to)}`,
+            appSelector(intent, f.to.app),
+            flowSentence(f),
+            {
+                ingress: [{ from: [podsIn(f.from.namespace, appLabels(intent, f.from.app))], ...rulePorts(f.ports) }],
+            },
+        ),
     );
 }
 
 function flowEgress(intent: NetworkIntent, flows: readonly Flow[]): NetworkPolicy[] {
     return flows.map((f) =>
-        policy(f.from.namespace, `from-${f.from.app}-to-${f.to.namespace}.${f.to.app}`, appSelector(intent, f.from.app), flowSentence(f), {
-            egress: [{ to: [podsIn(f.to.namespace, appLabels(intent, f.to.app))], ...rulePorts(f.ports) }],
-        }),
+        policy(
+            f.from.namespace,
+            `from-${nameOfApp(f.from)}-to-${f.to.namespace}.${nameOfApp(f.to)}`,
+            appSelector(intent, f.from.app),
+            flowSentence(f),
+            {
+                egress: [{ to: [podsIn(f.to.namespace, appLabels(intent, f.to.app))], ...rulePorts(f.ports) }],
+            },
+        ),
     );
 }
 
@@ -204,21 +309,52 @@ function cidrIngress(intent: NetworkIntent, namespace: string): NetworkPolicy[] 
         .map((s) =>
             policy(
                 namespace,
-                `from-cidr.${s.name}-to-${s.to.app}`,
+                `from-cidr.${s.name}-to-${nameOfApp(s.to)}`,
                 appSelector(intent, s.to.app),
                 `${s.name} addresses reach ${appRefString(s.to)}`,
-                {
-                    ingress: [
-                        {
-                            from: s.cidrs.map((c) => ({
-                                ipBlock: c.except.length > 0 ? { cidr: c.cidr, except: [...c.except] } : { cidr: c.cidr },
-                            })),
-                            ...rulePorts(s.ports),
-                        },
-                    ],
-                },
+                { ingress: [{ from: addressPeers(intent, s), ...rulePorts(s.ports) }] },
             ),
         );
+}
+
+/** One egress policy per (app, destination) granted in `namespace`. */
+function destinationEgress(intent: NetworkIntent, namespace: string): NetworkPolicy[] {
+    return intent.egress
+        .filter((g) => g.from.namespace === namespace)
+        .map((g) => {
+            const d = intent.egressDestinations.find((x) => x.name === g.to);
+            if (!d) throw new Error(`egress from ${appRefString(g.from)} names unknown destination ${g.to}`);
+            return policy(
+                namespace,
+                `from-${nameOfApp(g.from)}-to-dest.${d.name}`,
+                appSelector(intent, g.from.app),
+                `${appRefString(g.from)} reaches ${d.name} on ${d.ports.length > 0 ? d.ports.map(portString).join(", ") : "every port"}`,
+                { egress: [{ to: addressPeers(intent, d), ...rulePorts(d.ports) }] },
+            );
+        });
+}
+
+/**
+ * ipBlock peers of an address rule. Unless the rule says it includes pods, every pod range inside
+ * a block is excepted: with the Amazon VPC CNI pods have VPC addresses, and Calico matches ipBlock
+ * against pod addresses as well (docs.tigera.io, "Kubernetes policy": ipBlock "should be
+ * cluster-external IPs", and Calico applies it to pod IPs too).
+ */
+function addressPeers(intent: NetworkIntent, rule: AddressRule): NetworkPolicyPeer[] {
+    return rule.cidrs.map((c) => {
+        const except = rule.includesPods ? [...c.except] : withPodExcepts(c, intent.addresses.podCidrs);
+        return { ipBlock: except.length > 0 ? { cidr: c.cidr, except } : { cidr: c.cidr } };
+    });
+}
+
+/** The range's own excepts plus the pod ranges strictly inside it, sorted, without ranges already excepted. */
+export function withPodExcepts(range: CidrRange, podCidrs: readonly string[]): string[] {
+    const outer = requireCidr(range.cidr);
+    const own = range.except.map((e) => requireCidr(e));
+    const pods = podCidrs
+        .map((p) => requireCidr(p))
+        .filter((p) => blockContainsBlock(outer, p) && p.prefix > outer.prefix && !own.some((e) => blockContainsBlock(e, p)));
+    return [...own, ...pods].map(formatCidr).sort(compare);
 }
 
 /**
@@ -283,13 +419,21 @@ function policy(
     };
 }
 
+/** The pod labels of an app; none (every pod) for `*`. */
 function appLabels(intent: NetworkIntent, app: string): Labels {
-    return { [intent.appLabel]: app };
+    return app === ALL_APPS ? {} : { [intent.appLabel]: app };
 }
 
 function appSelector(intent: NetworkIntent, app: string): LabelSelector {
-    return { matchLabels: appLabels(intent, app) };
+    return app === ALL_APPS ? {} : { matchLabels: appLabels(intent, app) };
 }
+
+/** How an app appears in policy names: `all` for every app of a namespace (config reserves the name). */
+export function nameOfApp(ref: AppRef): string {
+    return ref.app === ALL_APPS ? ALL_APPS_NAME : ref.app;
+}
+
+export const ALL_APPS_NAME = "all";
 
 /**
  * Pods with `labels` in `namespace`: namespaceSelector and podSelector in ONE peer, which
@@ -297,11 +441,10 @@ function appSelector(intent: NetworkIntent, app: string): LabelSelector {
  * https://kubernetes.io/docs/concepts/services-networking/network-policies/#behavior-of-to-and-from-selectors
  */
 function podsIn(namespace: string, labels: Labels): NetworkPolicyPeer {
-    return { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } }, podSelector: { matchLabels: labels } };
-}
-
-function ipBlock(cidr: string): NetworkPolicyPeer {
-    return { ipBlock: { cidr } };
+    return {
+        namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } },
+        podSelector: Object.keys(labels).length > 0 ? { matchLabels: labels } : {},
+    };
 }
 
 /** No ports means every port, as in a rule without `ports` (an empty list would mean the same). */

@@ -3,22 +3,25 @@
  * cluster is built from the intent (one pod per app, nginx in tools, CoreDNS in kube-system, and
  * representative addresses outside the cluster); every connection between them on every port the
  * intent mentions (plus ports it does not) is judged twice: by the reachability engine over the
- * policies, and by `expectedConnection`, a second, independent reading of the intent. Any
- * difference is a mismatch naming the pair and the policies involved.
+ * policies, and by `expectedHalves`, a second, independent reading of the intent, each half (the
+ * source's egress, the destination's ingress) on its own. Any difference is a mismatch naming the
+ * pair, the half and the policies involved.
  */
 import { NetworkPolicy, Namespace, Protocol } from "../engine/k8s";
 import { Party, ReachabilityModel, Verdict, partyName } from "../engine/evaluate";
 import { IntentWorld, intentWorld } from "./world";
-import { expectedConnection } from "./expected";
+import { expectedHalves } from "./expected";
 import { NetworkIntent } from "./intent";
 
 export type { ExternalParty, IntentWorld } from "./world";
 export { intentWorld } from "./world";
 export type { Expectation } from "./expected";
-export { expectedConnection } from "./expected";
+export { expectedConnection, expectedHalves } from "./expected";
 
 export interface IntentMismatch {
     readonly kind: "extra" | "missing";
+    /** The half of the connection that differs: the source's egress or the destination's ingress. */
+    readonly direction: "egress" | "ingress";
     readonly from: string;
     readonly to: string;
     readonly port: number;
@@ -56,20 +59,23 @@ export function checkIntent(
             for (const { protocol, port } of world.ports) {
                 const verdict = model.evaluate({ from, to, port, protocol });
                 verdicts.push(verdict);
-                const expected = expectedConnection(intent, from, to, port, protocol);
-                if (expected.allowed === verdict.allowed) continue;
-                const halves = [verdict.egress, verdict.ingress];
-                mismatches.push({
-                    kind: verdict.allowed ? "extra" : "missing",
-                    from: partyName(from),
-                    to: partyName(to),
-                    port,
-                    protocol,
-                    policies: verdict.allowed
-                        ? unique(halves.flatMap((h) => h.allowedBy))
-                        : unique(halves.filter((h) => !h.allowed).flatMap((h) => h.isolatedBy)),
-                    expected: expected.because,
-                });
+                // Each half on its own: under egress deny an ingress rule that admits too much is
+                // hidden end to end by the sources' egress policies, and the reverse.
+                const expected = expectedHalves(intent, from, to, port, protocol);
+                for (const direction of ["egress", "ingress"] as const) {
+                    const half = verdict[direction];
+                    if (half.allowed === expected[direction].allowed) continue;
+                    mismatches.push({
+                        kind: half.allowed ? "extra" : "missing",
+                        direction,
+                        from: partyName(from),
+                        to: partyName(to),
+                        port,
+                        protocol,
+                        policies: unique(half.allowed ? half.allowedBy : half.isolatedBy),
+                        expected: expected[direction].because,
+                    });
+                }
             }
         }
     }
@@ -79,8 +85,8 @@ export function checkIntent(
 export function formatMismatch(m: IntentMismatch): string {
     const what = `${m.from} -> ${m.to} on ${m.port}/${m.protocol}`;
     return m.kind === "extra"
-        ? `extra: ${what} is allowed by ${m.policies.join(", ") || "(no isolating policy)"}, but the intent does not allow it (${m.expected})`
-        : `missing: ${what} is denied (isolated by ${m.policies.join(", ")}), but the intent allows it (${m.expected})`;
+        ? `extra ${m.direction}: ${what} is allowed by ${m.policies.join(", ") || "(no isolating policy)"}, but the intent does not allow it (${m.expected})`
+        : `missing ${m.direction}: ${what} is denied (isolated by ${m.policies.join(", ")}), but the intent allows it (${m.expected})`;
 }
 
 function unique(list: readonly string[]): string[] {

@@ -5,7 +5,16 @@
 import { CidrBlock, blockContainsIp, formatCidr, formatIp, parseIp, requireCidr } from "../engine/cidr";
 import { NAMESPACE_NAME_LABEL, Namespace, Protocol } from "../engine/k8s";
 import { ContainerPort, Pod, Snapshot } from "../engine/snapshot";
-import { CLUSTER_DNS, KUBE_API_PORTS, NetworkIntent } from "./intent";
+import {
+    AddressRule,
+    CLUSTER_DNS,
+    INSTANCE_METADATA_IP,
+    KUBE_API_PORTS,
+    NetworkIntent,
+    POD_IDENTITY_AGENT,
+    PlatformWorkload,
+    STS_PORTS,
+} from "./intent";
 
 /** A party outside the cluster, named for what it stands for. */
 export interface ExternalParty {
@@ -20,21 +29,20 @@ export interface IntentWorld {
     readonly ports: readonly { readonly protocol: Protocol; readonly port: number }[];
 }
 
-const NGINX_POD = "ingress-nginx-controller";
-
 /**
- * Builds the synthetic cluster. Pods get addresses in the VPC range, as the Amazon VPC CNI gives
- * them. `extra` adds outside parties and ports, so that two worlds compared by a diff judge the
- * same addresses on the same ports.
+ * Builds the synthetic cluster. Pods get addresses in the pod ranges, as the Amazon VPC CNI gives
+ * them, so every address rule is judged against pods that really hold such addresses. `extra` adds
+ * outside parties and ports, so that two worlds compared by a diff judge the same addresses on the
+ * same ports.
  */
 export function intentWorld(
     intent: NetworkIntent,
     namespaces: readonly Namespace[],
     extra?: Pick<IntentWorld, "externals" | "ports">,
 ): IntentWorld {
-    const vpc = requireCidr(intent.controlPlaneCidrs[0]!);
-    let next = vpc.first + 10n;
-    const nextIp = () => formatIp({ family: vpc.family, value: next++ });
+    const podRange = requireCidr(intent.addresses.podCidrs[0]!);
+    let next = podRange.first + 10n;
+    const nextIp = () => formatIp({ family: podRange.family, value: next++ });
     const namedPorts = collectNamedPorts(intent);
     const pod = (namespace: string, name: string, labels: Record<string, string>): Pod => ({
         namespace,
@@ -46,12 +54,10 @@ export function intentWorld(
 
     const pods: Pod[] = [];
     for (const ns of intent.namespaces) for (const app of ns.apps) pods.push(pod(ns.name, app, { [intent.appLabel]: app }));
-    pods.push(pod(intent.toolsNamespace, NGINX_POD, { ...intent.ingressNginx.podLabels, "app.kubernetes.io/instance": "ingress-nginx" }));
-    pods.push(pod(CLUSTER_DNS.namespace, "coredns", { ...CLUSTER_DNS.podLabels }));
+    for (const w of intent.platform.workloads) pods.push(pod(w.namespace, w.name, platformPodLabels(w)));
 
-    const namespaceLabels: Record<string, Record<string, string>> = {
-        [CLUSTER_DNS.namespace]: { [NAMESPACE_NAME_LABEL]: CLUSTER_DNS.namespace },
-    };
+    const namespaceLabels: Record<string, Record<string, string>> = {};
+    for (const w of intent.platform.workloads) namespaceLabels[w.namespace] = { [NAMESPACE_NAME_LABEL]: w.namespace };
     for (const ns of namespaces) namespaceLabels[ns.metadata.name] = { ...(ns.metadata.labels ?? {}) };
 
     const taken = new Set(pods.map((p) => p.ip));
@@ -62,15 +68,21 @@ export function intentWorld(
             externals.push({ label, ip });
         }
     };
-    addExternal("control plane", formatIp({ family: vpc.family, value: vpc.last - 1n }));
-    intent.ingressNginx.sourceCidrs.forEach((c) => addExternal(`nginx client ${c}`, insideAvoiding(requireCidr(c), [], taken)));
-    for (const s of intent.cidrSources) {
-        for (const c of s.cidrs) {
+    const podBlocks = intent.addresses.podCidrs.map((c) => requireCidr(c));
+    const addRule = (label: string, rule: AddressRule) => {
+        for (const c of rule.cidrs) {
             const excepts = c.except.map((e) => requireCidr(e));
-            addExternal(`${s.name} ${c.cidr}`, insideAvoiding(requireCidr(c.cidr), excepts, taken));
-            for (const e of excepts) addExternal(`${s.name} except ${formatCidr(e)}`, insideAvoiding(e, [], taken));
+            addExternal(`${label} ${c.cidr}`, insideAvoiding(requireCidr(c.cidr), [...excepts, ...podBlocks], taken));
+            for (const e of excepts) addExternal(`${label} except ${formatCidr(e)}`, insideAvoiding(e, podBlocks, taken));
         }
-    }
+    };
+    intent.addresses.controlPlaneCidrs.forEach((c) => addExternal("control plane", insideAvoiding(requireCidr(c), [], taken)));
+    addRule("gateway client", intent.gatewayClients);
+    for (const s of intent.cidrSources) addRule(s.name, s);
+    for (const d of intent.egressDestinations) addRule(d.name, d);
+    addExternal("pod identity agent", POD_IDENTITY_AGENT.ip);
+    intent.podCredentials.stsCidrs.forEach((c) => addExternal(`sts ${c}`, insideAvoiding(requireCidr(c), [], taken)));
+    addExternal("instance metadata", INSTANCE_METADATA_IP);
     addExternal("internet", outsideAll(allDeclaredBlocks(intent), taken));
     for (const e of extra?.externals ?? []) if (!externals.some((x) => x.ip === e.ip)) addExternal(e.label, e.ip);
 
@@ -80,10 +92,12 @@ export function intentWorld(
         ...intent.namespaces.flatMap((n) => n.webPorts),
         ...intent.flows.flatMap((f) => f.ports),
         ...intent.cidrSources.flatMap((s) => s.ports),
-        ...intent.ingressNginx.servicePorts,
+        ...intent.egressDestinations.flatMap((d) => d.ports),
+        ...intent.platform.connections.flatMap((c) => (c.ports === "webPorts" ? [] : c.ports)),
         ...CLUSTER_DNS.ports,
         ...KUBE_API_PORTS,
-        { protocol: "TCP" as Protocol, port: intent.ingressNginx.webhookPort },
+        ...POD_IDENTITY_AGENT.ports,
+        ...STS_PORTS,
     ];
     for (const p of mentioned) {
         if (typeof p.port === "string") continue;
@@ -120,10 +134,20 @@ export function collectNamedPorts(intent: NetworkIntent): ContainerPort[] {
 
 function allDeclaredBlocks(intent: NetworkIntent): CidrBlock[] {
     return [
-        ...intent.controlPlaneCidrs,
-        ...intent.ingressNginx.sourceCidrs,
-        ...intent.cidrSources.flatMap((s) => s.cidrs.map((c) => c.cidr)),
+        ...intent.addresses.controlPlaneCidrs,
+        ...[intent.gatewayClients, ...intent.cidrSources, ...intent.egressDestinations].flatMap((r) => r.cidrs.map((c) => c.cidr)),
+        ...intent.podCredentials.stsCidrs,
     ].map((c) => requireCidr(c));
+}
+
+/**
+ * The labels a platform workload's pods carry: a Job's pods have their template's labels plus the
+ * Job controller's `batch.kubernetes.io/job-name` (which the workload selects on) and the legacy
+ * `job-name` (Kubernetes 1.27+ sets both), so selectors are judged against what the cluster shows.
+ */
+export function platformPodLabels(w: PlatformWorkload): Record<string, string> {
+    const job = w.podLabels["batch.kubernetes.io/job-name"];
+    return w.kind === "Job" && job !== undefined ? { ...w.podLabels, "job-name": job } : { ...w.podLabels };
 }
 
 /** An address inside `range` but outside `avoid`, preferring a recognisable public one for wide ranges. */

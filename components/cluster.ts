@@ -4,6 +4,7 @@ import * as awsx from "@pulumi/awsx";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import { ClusterConfig } from "../config/schema";
+import { subnetLayout } from "../compiler/subnets";
 
 export interface PlatformClusterArgs {
     /** Validated cluster settings of the stack; every prod/nonprod difference lives here. */
@@ -66,14 +67,24 @@ export class PlatformCluster extends pulumi.ComponentResource {
 
 interface Network {
     readonly vpcId: pulumi.Input<string>;
+    /** Nodes and pods. */
     readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** Load balancers and NAT gateways. */
     readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** The control plane's network interfaces only. */
+    readonly controlPlaneSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
 }
 
+/**
+ * The VPC with exactly the subnets of `subnetLayout`, the layout the network intent takes its
+ * address ranges from: node subnets (pods have their addresses there), public subnets, and small
+ * isolated subnets for the control plane, so that no pod can hold an API server address.
+ */
 function createNetwork(name: string, c: ClusterConfig, parent: pulumi.Resource): Network & { vpcId: pulumi.Output<string> } {
     if (c.vpc.existing) {
         return { ...c.vpc.existing, vpcId: pulumi.output(c.vpc.existing.vpcId) };
     }
+    const layout = subnetLayout(c.vpc.cidr, c.vpc.availabilityZones);
     const vpc = new awsx.ec2.Vpc(
         `${name}-vpc`,
         {
@@ -81,17 +92,25 @@ function createNetwork(name: string, c: ClusterConfig, parent: pulumi.Resource):
             numberOfAvailabilityZones: c.vpc.availabilityZones,
             natGateways: { strategy: c.vpc.natGateways },
             enableDnsHostnames: true,
+            // Explicit ranges, in the layout's order; "Auto" allows the gaps between the tiers.
             subnetStrategy: "Auto",
             subnetSpecs: [
                 // Tags tell the AWS load balancer integration where to place load balancers.
-                { type: "Private", tags: { "kubernetes.io/role/internal-elb": "1" } },
-                { type: "Public", tags: { "kubernetes.io/role/elb": "1" } },
+                { type: "Private", name: "nodes", cidrBlocks: [...layout.nodes], tags: { "kubernetes.io/role/internal-elb": "1" } },
+                { type: "Public", name: "public", cidrBlocks: [...layout.public], tags: { "kubernetes.io/role/elb": "1" } },
+                // No route to the internet: the control plane's ENIs need none.
+                { type: "Isolated", name: "control-plane", cidrBlocks: [...layout.controlPlane] },
             ],
             tags: c.tags,
         },
         { parent },
     );
-    return { vpcId: vpc.vpcId, privateSubnetIds: vpc.privateSubnetIds, publicSubnetIds: vpc.publicSubnetIds };
+    return {
+        vpcId: vpc.vpcId,
+        privateSubnetIds: vpc.privateSubnetIds,
+        publicSubnetIds: vpc.publicSubnetIds,
+        controlPlaneSubnetIds: vpc.isolatedSubnetIds,
+    };
 }
 
 function createSecretsKey(name: string, c: ClusterConfig, parent: pulumi.Resource): aws.kms.Key {
@@ -121,8 +140,10 @@ function createControlPlane(
             name: c.name,
             version: c.kubernetesVersion,
             vpcId: network.vpcId,
-            privateSubnetIds: network.privateSubnetIds,
-            publicSubnetIds: network.publicSubnetIds,
+            // The control plane's ENIs go only where these say (EKS network requirements); nodes
+            // get their subnets from the node group. pulumi-eks 4.3.0 would otherwise put the
+            // ENIs in the public and private subnets together.
+            subnetIds: network.controlPlaneSubnetIds,
             nodeAssociatePublicIpAddress: false,
             authenticationMode: "API",
             accessEntries: Object.fromEntries(

@@ -4,10 +4,37 @@
  * every problem instead of throwing, and builds the network intent on the way.
  */
 import { z } from "zod";
-import { CidrBlock, blockContainsBlock, blocksOverlap, coversWholeFamily, formatCidr, isCidrError, parseCidr } from "../engine/cidr";
+import {
+    CidrBlock,
+    blockContainsBlock,
+    blockContainsIp,
+    blocksOverlap,
+    coversWholeFamily,
+    formatCidr,
+    isCidrError,
+    parseCidr,
+    parseIp,
+    requireCidr,
+} from "../engine/cidr";
 import { PROTOCOLS, Protocol } from "../engine/k8s";
-import { AppRef, CidrRange, CidrSource, Flow, NetworkIntent, PortSpec, TOOLS_NAMESPACE, ingressNginxIntent } from "../compiler/intent";
-import { comparePorts, mergeFlows, portString } from "../compiler/generate";
+import {
+    ALL_APPS,
+    AddressRule,
+    AppRef,
+    CidrRange,
+    CidrSource,
+    ClusterAddresses,
+    EgressDestination,
+    EgressGrant,
+    Flow,
+    INSTANCE_METADATA_IP,
+    NetworkIntent,
+    PortSpec,
+    TOOLS_NAMESPACE,
+} from "../compiler/intent";
+import { MAX_VPC_PREFIX, subnetLayout } from "../compiler/subnets";
+import { GATEWAY_API_EXAMPLE, GATEWAY_CHART_EXAMPLE, platformTraffic } from "../compiler/platform";
+import { ALL_APPS_NAME, comparePorts, mergeFlows, portString } from "../compiler/generate";
 import { RawConfig, port } from "./shape";
 import { ConfigProblem, keyPath, suggest } from "./problems";
 
@@ -50,12 +77,20 @@ export class Checker {
             ns.apps.forEach((app, j) => {
                 if (!isLabelValue(app) || app === "") this.problem([...at, "apps", j], app, "is not a valid label value", LABEL_VALUE_HINT);
                 else if (seen.has(app)) this.problem([...at, "apps", j], app, "is listed twice");
+                else if (app === ALL_APPS_NAME)
+                    this.problem(
+                        [...at, "apps", j],
+                        app,
+                        `is reserved: policy names say ${ALL_APPS_NAME} for every app of a namespace (ns/*)`,
+                        "pick another name",
+                    );
                 seen.add(app);
             });
             if (!appsByNamespace.has(ns.name)) appsByNamespace.set(ns.name, ns.apps);
         });
 
-        const refs = (text: string, path: (string | number)[]): AppRef | undefined => this.appRef(text, path, appsByNamespace);
+        const refs = (text: string, path: (string | number)[], wholeNamespace = true): AppRef | undefined =>
+            this.appRef(text, path, appsByNamespace, wholeNamespace);
         const webPorts = this.ports(net.webPorts, ["network", "webPorts"]);
         const namespaces = net.namespaces.map((ns, i) => ({
             name: ns.name,
@@ -63,6 +98,7 @@ export class Checker {
             apps: [...ns.apps].sort(cmp),
             webPorts: ns.webPorts ? this.ports(ns.webPorts, ["network", "namespaces", i, "webPorts"]) : webPorts,
         }));
+        const addresses = this.addresses();
 
         const flows: Flow[] = [];
         const flowKeys = new Map<string, number>();
@@ -100,57 +136,226 @@ export class Checker {
         const sourceNames = new Set<string>();
         net.cidrSources.forEach((s, i) => {
             const at = ["network", "cidrSources", i];
-            if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(s.name) || s.name.length > 40) {
-                this.problem(
-                    [...at, "name"],
-                    s.name,
-                    "is not a short lowercase name (DNS-1123 label, at most 40 characters)",
-                    "e.g. office-vpn",
-                );
-            } else if (sourceNames.has(s.name)) this.problem([...at, "name"], s.name, "is declared twice");
-            sourceNames.add(s.name);
+            this.shortName(s.name, [...at, "name"], sourceNames);
             const to = refs(s.to, [...at, "to"]);
             const sourcePorts = this.ports(s.ports ?? [], [...at, "ports"]);
             if ((s.ports === undefined || s.ports.length === 0) && this.production) {
                 this.problem([...at, "ports"], s.ports, "a production CIDR source must name its ports", "e.g. [443]");
             }
-            const cidrs = s.cidrs.map((c, j) => this.cidrRange(c, [...at, "cidrs", j]));
-            if (cidrs.some((c) => !c) || !to) return;
-            const blocks = cidrs.map((c) => c!.block);
-            this.warnOverlaps(blocks, [...at, "cidrs"]);
-            if (this.production && coversWholeFamily(blocks, this.ipFamily)) {
-                this.problem(
-                    [...at, "cidrs"],
-                    s.cidrs.map((c) => c.cidr),
-                    "together these ranges admit every address, which production allows only into the nginx pods of tools",
-                    "list the partner or office ranges instead",
-                );
-            }
-            cidrSources.push({
-                name: s.name,
-                to,
-                cidrs: cidrs.map((c) => c!.range).sort((a, b) => cmp(a.cidr, b.cidr)),
-                ports: sourcePorts,
-            });
+            const rule = this.addressRule(s, at, addresses);
+            if (!rule || !to) return;
+            cidrSources.push({ name: s.name, to, ports: sourcePorts, ...rule });
         });
 
-        const sourceBlocks = this.raw.ingressNginx.sourceCidrs.map((c, i) => this.cidr(c, ["ingressNginx", "sourceCidrs", i]));
-        const vpcBlock = this.cidr(this.raw.cluster.vpc.cidr, ["cluster", "vpc", "cidr"], 4);
-        if (sourceBlocks.every((b) => b)) this.warnOverlaps(sourceBlocks as CidrBlock[], ["ingressNginx", "sourceCidrs"]);
+        const egressDestinations: EgressDestination[] = [];
+        const destinationNames = new Set<string>();
+        net.egressDestinations.forEach((d, i) => {
+            const at = ["network", "egressDestinations", i];
+            this.shortName(d.name, [...at, "name"], destinationNames);
+            const destinationPorts = this.ports(d.ports ?? [], [...at, "ports"]);
+            if ((d.ports === undefined || d.ports.length === 0) && this.production) {
+                this.problem([...at, "ports"], d.ports, "a production egress destination must name its ports", "e.g. [443]");
+            }
+            const rule = this.addressRule(d, at, addresses);
+            if (!rule) return;
+            d.cidrs.forEach((c, j) =>
+                this.refuseInstanceMetadata(
+                    { cidr: c.cidr, except: c.except },
+                    [...at, "cidrs", j],
+                    `except ${INSTANCE_METADATA_IP}/32, or all of 169.254.0.0/16`,
+                ),
+            );
+            egressDestinations.push({ name: d.name, ports: destinationPorts, ...rule });
+        });
 
-        if (this.problems.length > before || !vpcBlock) return undefined;
+        const egress: EgressGrant[] = [];
+        const used = new Set<string>();
+        net.egress.forEach((g, i) => {
+            const at = ["network", "egress", i];
+            const from = this.appRefList(g.from, [...at, "from"], appsByNamespace);
+            const to = g.to.filter((name, j) => {
+                used.add(name);
+                if (destinationNames.has(name)) return true;
+                this.problem(
+                    [...at, "to", ...(g.to.length > 1 ? [j] : [])],
+                    name,
+                    "names no declared egress destination",
+                    suggest(name, [...destinationNames]) ?? "declare it under network.egressDestinations",
+                );
+                return false;
+            });
+            for (const ref of from) for (const name of to) egress.push({ from: ref, to: name });
+        });
+        net.egressDestinations.forEach((d, i) => {
+            if (destinationNames.has(d.name) && !used.has(d.name))
+                this.warn(
+                    ["network", "egressDestinations", i, "name"],
+                    d.name,
+                    "is declared but no app may reach it",
+                    "grant it under network.egress, or remove it",
+                );
+        });
+
+        const stsCidrs = net.podCredentials.stsCidrs.map((c, i) => this.cidr(c, ["network", "podCredentials", "stsCidrs", i]));
+        stsCidrs.forEach((b, i) => {
+            if (b)
+                this.refuseInstanceMetadata(
+                    { cidr: formatCidr(b), except: [] },
+                    ["network", "podCredentials", "stsCidrs", i],
+                    "list the subnets of the STS interface endpoint",
+                );
+        });
+
+        const gateway = this.raw.gateway;
+        const gatewayClients = this.addressRule(
+            { ...gateway, cidrs: gateway.sourceCidrs, includesPods: false },
+            ["gateway"],
+            addresses,
+            "sourceCidrs",
+        );
+
+        if (this.problems.length > before || !addresses || !gatewayClients) return undefined;
         return {
             appLabel: net.appLabel,
             defaultDenyEgress: net.defaultDenyEgress,
             namespaces: namespaces.sort((a, b) => cmp(a.name, b.name)),
             toolsNamespace: TOOLS_NAMESPACE,
-            ingressNginx: ingressNginxIntent((sourceBlocks as CidrBlock[]).map(formatCidr).sort(cmp)),
-            // The EKS control plane reaches pods (webhooks) and is reached (API) through ENIs in
-            // the cluster's subnets, so the VPC range stands for it.
-            controlPlaneCidrs: [formatCidr(vpcBlock)],
+            addresses,
+            gatewayClients,
+            platform: platformTraffic(TOOLS_NAMESPACE, gateway.tls !== undefined),
             flows: [...mergeFlows(flows)],
             cidrSources: cidrSources.sort((a, b) => cmp(a.name, b.name)),
+            egressDestinations: egressDestinations.sort((a, b) => cmp(a.name, b.name)),
+            egress: uniqueGrants(egress),
+            podCredentials: {
+                podIdentityAgent: net.podCredentials.podIdentityAgent,
+                stsCidrs: (stsCidrs.filter((b) => b) as CidrBlock[]).map(formatCidr).sort(cmp),
+            },
         };
+    }
+
+    /**
+     * The cluster's own address ranges: computed from the VPC range by the subnet layout the
+     * cluster component creates, or, for an existing VPC, as configured.
+     */
+    private addresses(): ClusterAddresses | undefined {
+        const vpc = this.raw.cluster.vpc;
+        if (vpc.existing) {
+            const existing = vpc.existing;
+            const ranges = (key: "podCidrs" | "controlPlaneCidrs") =>
+                existing[key].map((c, i) => this.cidr(c, ["cluster", "vpc", "existing", key, i], 4));
+            const pods = ranges("podCidrs");
+            const controlPlane = ranges("controlPlaneCidrs");
+            if ([...pods, ...controlPlane].some((b) => !b)) return undefined;
+            const podBlocks = pods as CidrBlock[];
+            (controlPlane as CidrBlock[]).forEach((b, i) => {
+                if (podBlocks.some((p) => blocksOverlap(p, b)))
+                    this.problem(
+                        ["cluster", "vpc", "existing", "controlPlaneCidrs", i],
+                        formatCidr(b),
+                        "overlaps the pod ranges",
+                        "the control plane needs subnets no pod can have an address in (EKS: dedicated /28 subnets)",
+                    );
+            });
+            return {
+                podCidrs: podBlocks.map(formatCidr).sort(cmp),
+                controlPlaneCidrs: (controlPlane as CidrBlock[]).map(formatCidr).sort(cmp),
+            };
+        }
+        const block = this.cidr(vpc.cidr, ["cluster", "vpc", "cidr"], 4);
+        if (!block) return undefined;
+        if (block.prefix > MAX_VPC_PREFIX) {
+            this.problem(
+                ["cluster", "vpc", "cidr"],
+                vpc.cidr,
+                `is too small for the subnet layout (nodes, public and control-plane subnets in ${vpc.availabilityZones} zones)`,
+                `use a /${MAX_VPC_PREFIX} or larger, e.g. 10.40.0.0/16`,
+            );
+            return undefined;
+        }
+        const layout = subnetLayout(formatCidr(block), vpc.availabilityZones);
+        return { podCidrs: [...layout.nodes], controlPlaneCidrs: [...layout.controlPlane] };
+    }
+
+    /**
+     * The ranges of a CIDR source, an egress destination or the gateway's clients. A range inside
+     * the pod ranges would only ever match pods, so it must say `includesPods`; a range covering
+     * every address needs `acknowledgeAnyAddress` in production (outside it, a warning).
+     */
+    private addressRule(
+        entry: { cidrs: { cidr: string; except: string[] }[]; includesPods: boolean; acknowledgeAnyAddress: boolean },
+        at: (string | number)[],
+        addresses: ClusterAddresses | undefined,
+        key = "cidrs",
+    ): AddressRule | undefined {
+        const ranges = entry.cidrs.map((c, j) => this.cidrRange(c, [...at, key, j]));
+        if (ranges.some((c) => !c)) return undefined;
+        const blocks = ranges.map((c) => c!.block);
+        this.warnOverlaps(blocks, [...at, key]);
+        if (coversWholeFamily(blocks, this.ipFamily) && !entry.acknowledgeAnyAddress) {
+            const say = this.production ? this.problem.bind(this) : this.warn.bind(this);
+            say(
+                [...at, key],
+                entry.cidrs.map((c) => c.cidr),
+                "together these ranges cover every address",
+                "set acknowledgeAnyAddress: true if that is meant, or list the partner or office ranges",
+            );
+        }
+        if (addresses && !entry.includesPods) {
+            const pods = addresses.podCidrs.map((p) => requireCidr(p));
+            blocks.forEach((b, j) => {
+                const inside = pods.find((p) => blockContainsBlock(p, b));
+                if (inside)
+                    this.problem(
+                        [...at, key, j],
+                        entry.cidrs[j]!.cidr,
+                        `lies inside the pod range ${formatCidr(inside)}, so it would admit only pods`,
+                        "name the pods with a flow instead, or set includesPods: true",
+                    );
+            });
+        }
+        return {
+            cidrs: ranges.map((c) => c!.range).sort((a, b) => cmp(a.cidr, b.cidr)),
+            includesPods: entry.includesPods,
+        };
+    }
+
+    /** The instance metadata service hands out the node's credentials: no pod may reach it. */
+    private refuseInstanceMetadata(range: CidrRange, at: (string | number)[], hint: string): void {
+        const metadata = parseIp(INSTANCE_METADATA_IP)!;
+        const covers =
+            blockContainsIp(requireCidr(range.cidr), metadata) && !range.except.some((e) => blockContainsIp(requireCidr(e), metadata));
+        if (covers)
+            this.problem(at, range.cidr, `covers the instance metadata address ${INSTANCE_METADATA_IP}, which no pod may reach`, hint);
+    }
+
+    /** A short lowercase name, unique among its kind. */
+    private shortName(name: string, path: (string | number)[], seen: Set<string>): void {
+        if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 40) {
+            this.problem(path, name, "is not a short lowercase name (DNS-1123 label, at most 40 characters)", "e.g. office-vpn");
+        } else if (seen.has(name)) this.problem(path, name, "is declared twice", "merge the two entries or rename one");
+        seen.add(name);
+    }
+
+    /** `ns/app`, `ns/*` or a list of them; `*` may not stand beside app names of its namespace. */
+    private appRefList(texts: readonly string[], path: (string | number)[], apps: ReadonlyMap<string, readonly string[]>): AppRef[] {
+        const refs: AppRef[] = [];
+        texts.forEach((text, j) => {
+            const ref = this.appRef(text, texts.length > 1 ? [...path, j] : path, apps, true);
+            if (ref) refs.push(ref);
+        });
+        for (const ref of refs) {
+            if (ref.app === ALL_APPS && refs.some((r) => r.namespace === ref.namespace && r.app !== ALL_APPS)) {
+                this.problem(
+                    path,
+                    texts,
+                    `mixes ${ref.namespace}/* with apps of ${ref.namespace}`,
+                    `${ref.namespace}/* already names every app; keep one`,
+                );
+                return [];
+            }
+        }
+        return refs;
     }
 
     cluster(): void {
@@ -215,21 +420,35 @@ export class Checker {
     versions(): void {
         if (!this.production) return;
         const pinned = /^v?\d+\.\d+\.\d+$/;
-        if (!pinned.test(this.raw.calico.version))
-            this.problem(["calico", "version"], this.raw.calico.version, "production pins an exact Calico version", "e.g. v3.32.2");
-        if (!pinned.test(this.raw.ingressNginx.chartVersion))
+        const pin = (path: string[], value: string, what: string, example: string) => {
+            if (!pinned.test(value)) this.problem(path, value, `production pins an exact ${what}`, `e.g. ${example}`);
+        };
+        pin(["calico", "version"], this.raw.calico.version, "Calico version", "v3.32.2");
+        pin(["gateway", "chartVersion"], this.raw.gateway.chartVersion, "chart version", GATEWAY_CHART_EXAMPLE);
+        pin(["gateway", "gatewayApiVersion"], this.raw.gateway.gatewayApiVersion, "Gateway API release", GATEWAY_API_EXAMPLE);
+        if (!this.raw.gateway.tls)
             this.problem(
-                ["ingressNginx", "chartVersion"],
-                this.raw.ingressNginx.chartVersion,
-                "production pins an exact chart version",
-                "e.g. 4.13.3",
+                ["gateway", "tls"],
+                undefined,
+                "production serves HTTPS: the gateway needs its certificate",
+                "tls: { certificateSecret: shop-tls }",
             );
     }
 
-    private appRef(text: string, path: (string | number)[], apps: ReadonlyMap<string, readonly string[]>): AppRef | undefined {
+    private appRef(
+        text: string,
+        path: (string | number)[],
+        apps: ReadonlyMap<string, readonly string[]>,
+        wholeNamespace = false,
+    ): AppRef | undefined {
         const parts = text.split("/");
         if (parts.length !== 2 || parts[0] === "" || parts[1] === "") {
-            this.problem(path, text, "is not namespace/app", "e.g. checkout/api");
+            this.problem(
+                path,
+                text,
+                "is not namespace/app",
+                wholeNamespace ? "e.g. checkout/api, or checkout/* for every app" : "e.g. checkout/api",
+            );
             return undefined;
         }
         const [namespace, app] = parts as [string, string];
@@ -238,6 +457,7 @@ export class Checker {
             this.problem(path, text, `names unknown namespace ${namespace}`, suggest(namespace, [...apps.keys()]));
             return undefined;
         }
+        if (app === ALL_APPS && wholeNamespace) return { namespace, app };
         if (!known.includes(app)) {
             this.problem(
                 path,
@@ -407,4 +627,10 @@ function isNamedPort(name: string): boolean {
 
 export function cmp(a: string, b: string): number {
     return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** One grant per (app, destination), sorted. */
+function uniqueGrants(grants: readonly EgressGrant[]): EgressGrant[] {
+    const byKey = new Map(grants.map((g) => [`${g.from.namespace}/${g.from.app}>${g.to}`, g]));
+    return [...byKey.entries()].sort(([a], [b]) => cmp(a, b)).map(([, g]) => g);
 }

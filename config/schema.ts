@@ -25,7 +25,8 @@ export interface StackConfig {
     readonly environment: RawConfig["environment"];
     readonly cluster: ClusterConfig;
     readonly calico: RawConfig["calico"];
-    readonly ingressNginx: RawConfig["ingressNginx"];
+    /** The gateway's install settings; its client ranges are in `network.gatewayClients`. */
+    readonly gateway: Omit<RawConfig["gateway"], "sourceCidrs" | "acknowledgeAnyAddress">;
     readonly network: NetworkIntent;
     readonly promotion?: RawConfig["promotion"];
 }
@@ -83,7 +84,12 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>): Config
                 endpoint: { ...c.endpoint, publicAccessCidrs: [...c.endpoint.publicAccessCidrs].sort() },
             },
             calico: shape.data.calico,
-            ingressNginx: { ...shape.data.ingressNginx, sourceCidrs: [...shape.data.ingressNginx.sourceCidrs].sort() },
+            gateway: {
+                chartVersion: shape.data.gateway.chartVersion,
+                gatewayApiVersion: shape.data.gateway.gatewayApiVersion,
+                internal: shape.data.gateway.internal,
+                ...(shape.data.gateway.tls ? { tls: shape.data.gateway.tls } : {}),
+            },
             network,
             ...(shape.data.promotion ? { promotion: shape.data.promotion } : {}),
         },

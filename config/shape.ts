@@ -24,6 +24,9 @@ const cidrEntry = z.preprocess(
     z.strictObject({ cidr: z.string(), except: z.array(z.string()).default([]) }),
 );
 
+/** A string or a list of strings (`to: psp-api` or `to: [psp-api, orders-db]`). */
+const oneOrMore = z.preprocess((v) => (typeof v === "string" ? [v] : v), z.array(z.string()).min(1));
+
 const clusterSchema = z.strictObject({
     /** EKS cluster name; also the physical name, so kubeconfig contexts are stable. */
     name: z.string(),
@@ -38,6 +41,11 @@ const clusterSchema = z.strictObject({
                 vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, "expected a VPC ID such as vpc-0a1b2c3d"),
                 privateSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "expected a subnet ID")).min(2),
                 publicSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "expected a subnet ID")).min(2),
+                /** Small subnets of their own for the EKS control plane's network interfaces. */
+                controlPlaneSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "expected a subnet ID")).min(2),
+                /** Address ranges of that VPC, which the address rules need (they are not looked up). */
+                podCidrs: z.array(z.string()).min(1),
+                controlPlaneCidrs: z.array(z.string()).min(1),
             })
             .optional(),
     }),
@@ -76,12 +84,19 @@ const calicoSchema = z.strictObject({
     version: z.string(),
 });
 
-const ingressNginxSchema = z.strictObject({
+const gatewaySchema = z.strictObject({
+    /** NGINX Gateway Fabric chart version (oci://ghcr.io/nginx/charts/nginx-gateway-fabric). */
     chartVersion: z.string(),
-    /** Client ranges admitted to nginx on 80/443 (the NLB preserves client addresses). */
-    sourceCidrs: z.array(z.string()).min(1),
+    /** Gateway API release whose standard-channel CRDs are installed (e.g. v1.3.0). */
+    gatewayApiVersion: z.string(),
+    /** Client ranges admitted to the gateway (the NLB preserves client addresses). */
+    sourceCidrs: z.array(cidrEntry).min(1),
+    /** Production: a client range covering every address must say so. */
+    acknowledgeAnyAddress: z.boolean().default(false),
     /** An internal (VPC-only) load balancer instead of an internet-facing one. */
     internal: z.boolean().default(false),
+    /** The HTTPS listener's certificate: a kubernetes.io/tls Secret in tools. Optional outside production. */
+    tls: z.strictObject({ certificateSecret: z.string() }).optional(),
 });
 
 const networkSchema = z.strictObject({
@@ -98,8 +113,35 @@ const networkSchema = z.strictObject({
     ),
     flows: z.array(z.strictObject({ from: z.string(), to: z.string(), ports: ports.optional() })).default([]),
     cidrSources: z
-        .array(z.strictObject({ name: z.string(), to: z.string(), cidrs: z.array(cidrEntry).min(1), ports: ports.optional() }))
+        .array(
+            z.strictObject({
+                name: z.string(),
+                to: z.string(),
+                cidrs: z.array(cidrEntry).min(1),
+                ports: ports.optional(),
+                includesPods: z.boolean().default(false),
+                acknowledgeAnyAddress: z.boolean().default(false),
+            }),
+        )
         .default([]),
+    /** Named places outside the cluster that workloads may reach. */
+    egressDestinations: z
+        .array(
+            z.strictObject({
+                name: z.string(),
+                cidrs: z.array(cidrEntry).min(1),
+                ports: ports.optional(),
+                includesPods: z.boolean().default(false),
+                acknowledgeAnyAddress: z.boolean().default(false),
+            }),
+        )
+        .default([]),
+    /** Which apps (`ns/app`, `ns/*`) reach which destinations. */
+    egress: z.array(z.strictObject({ from: oneOrMore, to: oneOrMore })).default([]),
+    /** Egress every pod may need for AWS credentials; off by default. */
+    podCredentials: z
+        .strictObject({ podIdentityAgent: z.boolean().default(false), stsCidrs: z.array(z.string()).default([]) })
+        .default({ podIdentityAgent: false, stsCidrs: [] }),
 });
 
 const promotionSchema = z.strictObject({
@@ -115,7 +157,7 @@ export const configSchema = z.strictObject({
     environment: z.enum(["production", "non-production"]),
     cluster: clusterSchema,
     calico: calicoSchema,
-    ingressNginx: ingressNginxSchema,
+    gateway: gatewaySchema,
     network: networkSchema,
     /** Promotion gate: set on stacks that apply only what an earlier stack has run. */
     promotion: promotionSchema.optional(),

@@ -9,6 +9,7 @@ export function mockOutputs(type: string, name: string, inputs: Record<string, u
                 vpcId: "vpc-0mock",
                 privateSubnetIds: ["subnet-0private-a", "subnet-0private-b"],
                 publicSubnetIds: ["subnet-0public-a", "subnet-0public-b"],
+                isolatedSubnetIds: ["subnet-0control-plane-a", "subnet-0control-plane-b"],
             };
         case "eks:index:Cluster": {
             const clusterName = String(inputs["name"] ?? name);

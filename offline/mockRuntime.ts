@@ -17,6 +17,8 @@ export interface Registration {
     /** URNs named in `dependsOn`. */
     readonly dependsOn: readonly string[];
     readonly protect: boolean;
+    /** Pulumi `retainOnDelete`: deleting it from the stack leaves it in the cloud or cluster. */
+    readonly retainOnDelete: boolean;
 }
 
 export interface ProgramRun {
@@ -54,6 +56,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
         parent?: pulumi.Resource;
         dependsOn: pulumi.Resource[];
         protect: boolean;
+        retainOnDelete: boolean;
         resource?: pulumi.Resource;
     }[] = [];
     const created: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
@@ -95,6 +98,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
                     parent: args.opts.parent,
                     dependsOn: toArray(args.opts.dependsOn),
                     protect: args.opts.protect === true,
+                    retainOnDelete: args.opts.retainOnDelete === true,
                     resource: args.resource,
                 });
                 return undefined;
@@ -125,6 +129,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
             parent: await urnOf(p.parent),
             dependsOn: (await Promise.all(p.dependsOn.map(urnOf))).filter((u): u is string => u !== undefined),
             protect: p.protect,
+            retainOnDelete: p.retainOnDelete,
         });
     }
     if (failure !== undefined) {

@@ -6,7 +6,8 @@
 import { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { CidrBlock, blockContainsIp, coversWholeFamily, isCidrError, parseCidr, parseIp } from "../engine/cidr";
 import { ReachabilityModel } from "../engine/evaluate";
-import { INGRESS_NGINX_POD_LABELS, TOOLS_NAMESPACE } from "../compiler/intent";
+import { TOOLS_NAMESPACE } from "../compiler/intent";
+import { GATEWAY_POD_LABELS } from "../compiler/platform";
 import { NAMESPACE_NAME_LABEL, NetworkPolicy, NetworkPolicyPeer } from "../engine/k8s";
 
 export const NAMESPACE = "kubernetes:core/v1:Namespace";
@@ -88,9 +89,9 @@ function blocks(peers: readonly NetworkPolicyPeer[] | undefined): CidrBlock[] {
     });
 }
 
-function selectsNginxInTools(p: NetworkPolicy): boolean {
+function selectsGatewayInTools(p: NetworkPolicy): boolean {
     const labels = p.spec.podSelector?.matchLabels ?? {};
-    return p.metadata.namespace === TOOLS_NAMESPACE && Object.entries(INGRESS_NGINX_POD_LABELS).every(([k, v]) => labels[k] === v);
+    return p.metadata.namespace === TOOLS_NAMESPACE && Object.entries(GATEWAY_POD_LABELS).every(([k, v]) => labels[k] === v);
 }
 
 /** Ingress rules whose sources cover every address (by computed coverage, or by having no `from`). */
@@ -106,13 +107,13 @@ export function worldOpenIngressRules(p: NetworkPolicy): number[] {
 
 export const noWorldIngress: ResourceValidationPolicy = {
     name: "no-ingress-from-everywhere",
-    description: "No ingress from an allow-all range (computed coverage), except into the nginx pods in tools.",
+    description: "No ingress from an allow-all range (computed coverage), except into the gateway's data-plane pods in tools.",
     validateResource: (args, report) => {
         if (args.type !== NETWORK_POLICY) return;
         const p = asNetworkPolicy(args.props);
-        if (selectsNginxInTools(p)) return;
+        if (selectsGatewayInTools(p)) return;
         for (const i of worldOpenIngressRules(p))
-            report(`${p.metadata.namespace}/${p.metadata.name} ingress[${i}] admits every address; only the nginx pods in tools may`);
+            report(`${p.metadata.namespace}/${p.metadata.name} ingress[${i}] admits every address; only the gateway's pods in tools may`);
     },
 };
 

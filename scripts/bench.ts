@@ -5,7 +5,8 @@
  */
 import { execFileSync } from "child_process";
 import { allPolicies, compileIntent } from "../compiler/generate";
-import { NetworkIntent, ingressNginxIntent } from "../compiler/intent";
+import { NetworkIntent } from "../compiler/intent";
+import { GATEWAY_POD_LABELS, platformTraffic } from "../compiler/platform";
 import { ReachabilityModel } from "../engine/evaluate";
 import { NetworkPolicy } from "../engine/k8s";
 import { FullMatrix } from "../engine/matrix";
@@ -68,8 +69,12 @@ function mission(): Snapshot {
         appLabel: "app",
         defaultDenyEgress: true,
         toolsNamespace: "tools",
-        controlPlaneCidrs: ["10.40.0.0/16"],
-        ingressNginx: ingressNginxIntent(["0.0.0.0/0"]),
+        addresses: { podCidrs: ["10.40.0.0/19", "10.40.32.0/19"], controlPlaneCidrs: ["10.40.208.0/28", "10.40.208.16/28"] },
+        gatewayClients: { cidrs: [{ cidr: "0.0.0.0/0", except: [] }], includesPods: false },
+        platform: platformTraffic("tools", true),
+        egressDestinations: [],
+        egress: [],
+        podCredentials: { podIdentityAgent: false, stsCidrs: [] },
         namespaces: names.map((name) => ({ name, team: name, apps, webPorts: [{ protocol: "TCP", port: 8080 }] })),
         flows: names.slice(1).map((name, i) => ({
             from: { namespace: names[i]!, app: "api" },
@@ -82,6 +87,7 @@ function mission(): Snapshot {
                 to: { namespace: "analytics", app: "web" },
                 cidrs: [{ cidr: "10.100.0.0/16", except: [] }],
                 ports: [{ protocol: "TCP", port: 8080 }],
+                includesPods: false,
             },
         ],
     };
@@ -95,10 +101,9 @@ function mission(): Snapshot {
             for (let r = 0; r < 3; r++)
                 add(ns, `${app}-${r}`, { app, "pod-template-hash": `${app}${r}` }, [{ name: "http", port: 8080, protocol: "TCP" }]);
     for (let r = 0; r < 2; r++)
-        add("tools", `nginx-${r}`, { ...intent.ingressNginx.podLabels }, [
-            { name: "http", port: 80, protocol: "TCP" },
-            { name: "https", port: 443, protocol: "TCP" },
-            { name: "webhook", port: 8443, protocol: "TCP" },
+        add("tools", `gateway-${r}`, { ...GATEWAY_POD_LABELS }, [
+            { name: "port-80", port: 80, protocol: "TCP" },
+            { name: "port-443", port: 443, protocol: "TCP" },
         ]);
     for (let r = 0; r < 2; r++)
         add("kube-system", `coredns-${r}`, { "k8s-app": "kube-dns" }, [

@@ -15,6 +15,104 @@ const cluster = (c: Config) => c["k8s-platform:cluster"];
 
 /** Each case: a broken config, and a line the error must contain. */
 const refused: [string, string, (c: Config) => void, string][] = [
+    // The gateway (NGINX Gateway Fabric).
+    [
+        "an unpinned Gateway API release in prod",
+        "prod",
+        (c) => (c["k8s-platform:gateway"].gatewayApiVersion = "latest"),
+        'k8s-platform:gateway.gatewayApiVersion: "latest": production pins an exact Gateway API release (e.g. v1.5.1)',
+    ],
+    [
+        "an empty gateway client range in prod",
+        "prod",
+        (c) => (c["k8s-platform:gateway"].sourceCidrs = []),
+        "k8s-platform:gateway.sourceCidrs: []",
+    ],
+    [
+        "a production gateway without its certificate",
+        "prod",
+        (c) => delete c["k8s-platform:gateway"].tls,
+        "k8s-platform:gateway.tls: (not set): production serves HTTPS: the gateway needs its certificate",
+    ],
+    [
+        "a gateway open to every address in prod without saying so",
+        "prod",
+        (c) => delete c["k8s-platform:gateway"].acknowledgeAnyAddress,
+        'k8s-platform:gateway.sourceCidrs: ["0.0.0.0/0"]: together these ranges cover every address',
+    ],
+    // Egress destinations and address rules.
+    [
+        "an egress grant to an undeclared destination",
+        "nonprod",
+        (c) => (net(c).egress[0].to = "orders-dbb"),
+        'k8s-platform:network.egress[0].to: "orders-dbb": names no declared egress destination (did you mean orders-db?)',
+    ],
+    [
+        "a destination declared twice",
+        "nonprod",
+        (c) => (net(c).egressDestinations[1].name = "orders-db"),
+        'k8s-platform:network.egressDestinations[1].name: "orders-db": is declared twice',
+    ],
+    [
+        "a destination range with host bits",
+        "nonprod",
+        (c) => (net(c).egressDestinations[0].cidrs = ["10.60.16.1/24"]),
+        'k8s-platform:network.egressDestinations[0].cidrs[0].cidr: "10.60.16.1/24": has host bits set (did you mean 10.60.16.0/24?)',
+    ],
+    [
+        "an except outside its range",
+        "nonprod",
+        (c) => (net(c).egressDestinations[0].cidrs = [{ cidr: "10.60.16.0/24", except: ["10.60.17.0/25"] }]),
+        'k8s-platform:network.egressDestinations[0].cidrs[0].except[0]: "10.60.17.0/25": is not inside 10.60.16.0/24',
+    ],
+    [
+        "a destination that covers the instance metadata address",
+        "nonprod",
+        (c) => (net(c).egressDestinations[3].cidrs[0].except = ["10.0.0.0/8"]),
+        'k8s-platform:network.egressDestinations[3].cidrs[0]: "0.0.0.0/0": covers the instance metadata address 169.254.169.254, which no pod may reach',
+    ],
+    [
+        "STS addresses that cover the instance metadata address",
+        "nonprod",
+        (c) => (net(c).podCredentials.stsCidrs = ["169.254.0.0/16"]),
+        'k8s-platform:network.podCredentials.stsCidrs[0]: "169.254.0.0/16": covers the instance metadata address',
+    ],
+    [
+        "a destination open to every address in prod without saying so",
+        "prod",
+        (c) => delete net(c).egressDestinations[3].acknowledgeAnyAddress,
+        'k8s-platform:network.egressDestinations[3].cidrs: ["0.0.0.0/0"]: together these ranges cover every address',
+    ],
+    [
+        "an egress grant from an unknown namespace",
+        "nonprod",
+        (c) => (net(c).egress[2].from = "payment/api"),
+        'k8s-platform:network.egress[2].from: "payment/api": names unknown namespace payment (did you mean payments?)',
+    ],
+    [
+        "an egress grant from an app the namespace does not run",
+        "nonprod",
+        (c) => (net(c).egress[2].from = "payments/apii"),
+        'k8s-platform:network.egress[2].from: "payments/apii": names app apii, which namespace payments does not run (did you mean api?)',
+    ],
+    [
+        "* mixed with app names in one entry",
+        "nonprod",
+        (c) => (net(c).egress[0].from = ["orders/*", "orders/api"]),
+        'k8s-platform:network.egress[0].from: ["orders/*","orders/api"]: mixes orders/* with apps of orders (orders/* already names every app; keep one)',
+    ],
+    [
+        "a CIDR source inside the pod ranges that does not say it includes pods",
+        "nonprod",
+        (c) => (net(c).cidrSources[1].cidrs = ["10.40.1.0/24"]),
+        'k8s-platform:network.cidrSources[1].cidrs[0]: "10.40.1.0/24": lies inside the pod range 10.40.0.0/19, so it would admit only pods',
+    ],
+    [
+        "an app named all, which policy names use for ns/*",
+        "nonprod",
+        (c) => net(c).namespaces[0].apps.push("all"),
+        'k8s-platform:network.namespaces[0].apps[2]: "all": is reserved',
+    ],
     [
         "an upper-case namespace name",
         "nonprod",
@@ -144,7 +242,7 @@ const refused: [string, string, (c: Config) => void, string][] = [
         "allow-all ingress into an app in prod, split in halves",
         "prod",
         (c) => (net(c).cidrSources[1].cidrs = ["0.0.0.0/1", "128.0.0.0/1"]),
-        "together these ranges admit every address, which production allows only into the nginx pods of tools",
+        'k8s-platform:network.cidrSources[1].cidrs: ["0.0.0.0/1","128.0.0.0/1"]: together these ranges cover every address (set acknowledgeAnyAddress: true if that is meant',
     ],
     [
         "a prod flow without ports",
@@ -179,8 +277,8 @@ const refused: [string, string, (c: Config) => void, string][] = [
     [
         "an unpinned chart version in prod",
         "prod",
-        (c) => (c["k8s-platform:ingressNginx"].chartVersion = "^4.13.0"),
-        "production pins an exact chart version",
+        (c) => (c["k8s-platform:gateway"].chartVersion = "^2.6.0"),
+        'k8s-platform:gateway.chartVersion: "^2.6.0": production pins an exact chart version (e.g. 2.6.7)',
     ],
     [
         "a missing required key",
@@ -301,12 +399,27 @@ describe("determinism", () => {
                 net(c).namespaces = shuffled<Config>(net(c).namespaces, seed).map((ns) => ({ ...ns, apps: shuffled(ns.apps, seed) }));
                 net(c).flows = shuffled(net(c).flows, seed);
                 net(c).cidrSources = shuffled(net(c).cidrSources, seed);
-                c["k8s-platform:ingressNginx"].sourceCidrs = shuffled(c["k8s-platform:ingressNginx"].sourceCidrs, seed);
+                c["k8s-platform:gateway"].sourceCidrs = shuffled(c["k8s-platform:gateway"].sourceCidrs, seed);
+                net(c).egressDestinations = shuffled(net(c).egressDestinations, seed);
+                net(c).egress = shuffled(net(c).egress, seed);
                 cluster(c).accessEntries = shuffled(cluster(c).accessEntries, seed);
                 cluster(c).endpoint.publicAccessCidrs = shuffled(cluster(c).endpoint.publicAccessCidrs, seed);
             });
             assert.deepEqual(summary(await runStack("nonprod", config)), summary(original));
         }
+    });
+
+    it("warns of an egress destination that no app may reach", async () => {
+        const run = await runStack(
+            "nonprod",
+            edited("nonprod", (c) => (net(c).egress = net(c).egress.filter((g: Config) => g.to !== "smtp-relay"))),
+        );
+        assert.ok(
+            run.log.some((l) =>
+                l.includes('k8s-platform:network.egressDestinations[1].name: "smtp-relay": is declared but no app may reach it'),
+            ),
+            run.log.join("\n"),
+        );
     });
 
     it("parses both real stack files without problems or warnings", () => {

@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
-import { NetworkIntent, ingressNginxIntent } from "../compiler/intent";
+import { NetworkIntent } from "../compiler/intent";
+import { GATEWAY_POD_LABELS, platformTraffic } from "../compiler/platform";
 import { allPolicies, compileIntent, mergeFlows } from "../compiler/generate";
 import { NetworkPolicy } from "../engine/k8s";
 
@@ -9,8 +10,9 @@ export function smallIntent(overrides: Partial<NetworkIntent> = {}): NetworkInte
         appLabel: "app",
         defaultDenyEgress: false,
         toolsNamespace: "tools",
-        controlPlaneCidrs: ["10.40.0.0/16"],
-        ingressNginx: ingressNginxIntent(["0.0.0.0/0"]),
+        addresses: { podCidrs: ["10.40.0.0/19", "10.40.32.0/19"], controlPlaneCidrs: ["10.40.208.0/28", "10.40.208.16/28"] },
+        gatewayClients: { cidrs: [{ cidr: "0.0.0.0/0", except: [] }], includesPods: false },
+        platform: platformTraffic("tools", true),
         namespaces: [
             { name: "billing", team: "payments", apps: ["api", "web"], webPorts: [{ protocol: "TCP", port: 8080 }] },
             { name: "claims", team: "claims", apps: ["web", "worker"], webPorts: [{ protocol: "TCP", port: 8080 }] },
@@ -28,8 +30,19 @@ export function smallIntent(overrides: Partial<NetworkIntent> = {}): NetworkInte
                 to: { namespace: "billing", app: "api" },
                 cidrs: [{ cidr: "192.0.2.0/24", except: ["192.0.2.128/25"] }],
                 ports: [{ protocol: "TCP", port: 443 }],
+                includesPods: false,
             },
         ],
+        egressDestinations: [
+            {
+                name: "billing-db",
+                cidrs: [{ cidr: "10.60.0.0/24", except: [] }],
+                ports: [{ protocol: "TCP", port: 5432 }],
+                includesPods: false,
+            },
+        ],
+        egress: [{ from: { namespace: "billing", app: "*" }, to: "billing-db" }],
+        podCredentials: { podIdentityAgent: false, stsCidrs: [] },
         ...overrides,
     };
 }
@@ -115,9 +128,9 @@ describe("compileIntent", () => {
         });
     });
 
-    it("lets nginx in tools reach each namespace's web pods on the namespace's web ports", () => {
+    it("lets the gateway's data plane in tools reach each namespace's web pods on the namespace's web ports", () => {
         const policies = allPolicies(compileIntent(smallIntent()));
-        assert.deepEqual(find(policies, "billing", "web-from-ingress-nginx").spec, {
+        assert.deepEqual(find(policies, "billing", "web-from-gateway").spec, {
             podSelector: { matchLabels: { app: "web" } },
             policyTypes: ["Ingress"],
             ingress: [
@@ -126,7 +139,12 @@ describe("compileIntent", () => {
                         {
                             namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "tools" } },
                             podSelector: {
-                                matchLabels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" },
+                                matchLabels: {
+                                    "app.kubernetes.io/instance": "ngf",
+                                    "app.kubernetes.io/managed-by": "ngf-nginx",
+                                    "app.kubernetes.io/name": "shared-nginx",
+                                    "gateway.networking.k8s.io/gateway-name": "shared",
+                                },
                             },
                         },
                     ],
@@ -134,7 +152,7 @@ describe("compileIntent", () => {
                 },
             ],
         });
-        assert.deepEqual(find(policies, "tools", "ingress-nginx-from-web").spec.ingress, [
+        assert.deepEqual(find(policies, "tools", "gateway-from-web").spec.ingress, [
             {
                 from: [billingApiPeer("billing", "web"), billingApiPeer("claims", "web")],
                 ports: [
@@ -145,30 +163,106 @@ describe("compileIntent", () => {
         ]);
     });
 
-    it("gives nginx its clients, the webhook's callers and, under egress deny, the web pods and the API", () => {
+    it("gives the gateway its clients (pod ranges excepted) and, under egress deny, the web pods, and the controller and hook Job the API", () => {
         const policies = allPolicies(compileIntent(smallIntent({ defaultDenyEgress: true })));
-        assert.deepEqual(find(policies, "tools", "ingress-nginx-from-clients").spec.ingress, [
+        assert.deepEqual(find(policies, "tools", "gateway-from-clients").spec, {
+            podSelector: { matchLabels: GATEWAY_POD_LABELS },
+            policyTypes: ["Ingress"],
+            ingress: [
+                {
+                    from: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.40.0.0/19", "10.40.32.0/19"] } }],
+                    ports: [
+                        { protocol: "TCP", port: 80 },
+                        { protocol: "TCP", port: 443 },
+                    ],
+                },
+            ],
+        });
+        const toApi = [
             {
-                from: [{ ipBlock: { cidr: "0.0.0.0/0" } }],
-                ports: [
-                    { protocol: "TCP", port: 80 },
-                    { protocol: "TCP", port: 443 },
-                ],
+                to: [{ ipBlock: { cidr: "10.40.208.0/28" } }, { ipBlock: { cidr: "10.40.208.16/28" } }],
+                ports: [{ protocol: "TCP", port: 443 }],
             },
-        ]);
-        assert.deepEqual(find(policies, "tools", "ingress-nginx-webhook-from-control-plane").spec.ingress, [
-            { from: [{ ipBlock: { cidr: "10.40.0.0/16" } }], ports: [{ protocol: "TCP", port: 8443 }] },
-        ]);
-        assert.deepEqual(find(policies, "tools", "ingress-nginx-to-kube-api").spec.egress, [
-            { to: [{ ipBlock: { cidr: "10.40.0.0/16" } }], ports: [{ protocol: "TCP", port: 443 }] },
-        ]);
-        assert.deepEqual(find(policies, "tools", "ingress-nginx-to-web").spec.egress, [
+        ];
+        assert.deepEqual(find(policies, "tools", "gateway-controller-to-kube-api").spec.egress, toApi);
+        assert.deepEqual(find(policies, "tools", "gateway-certs-to-kube-api").spec, {
+            // A hook Job's pods carry only the Job controller's labels.
+            podSelector: { matchLabels: { "batch.kubernetes.io/job-name": "ngf-nginx-gateway-fabric-cert-generator" } },
+            policyTypes: ["Egress"],
+            egress: toApi,
+        });
+        assert.deepEqual(find(policies, "tools", "gateway-to-web").spec.egress, [
             { to: [billingApiPeer("billing", "web")], ports: [{ protocol: "TCP", port: 8080 }] },
             { to: [billingApiPeer("claims", "web")], ports: [{ protocol: "TCP", port: 8080 }] },
         ]);
-        assert.deepEqual(find(policies, "billing", "web-to-ingress-nginx").spec.egress?.[0]?.ports, [
+        assert.deepEqual(find(policies, "billing", "web-to-gateway").spec.egress?.[0]?.ports, [
             { protocol: "TCP", port: 80 },
             { protocol: "TCP", port: 443 },
+        ]);
+        // Data plane -> control plane stays inside tools: allow-same-namespace admits it, no policy of its own.
+        assert.equal(
+            policies.find((p) => p.metadata.name === "gateway-to-gateway-controller"),
+            undefined,
+        );
+        assert.deepEqual(
+            policies.filter((p) => p.metadata.namespace === "kube-system"),
+            [],
+            "kube-system gets none of our policies",
+        );
+    });
+
+    it("compiles egress grants to named destinations, for every app of a namespace with ns/*", () => {
+        const policies = allPolicies(compileIntent(smallIntent({ defaultDenyEgress: true })));
+        assert.deepEqual(find(policies, "billing", "from-all-to-dest.billing-db").spec, {
+            podSelector: {},
+            policyTypes: ["Egress"],
+            egress: [{ to: [{ ipBlock: { cidr: "10.60.0.0/24" } }], ports: [{ protocol: "TCP", port: 5432 }] }],
+        });
+        assert.equal(
+            allPolicies(compileIntent(smallIntent())).find((p) => p.metadata.name === "from-all-to-dest.billing-db"),
+            undefined,
+            "no egress policy while egress is open",
+        );
+    });
+
+    it("excepts the pod ranges inside every address rule unless it says it includes pods", () => {
+        const wide = { cidr: "10.0.0.0/8", except: ["10.40.32.0/20"] };
+        const intent = smallIntent({
+            defaultDenyEgress: true,
+            cidrSources: [{ name: "corp", to: { namespace: "billing", app: "api" }, cidrs: [wide], ports: [], includesPods: false }],
+            egressDestinations: [
+                { name: "vpc", cidrs: [{ cidr: "10.40.0.0/16", except: [] }], ports: [], includesPods: true },
+                { name: "corp", cidrs: [wide], ports: [], includesPods: false },
+            ],
+            egress: [
+                { from: { namespace: "billing", app: "api" }, to: "vpc" },
+                { from: { namespace: "billing", app: "api" }, to: "corp" },
+            ],
+        });
+        const policies = allPolicies(compileIntent(intent));
+        // 10.40.32.0/19 stays: its own except 10.40.32.0/20 does not cover it.
+        const excepted = { ipBlock: { cidr: "10.0.0.0/8", except: ["10.40.0.0/19", "10.40.32.0/19", "10.40.32.0/20"] } };
+        assert.deepEqual(find(policies, "billing", "from-cidr.corp-to-api").spec.ingress, [{ from: [excepted] }]);
+        assert.deepEqual(find(policies, "billing", "from-api-to-dest.corp").spec.egress, [{ to: [excepted] }]);
+        assert.deepEqual(find(policies, "billing", "from-api-to-dest.vpc").spec.egress, [{ to: [{ ipBlock: { cidr: "10.40.0.0/16" } }] }]);
+    });
+
+    it("offers the EKS Pod Identity agent and STS as egress switches, off by default", () => {
+        const off = allPolicies(compileIntent(smallIntent({ defaultDenyEgress: true })));
+        assert.deepEqual(
+            off.filter((p) => ["allow-pod-identity-egress", "allow-sts-egress"].includes(p.metadata.name)),
+            [],
+        );
+        const on = allPolicies(
+            compileIntent(
+                smallIntent({ defaultDenyEgress: true, podCredentials: { podIdentityAgent: true, stsCidrs: ["10.40.224.0/24"] } }),
+            ),
+        );
+        assert.deepEqual(find(on, "claims", "allow-pod-identity-egress").spec.egress, [
+            { to: [{ ipBlock: { cidr: "169.254.170.23/32" } }], ports: [{ protocol: "TCP", port: 80 }] },
+        ]);
+        assert.deepEqual(find(on, "tools", "allow-sts-egress").spec.egress, [
+            { to: [{ ipBlock: { cidr: "10.40.224.0/24" } }], ports: [{ protocol: "TCP", port: 443 }] },
         ]);
     });
 
@@ -219,6 +313,7 @@ describe("compileIntent", () => {
             namespaces: [{ name: "batch", team: "data", apps: ["etl"], webPorts: [{ protocol: "TCP", port: 8080 }] }],
             flows: [],
             cidrSources: [],
+            egress: [],
         });
         const policies = allPolicies(compileIntent(intent));
         assert.deepEqual(
@@ -227,7 +322,7 @@ describe("compileIntent", () => {
         );
         // An empty `from` would admit every source, so the policy is left out altogether.
         assert.equal(
-            policies.find((p) => p.metadata.name === "ingress-nginx-from-web"),
+            policies.find((p) => p.metadata.name === "gateway-from-web"),
             undefined,
         );
     });

@@ -3,7 +3,8 @@ import fc from "fast-check";
 import { connectivityOf, podAppDescriber, renderNamespaceMatrix } from "../engine/connectivity";
 import { allPolicies, compileIntent } from "../compiler/generate";
 import { checkIntent, formatMismatch } from "../compiler/intentCheck";
-import { NetworkIntent, PortSpec, ingressNginxIntent } from "../compiler/intent";
+import { AppRef, NetworkIntent, PortSpec } from "../compiler/intent";
+import { platformTraffic } from "../compiler/platform";
 import { NetworkPolicy } from "../engine/k8s";
 import { stackIntent } from "./harness";
 
@@ -49,8 +50,8 @@ describe("the intent check", () => {
         );
         const lines = result.mismatches.map(formatMismatch);
         assert.deepEqual(lines, [
-            "extra: checkout/web -> payments/api on 8443/TCP is allowed by payments/from-checkout.api-to-api, but the intent does not allow it (nothing in the intent admits this into payments/api)",
-            "extra: checkout/worker -> payments/api on 8443/TCP is allowed by payments/from-checkout.api-to-api, but the intent does not allow it (nothing in the intent admits this into payments/api)",
+            "extra ingress: checkout/web -> payments/api on 8443/TCP is allowed by payments/from-checkout.api-to-api, but the intent does not allow it (nothing in the intent admits this into payments/api)",
+            "extra ingress: checkout/worker -> payments/api on 8443/TCP is allowed by payments/from-checkout.api-to-api, but the intent does not allow it (nothing in the intent admits this into payments/api)",
         ]);
     });
 
@@ -59,10 +60,10 @@ describe("the intent check", () => {
             policies.filter((p) => !(p.metadata.namespace === "cart" && p.metadata.name === "allow-dns-egress")),
         );
         assert.deepEqual(result.mismatches.map(formatMismatch), [
-            "missing: cart/api -> kube-system/coredns on 53/TCP is denied (isolated by cart/allow-same-namespace, cart/default-deny, cart/from-api-to-checkout.api), but the intent allows it (DNS; kube-system is not segmented)",
-            "missing: cart/api -> kube-system/coredns on 53/UDP is denied (isolated by cart/allow-same-namespace, cart/default-deny, cart/from-api-to-checkout.api), but the intent allows it (DNS; kube-system is not segmented)",
-            "missing: cart/web -> kube-system/coredns on 53/TCP is denied (isolated by cart/allow-same-namespace, cart/default-deny, cart/web-to-ingress-nginx), but the intent allows it (DNS; kube-system is not segmented)",
-            "missing: cart/web -> kube-system/coredns on 53/UDP is denied (isolated by cart/allow-same-namespace, cart/default-deny, cart/web-to-ingress-nginx), but the intent allows it (DNS; kube-system is not segmented)",
+            "missing egress: cart/api -> kube-system/coredns on 53/TCP is denied (isolated by cart/allow-pod-identity-egress, cart/allow-same-namespace, cart/default-deny, cart/from-api-to-checkout.api), but the intent allows it (DNS)",
+            "missing egress: cart/api -> kube-system/coredns on 53/UDP is denied (isolated by cart/allow-pod-identity-egress, cart/allow-same-namespace, cart/default-deny, cart/from-api-to-checkout.api), but the intent allows it (DNS)",
+            "missing egress: cart/web -> kube-system/coredns on 53/TCP is denied (isolated by cart/allow-pod-identity-egress, cart/allow-same-namespace, cart/default-deny, cart/web-to-gateway), but the intent allows it (DNS)",
+            "missing egress: cart/web -> kube-system/coredns on 53/UDP is denied (isolated by cart/allow-pod-identity-egress, cart/allow-same-namespace, cart/default-deny, cart/web-to-gateway), but the intent allows it (DNS)",
         ]);
     });
 
@@ -75,11 +76,11 @@ describe("the intent check", () => {
             ),
         );
         assert.deepEqual(result.mismatches.map(formatMismatch), [
-            "extra: 192.0.2.129 -> payments/api on 8443/TCP is allowed by payments/from-cidr.psp-callbacks-to-api, but the intent does not allow it (nothing in the intent admits this into payments/api)",
+            "extra ingress: 192.0.2.129 -> payments/api on 8443/TCP is allowed by payments/from-cidr.psp-callbacks-to-api, but the intent does not allow it (nothing in the intent admits this into payments/api)",
         ]);
     });
 
-    it("prints the namespace matrix with same-namespace, flow and nginx cells", () => {
+    it("prints the namespace matrix with same-namespace, flow and gateway cells", () => {
         const intent = stackIntent("nonprod");
         const result = check(intent);
         const externals = new Map(result.world.externals.map((e) => [e.ip, e.label]));
@@ -95,8 +96,10 @@ describe("the intent check", () => {
         assert.equal(cell("checkout", "checkout"), "6/6");
         assert.equal(cell("checkout", "payments"), "1/9");
         assert.equal(cell("payments", "checkout"), "·");
-        assert.equal(cell("storefront", "tools"), "1/2");
-        assert.equal(cell("(outside)", "payments"), "1/21");
+        // storefront's 2 apps x the gateway, its controller and the hook Job; only web -> gateway.
+        assert.equal(cell("storefront", "tools"), "1/6");
+        // 18 outside parties x payments' 3 apps; only the PSP callback range reaches payments/api.
+        assert.equal(cell("(outside)", "payments"), "1/54");
     });
 
     it("finds no mismatch for any random intent: the generator implements exactly what the intent says", () => {
@@ -132,28 +135,85 @@ describe("the intent check", () => {
                     }),
                     { maxLength: 2 },
                 ),
+                destinations: fc.array(
+                    fc.record({
+                        cidr: fc.constantFrom(
+                            { cidr: "10.60.0.0/24", except: [], includesPods: false },
+                            { cidr: "10.0.0.0/8", except: [], includesPods: false },
+                            { cidr: "10.40.0.0/16", except: [], includesPods: true },
+                            { cidr: "0.0.0.0/0", except: ["169.254.0.0/16"], includesPods: false },
+                        ),
+                        ports,
+                    }),
+                    { maxLength: 3 },
+                ),
+                grants: fc.array(fc.record({ from: fc.nat(), to: fc.nat() }), { maxLength: 4 }),
                 defaultDenyEgress: fc.boolean(),
                 clients: fc.constantFrom(["0.0.0.0/0"], ["203.0.113.0/24"], ["10.0.0.0/8"]),
+                tls: fc.boolean(),
+                podIdentityAgent: fc.boolean(),
+                sts: fc.constantFrom([], ["10.40.224.0/24"]),
             })
-            .map(({ count, appsOf, webPorts, flows, sources, defaultDenyEgress, clients }): NetworkIntent => {
-                const namespaces = names.slice(0, count).map((name, i) => ({ name, team: name, apps: appsOf[i]!, webPorts: webPorts[i]! }));
-                const refs = namespaces.flatMap((n) => n.apps.map((app) => ({ namespace: n.name, app })));
-                return {
-                    appLabel: "app",
+            .map(
+                ({
+                    count,
+                    appsOf,
+                    webPorts,
+                    flows,
+                    sources,
+                    destinations,
+                    grants,
                     defaultDenyEgress,
-                    toolsNamespace: "tools",
-                    controlPlaneCidrs: ["10.40.0.0/16"],
-                    ingressNginx: ingressNginxIntent(clients),
-                    namespaces,
-                    flows: flows.map((f) => ({ from: refs[f.from % refs.length]!, to: refs[f.to % refs.length]!, ports: f.ports })),
-                    cidrSources: sources.map((c, i) => ({
-                        name: `source-${i}`,
-                        to: refs[c.to % refs.length]!,
-                        cidrs: [c.cidr],
-                        ports: c.ports,
-                    })),
-                };
-            });
+                    clients,
+                    tls,
+                    podIdentityAgent,
+                    sts,
+                }): NetworkIntent => {
+                    const namespaces = names
+                        .slice(0, count)
+                        .map((name, i) => ({ name, team: name, apps: appsOf[i]!, webPorts: webPorts[i]! }));
+                    // Every app, and every namespace as a whole (ns/*).
+                    const refs: AppRef[] = namespaces.flatMap((n) => [
+                        ...n.apps.map((app) => ({ namespace: n.name, app })),
+                        { namespace: n.name, app: "*" },
+                    ]);
+                    const egressDestinations = destinations.map((d, i) => ({
+                        name: `dest-${i}`,
+                        cidrs: [{ cidr: d.cidr.cidr, except: d.cidr.except }],
+                        includesPods: d.cidr.includesPods,
+                        ports: d.ports,
+                    }));
+                    return {
+                        appLabel: "app",
+                        defaultDenyEgress,
+                        toolsNamespace: "tools",
+                        addresses: {
+                            podCidrs: ["10.40.0.0/19", "10.40.32.0/19"],
+                            controlPlaneCidrs: ["10.40.208.0/28", "10.40.208.16/28"],
+                        },
+                        gatewayClients: { cidrs: clients.map((cidr) => ({ cidr, except: [] })), includesPods: false },
+                        platform: platformTraffic("tools", tls),
+                        namespaces,
+                        flows: flows.map((f) => ({ from: refs[f.from % refs.length]!, to: refs[f.to % refs.length]!, ports: f.ports })),
+                        cidrSources: sources.map((c, i) => ({
+                            name: `source-${i}`,
+                            to: refs[c.to % refs.length]!,
+                            cidrs: [c.cidr],
+                            ports: c.ports,
+                            includesPods: false,
+                        })),
+                        egressDestinations,
+                        egress:
+                            egressDestinations.length === 0
+                                ? []
+                                : grants.map((g) => ({
+                                      from: refs[g.from % refs.length]!,
+                                      to: egressDestinations[g.to % egressDestinations.length]!.name,
+                                  })),
+                        podCredentials: { podIdentityAgent, stsCidrs: sts },
+                    };
+                },
+            );
         fc.assert(
             fc.property(intent, (i) => {
                 assert.deepEqual(check(i).mismatches.map(formatMismatch), []);

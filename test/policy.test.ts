@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { GATEWAY_POD_LABELS } from "../compiler/platform";
 import {
     PolicyResource,
     ResourceValidationArgs,
@@ -99,19 +100,19 @@ describe("the policy pack", () => {
             ingress: [{ from: [{ ipBlock: { cidr: "0.0.0.0/1" } }, { ipBlock: { cidr: "128.0.0.0/1" } }] }],
         });
         assert.deepEqual(violationsOfResource(noWorldIngress, NETWORK_POLICY, halves), [
-            "payments/wide ingress[0] admits every address; only the nginx pods in tools may",
+            "payments/wide ingress[0] admits every address; only the gateway's pods in tools may",
         ]);
         const anyone = np("payments", "anyone", { podSelector: {}, ingress: [{ ports: [{ port: 443 }] }] });
         assert.deepEqual(violationsOfResource(noWorldIngress, NETWORK_POLICY, anyone), [
-            "payments/anyone ingress[0] admits every address; only the nginx pods in tools may",
+            "payments/anyone ingress[0] admits every address; only the gateway's pods in tools may",
         ]);
         const partner = np("payments", "partner", { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: "0.0.0.0/1" } }] }] });
         assert.deepEqual(violationsOfResource(noWorldIngress, NETWORK_POLICY, partner), []);
     });
 
-    it("allows the world into the nginx pods in tools only", () => {
+    it("allows the world into the gateway's data-plane pods in tools only", () => {
         const nginx = np("tools", "clients", {
-            podSelector: { matchLabels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" } },
+            podSelector: { matchLabels: GATEWAY_POD_LABELS },
             ingress: [{ from: [{ ipBlock: { cidr: "0.0.0.0/0" } }] }],
         });
         assert.deepEqual(violationsOfResource(noWorldIngress, NETWORK_POLICY, nginx), []);

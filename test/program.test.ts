@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { GATEWAY_POD_LABELS } from "../compiler/platform";
 import { ProgramRun, Registration } from "../offline/mockRuntime";
 import { byName, ofType, runStack, stackConfig } from "./harness";
 
@@ -28,7 +29,7 @@ const peer = (ns: string, labels: Record<string, string>) => ({
     namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } },
     podSelector: { matchLabels: labels },
 });
-const NGINX = { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" };
+const GATEWAY = GATEWAY_POD_LABELS;
 const tcp = (port: number) => ({ protocol: "TCP", port });
 
 for (const stack of ["nonprod", "prod"]) {
@@ -127,12 +128,15 @@ for (const stack of ["nonprod", "prod"]) {
             }
         });
 
-        it("connects every namespace's web pods with nginx in tools, both ways", () => {
+        it("connects every namespace's web pods with the gateway's data plane in tools, both ways", () => {
             for (const ns of network.namespaces) {
                 const ports = (ns.webPorts ?? network.webPorts).map(tcp);
-                assert.deepEqual(policy(run, ns.name, "web-from-ingress-nginx").spec["ingress"], [{ from: [peer("tools", NGINX)], ports }]);
+                assert.deepEqual(policy(run, ns.name, "web-from-gateway").spec["ingress"], [{ from: [peer("tools", GATEWAY)], ports }]);
+                assert.deepEqual(policy(run, ns.name, "web-to-gateway").spec["egress"], [
+                    { to: [peer("tools", GATEWAY)], ports: [tcp(80), tcp(443)] },
+                ]);
             }
-            const fromWeb = policy(run, "tools", "ingress-nginx-from-web").spec["ingress"] as { from: unknown[] }[];
+            const fromWeb = policy(run, "tools", "gateway-from-web").spec["ingress"] as { from: unknown[] }[];
             assert.deepEqual(
                 fromWeb[0]!.from,
                 [...business].sort().map((ns) => peer(ns, { app: "web" })),
@@ -190,14 +194,103 @@ for (const stack of ["nonprod", "prod"]) {
             assert.equal(JSON.parse(run.outputs["kubeconfig"] as string).kind, "Config");
         });
 
-        it("installs nginx ingress in tools after the tools policies", () => {
-            const release = byName(run, "kubernetes:helm.sh/v3:Release", "ingress-nginx-chart");
-            assert.equal(release.inputs["namespace"], "tools");
-            const deny = policy(run, "tools", "default-deny").reg;
-            assert.ok(release.dependsOn.includes(deny.urn));
+        it("installs the Gateway API CRDs retained on delete, then NGINX Gateway Fabric after the tools policies, then the shared Gateway", () => {
+            const crds = byName(run, "kubernetes:yaml/v2:ConfigFile", "gateway-gateway-api-crds");
+            assert.equal(
+                crds.inputs["file"],
+                "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.1/standard-install.yaml",
+            );
+            assert.equal(crds.retainOnDelete, true);
+            const release = byName(run, "kubernetes:helm.sh/v3:Release", "gateway-chart");
+            assert.deepEqual(
+                [release.inputs["name"], release.inputs["chart"], release.inputs["version"], release.inputs["namespace"]],
+                ["ngf", "oci://ghcr.io/nginx/charts/nginx-gateway-fabric", "2.6.7", "tools"],
+            );
+            const clients = (stackConfig(stack)["k8s-platform:gateway"] as { sourceCidrs: string[] }).sourceCidrs;
+            assert.deepEqual(release.inputs["values"], {
+                nginxGateway: { gatewayClassName: "nginx", productTelemetry: { enable: false } },
+                nginx: { service: { type: "LoadBalancer", externalTrafficPolicy: "Local", loadBalancerSourceRanges: [...clients].sort() } },
+            });
+            // The pre-install hook Job must find its egress to the API already in place.
+            for (const name of ["default-deny", "gateway-certs-to-kube-api", "gateway-controller-to-kube-api"])
+                assert.ok(release.dependsOn.includes(policy(run, "tools", name).reg.urn), name);
+            assert.ok(release.dependsOn.includes(crds.urn));
+            const gateway = byName(run, "kubernetes:gateway.networking.k8s.io/v1:Gateway", "gateway-shared");
+            assert.ok(gateway.dependsOn.includes(release.urn));
+            const spec = gateway.inputs["spec"] as {
+                gatewayClassName: string;
+                listeners: Record<string, unknown>[];
+                infrastructure: unknown;
+            };
+            assert.equal(spec.gatewayClassName, "nginx");
+            const onlyBusiness = { namespaces: { from: "Selector", selector: { matchLabels: { "network-zone": "business" } } } };
+            assert.deepEqual(spec.listeners, [
+                { name: "http", port: 80, protocol: "HTTP", allowedRoutes: onlyBusiness },
+                {
+                    name: "https",
+                    port: 443,
+                    protocol: "HTTPS",
+                    tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: `shop-${stack}-tls` }] },
+                    allowedRoutes: onlyBusiness,
+                },
+            ]);
+            assert.equal(
+                ofType(run, "kubernetes:helm.sh/v3:Release").filter((r) => String(r.inputs["chart"]).includes("ingress-nginx")).length,
+                0,
+            );
+        });
+
+        it("lets the chart's hook Job and controller reach the API server's own subnets, and nothing else outside", () => {
+            const certs = policy(run, "tools", "gateway-certs-to-kube-api").spec;
+            assert.deepEqual(certs["podSelector"], {
+                matchLabels: { "batch.kubernetes.io/job-name": "ngf-nginx-gateway-fabric-cert-generator" },
+            });
+            assert.deepEqual(
+                (certs["egress"] as { to: unknown[] }[])[0]!.to,
+                cp[stack]!.map((cidr) => ({ ipBlock: { cidr } })),
+            );
+            const controller = policy(run, "tools", "gateway-controller-to-kube-api").spec;
+            assert.deepEqual(controller["podSelector"], {
+                matchLabels: { "app.kubernetes.io/instance": "ngf", "app.kubernetes.io/name": "nginx-gateway-fabric" },
+            });
         });
     });
 }
+
+/** The control-plane subnets of the layout: /28s in the last eighth of the VPC. */
+const cp: Record<string, string[]> = {
+    nonprod: ["10.40.224.0/28", "10.40.224.16/28"],
+    prod: ["10.50.224.0/28", "10.50.224.16/28", "10.50.224.32/28"],
+};
+
+describe("the VPC's subnet layout", () => {
+    it("creates node, public and control-plane subnets at the ranges the intent uses, and puts the control plane's ENIs in its own", async () => {
+        const run = await runStack("prod");
+        const vpc = byName(run, "awsx:ec2:Vpc", "platform-vpc").inputs;
+        assert.deepEqual(vpc["subnetSpecs"], [
+            {
+                type: "Private",
+                name: "nodes",
+                cidrBlocks: ["10.50.0.0/19", "10.50.32.0/19", "10.50.64.0/19"],
+                tags: { "kubernetes.io/role/internal-elb": "1" },
+            },
+            {
+                type: "Public",
+                name: "public",
+                cidrBlocks: ["10.50.192.0/24", "10.50.193.0/24", "10.50.194.0/24"],
+                tags: { "kubernetes.io/role/elb": "1" },
+            },
+            { type: "Isolated", name: "control-plane", cidrBlocks: cp["prod"] },
+        ]);
+        const eks = ofType(run, EKS)[0]!.inputs;
+        assert.deepEqual(eks["subnetIds"], ["subnet-0control-plane-a", "subnet-0control-plane-b"]);
+        assert.equal(eks["privateSubnetIds"], undefined);
+        assert.deepEqual(byName(run, "eks:index:ManagedNodeGroup", "platform-nodes").inputs["subnetIds"], [
+            "subnet-0private-a",
+            "subnet-0private-b",
+        ]);
+    });
+});
 
 describe("an existing VPC from config", () => {
     it("builds no VPC and places the cluster and the nodes in the given subnets", async () => {
@@ -209,15 +302,20 @@ describe("an existing VPC from config", () => {
                 vpcId: "vpc-0abc123",
                 privateSubnetIds: ["subnet-0a1", "subnet-0b2"],
                 publicSubnetIds: ["subnet-0c3", "subnet-0d4"],
+                controlPlaneSubnetIds: ["subnet-0e5", "subnet-0f6"],
+                podCidrs: ["10.40.0.0/18"],
+                controlPlaneCidrs: ["10.40.250.0/28", "10.40.250.16/28"],
             },
         };
         const run = await runStack("nonprod", config);
         assert.equal(ofType(run, "awsx:ec2:Vpc").length, 0);
         const eks = ofType(run, EKS)[0]!.inputs;
-        assert.deepEqual(
-            [eks["vpcId"], eks["privateSubnetIds"], eks["publicSubnetIds"]],
-            ["vpc-0abc123", ["subnet-0a1", "subnet-0b2"], ["subnet-0c3", "subnet-0d4"]],
-        );
+        assert.deepEqual([eks["vpcId"], eks["subnetIds"]], ["vpc-0abc123", ["subnet-0e5", "subnet-0f6"]]);
+        // The address rules follow the configured ranges: the API is the control plane's subnets.
+        assert.deepEqual((policy(run, "tools", "gateway-controller-to-kube-api").spec["egress"] as { to: unknown[] }[])[0]!.to, [
+            { ipBlock: { cidr: "10.40.250.0/28" } },
+            { ipBlock: { cidr: "10.40.250.16/28" } },
+        ]);
         assert.deepEqual(byName(run, "eks:index:ManagedNodeGroup", "platform-nodes").inputs["subnetIds"], ["subnet-0a1", "subnet-0b2"]);
         assert.equal(run.outputs["vpcId"], "vpc-0abc123");
     });
@@ -271,13 +369,27 @@ describe("prod differs from nonprod through config alone", () => {
         assert.deepEqual(vpc(nonprod)["natGateways"], { strategy: "Single" });
     });
 
-    it("denies egress in nonprod first; prod keeps egress open", () => {
-        assert.deepEqual((byName(nonprod, NETPOL, "ns-payments-default-deny").inputs["spec"] as { policyTypes: string[] }).policyTypes, [
-            "Ingress",
-            "Egress",
-        ]);
-        assert.deepEqual((byName(prod, NETPOL, "ns-payments-default-deny").inputs["spec"] as { policyTypes: string[] }).policyTypes, [
-            "Ingress",
-        ]);
+    it("denies egress in both, promoted from nonprod: prod runs the same model", () => {
+        for (const run of [nonprod, prod])
+            assert.deepEqual((byName(run, NETPOL, "ns-payments-default-deny").inputs["spec"] as { policyTypes: string[] }).policyTypes, [
+                "Ingress",
+                "Egress",
+            ]);
+        const names = (run: ProgramRun) => ofType(run, NETPOL).map((r) => r.name);
+        assert.deepEqual(names(prod), names(nonprod));
+    });
+
+    it("puts the load balancer inside the VPC in nonprod and on the internet in prod", () => {
+        const annotations = (run: ProgramRun) =>
+            (
+                byName(run, "kubernetes:gateway.networking.k8s.io/v1:Gateway", "gateway-shared").inputs["spec"] as {
+                    infrastructure: { annotations: object };
+                }
+            ).infrastructure.annotations;
+        assert.deepEqual(annotations(nonprod), {
+            "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+            "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
+        });
+        assert.deepEqual(annotations(prod), { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" });
     });
 });

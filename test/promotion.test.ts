@@ -11,10 +11,16 @@ describe("the promotion digest", () => {
         assert.match(promotionDigest(stackIntent("prod")), /^sha256:[0-9a-f]{64}$/);
     });
 
-    it("ignores environment values (address ranges, egress deny) and changes with a flow's port", () => {
+    it("ignores environment values (address ranges) and changes with a flow's port or the egress-deny switch", () => {
         const base = stackIntent("nonprod");
         const digest = promotionDigest(base);
-        assert.equal(promotionDigest({ ...base, defaultDenyEgress: false, controlPlaneCidrs: ["10.99.0.0/16"] }), digest);
+        const moveAddresses = {
+            ...base,
+            addresses: { podCidrs: ["10.99.0.0/19"], controlPlaneCidrs: ["10.99.208.0/28"] },
+            egressDestinations: base.egressDestinations.map((d) => ({ ...d, cidrs: [{ cidr: "192.0.2.0/28", except: [] }] })),
+        };
+        assert.equal(promotionDigest(moveAddresses), digest);
+        assert.notEqual(promotionDigest({ ...base, defaultDenyEgress: false }), digest);
         const moved = {
             ...base,
             flows: base.flows.map((f, i) => (i === 0 ? { ...f, ports: [{ protocol: "TCP" as const, port: 8081 }] } : f)),
