@@ -13,7 +13,7 @@ import { connectivityOf, podAppDescriber, renderNamespaceMatrix } from "../engin
 import { renderConnectivityHtml } from "../engine/html";
 import { checkIntent, formatMismatch } from "../compiler/intentCheck";
 import { Namespace, NetworkPolicy } from "../engine/k8s";
-import { deployedObjects } from "../offline/deployed";
+import { Manifest, deployedObjects } from "../offline/deployed";
 import { localStackOutputs } from "../offline/localStacks";
 import { runProgram } from "../offline/mockRuntime";
 import { knownStacks, readStackFile } from "../offline/stackFile";
@@ -53,9 +53,11 @@ async function main(argv: string[]): Promise<number> {
 
     const outDir = path.join(PROJECT_DIR, "out", stack);
     const relative = path.relative(process.cwd(), outDir) || ".";
-    const { namespaces, policies } = deployedObjects(run.registrations);
-    writeManifests(namespaces, policies, outDir);
-    print(`\nWrote ${namespaces.length} namespaces and ${policies.length} NetworkPolicies to ${relative}/ (kubectl apply -f ${relative}/)`);
+    const { namespaces, policies, gateways } = deployedObjects(run.registrations);
+    writeManifests(namespaces, [...policies, ...gateways], outDir);
+    print(
+        `\nWrote ${namespaces.length} namespaces, ${policies.length} NetworkPolicies and ${gateways.length} Gateway to ${relative}/ (kubectl apply -f ${relative}/)`,
+    );
     print(`Network policy set ${String(run.outputs["networkPolicyDigest"])}; ${String(run.outputs["promotionGate"])}`);
 
     // The same parse the program ran; it succeeded, or runProgram would have thrown.
@@ -85,8 +87,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
 }
 
-/** One file per namespace: the Namespace, then its NetworkPolicies, as applied. */
-function writeManifests(namespaces: readonly Namespace[], policies: readonly NetworkPolicy[], dir: string): void {
+/** One file per namespace: the Namespace, then its NetworkPolicies (and the Gateway in tools), as applied. */
+function writeManifests(namespaces: readonly Namespace[], policies: readonly (NetworkPolicy | Manifest)[], dir: string): void {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     for (const ns of namespaces) {

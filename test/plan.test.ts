@@ -31,6 +31,14 @@ for (const stack of ["nonprod", "prod"]) {
             assert.match(stdout, /│ {2}├─ kubernetes:networking\.k8s\.io\/v1:NetworkPolicy\s+ns-payments-allow-same-namespace$/m);
         });
 
+        it("lists the Gateway API CRDs, the NGINX Gateway Fabric release and the Gateway, and no ingress-nginx", () => {
+            assert.match(stdout, /^[├└]─ k8s-platform:gateway:NginxGateway\s+gateway$/m);
+            assert.match(stdout, /kubernetes:yaml\/v2:ConfigFile\s+gateway-gateway-api-crds$/m);
+            assert.match(stdout, /kubernetes:helm\.sh\/v3:Release\s+gateway-chart$/m);
+            assert.match(stdout, /kubernetes:gateway\.networking\.k8s\.io\/v1:Gateway\s+gateway-shared$/m);
+            assert.doesNotMatch(stdout, /ingress-nginx/);
+        });
+
         it("proves the policies against the intent and prints the namespace matrix", () => {
             assert.match(stdout, /Intent check passed: every one of the \d+ connections is allowed exactly when the intent allows it\./);
             assert.match(stdout, /^from \\ to +analytics +cart +catalog/m);
@@ -46,11 +54,20 @@ for (const stack of ["nonprod", "prod"]) {
                 .sort();
             assert.equal(files.length, 13);
             let policies = 0;
+            let gateways = 0;
             for (const file of files) {
                 const docs = parseAllDocuments(fs.readFileSync(path.join(dir, file), "utf8")).map((d) => d.toJS() as Manifest);
                 const namespace = file.replace(/\.yaml$/, "");
                 assert.deepEqual([docs[0]!.apiVersion, docs[0]!.kind, docs[0]!.metadata.name], ["v1", "Namespace", namespace]);
                 for (const doc of docs.slice(1)) {
+                    if (doc.kind === "Gateway") {
+                        assert.deepEqual(
+                            [doc.apiVersion, doc.metadata.namespace, doc.metadata.name],
+                            ["gateway.networking.k8s.io/v1", "tools", "shared"],
+                        );
+                        gateways++;
+                        continue;
+                    }
                     assert.equal(doc.apiVersion, "networking.k8s.io/v1");
                     assert.equal(doc.kind, "NetworkPolicy");
                     assert.equal(doc.metadata.namespace, namespace);
@@ -59,8 +76,9 @@ for (const stack of ["nonprod", "prod"]) {
                     policies++;
                 }
             }
-            const counted = Number(/Wrote 13 namespaces and (\d+) NetworkPolicies/.exec(stdout)?.[1]);
+            const counted = Number(/Wrote 13 namespaces, (\d+) NetworkPolicies and 1 Gateway/.exec(stdout)?.[1]);
             assert.equal(policies, counted);
+            assert.equal(gateways, 1);
         });
     });
 }

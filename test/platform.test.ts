@@ -8,6 +8,10 @@ import { ReachabilityModel } from "../engine/evaluate";
 import { NetworkPolicy } from "../engine/k8s";
 import { Pod } from "../engine/snapshot";
 import { smallIntent } from "./generate.test";
+import { diffIntents, intentConnectivity } from "../compiler/intentDiff";
+import { OUTSIDE } from "../engine/connectivity";
+import { renderDiffText } from "../engine/diff";
+import { renderConnectivityHtml } from "../engine/html";
 import { stackIntent } from "./harness";
 
 function compiled(intent: NetworkIntent) {
@@ -238,5 +242,30 @@ describe("the subnet layout", () => {
             for (const pub of layout.public)
                 for (const c of layout.controlPlane) assert.ok(!blocksOverlap(requireCidr(pub), requireCidr(c)), `${pub} ~ ${c}`);
         }
+    });
+});
+
+describe("named places outside the cluster", () => {
+    it("appear by name in the diff when an egress grant is taken away", () => {
+        const before = smallIntent({ defaultDenyEgress: true });
+        const after = { ...before, egress: [] };
+        const diff = diffIntents(before, after);
+        assert.equal(diff.gained.length, 0);
+        assert.deepEqual(
+            diff.lost.map((r) => [`${r.from.namespace}/${r.from.app}`, r.to.app, r.ports]),
+            [
+                ["billing/api", "billing-db 10.60.0.0/24", ["5432/TCP"]],
+                ["billing/web", "billing-db 10.60.0.0/24", ["5432/TCP"]],
+            ],
+        );
+        assert.match(renderDiffText("billing", diff), /- billing\/api +-> billing-db 10\.60\.0\.0\/24 +5432\/TCP/);
+    });
+
+    it("appear by name in the connectivity the matrix and the HTML page are drawn from", () => {
+        const connectivity = intentConnectivity(smallIntent({ defaultDenyEgress: true }));
+        const outside = connectivity.parties.filter((p) => p.namespace === OUTSIDE).map((p) => p.app);
+        for (const label of ["billing-db 10.60.0.0/24", "partner 192.0.2.0/24", "control plane", "instance metadata"])
+            assert.ok(outside.includes(label), label);
+        assert.match(renderConnectivityHtml("small", connectivity, []), /billing-db 10\.60\.0\.0\/24/);
     });
 });

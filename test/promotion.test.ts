@@ -53,6 +53,20 @@ describe("the promotion gate", () => {
         assert.equal(ofType(run, "pulumi:pulumi:StackReference").length, 1);
     });
 
+    it("refuses a prod-only change: an egress grant that nonprod's stack file does not have", async () => {
+        const config = stackConfig("prod") as Record<string, { egress: unknown[] }>;
+        config["k8s-platform:network"]!.egress.push({ from: "analytics/etl", to: "internet-https" });
+        const failure = await runStackExpectingFailure("prod", config);
+        assert.match(
+            failure.message,
+            /promotion gate: refused: this stack's network policy set sha256:[0-9a-f]{64} has not run in organization\/k8s-platform\/nonprod/,
+        );
+        assert.deepEqual(
+            failure.registrations.map((r) => r.type),
+            ["pulumi:pulumi:StackReference"],
+        );
+    });
+
     it("refuses `pulumi up` of a set nonprod has not run, naming both digests, before any resource", async () => {
         const failure = await runStackExpectingFailure("prod", stackConfig("prod"), {
             stackOutputs: { [NONPROD]: { promotionDigest: "sha256:older" } },
