@@ -12,7 +12,8 @@ import { enforcePromotion } from "./components/promotionGate";
 import { SegmentedNamespace } from "./components/segmentedNamespace";
 import { describePromotion } from "./delivery/promotion";
 import { policySetDigest, promotionDigest } from "./compiler/digest";
-import { allPolicies, compileIntent } from "./compiler/generate";
+import { MANAGED_BY_LABELS, allPolicies, compileIntent } from "./compiler/generate";
+import { namespaceTenancy } from "./compiler/tenancy";
 
 export = async () => {
     // Validated first: a bad config stops here, with nothing registered.
@@ -31,6 +32,16 @@ export = async () => {
                 provider: cluster.provider,
                 enforcer: calico.ready,
                 protect: config.cluster.protect,
+                tenancy: namespaceTenancy(
+                    {
+                        name: plan.namespace.metadata.name,
+                        role: plan.role,
+                        team: config.network.namespaces.find((n) => n.name === plan.namespace.metadata.name)?.team,
+                    },
+                    config.tenancy,
+                    config.cluster.kubernetesVersion,
+                    MANAGED_BY_LABELS,
+                ),
             }),
     );
     const tools = namespaces.find((ns) => ns.namespaceName === config.network.toolsNamespace)!;

@@ -8,6 +8,7 @@ import { NetworkIntent } from "../compiler/intent";
 import { PROJECT, RawConfig, configSchema } from "./shape";
 import { ConfigProblem, shapeProblems } from "./problems";
 import { Checker, cmp } from "./checks";
+import { TenancySettings } from "../compiler/tenancy";
 
 export { PROJECT, configSchema } from "./shape";
 export type { ConfigProblem } from "./problems";
@@ -25,6 +26,7 @@ export interface StackConfig {
     readonly environment: RawConfig["environment"];
     readonly cluster: ClusterConfig;
     readonly calico: RawConfig["calico"];
+    readonly tenancy: TenancySettings;
     readonly ingressNginx: RawConfig["ingressNginx"];
     readonly network: NetworkIntent;
     readonly promotion?: RawConfig["promotion"];
@@ -66,10 +68,11 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>): Config
     const checker = new Checker(shape.data);
     const network = checker.network();
     checker.cluster();
+    const tenancy = checker.tenancy();
     checker.versions();
     checker.promotion();
     const problems = checker.problems;
-    if (problems.length > 0 || !network) return { ok: false, problems, warnings: checker.warnings };
+    if (problems.length > 0 || !network || !tenancy) return { ok: false, problems, warnings: checker.warnings };
     const c = shape.data.cluster;
     return {
         ok: true,
@@ -83,6 +86,7 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>): Config
                 endpoint: { ...c.endpoint, publicAccessCidrs: [...c.endpoint.publicAccessCidrs].sort() },
             },
             calico: shape.data.calico,
+            tenancy,
             ingressNginx: { ...shape.data.ingressNginx, sourceCidrs: [...shape.data.ingressNginx.sourceCidrs].sort() },
             network,
             ...(shape.data.promotion ? { promotion: shape.data.promotion } : {}),

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { ProgramRun, Registration } from "../offline/mockRuntime";
 import { byName, ofType, runStack, stackConfig } from "./harness";
+import { TEAM_RULES } from "../compiler/tenancy";
 
 const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
@@ -67,7 +68,7 @@ for (const stack of ["nonprod", "prod"]) {
             assert.deepEqual(template.inputs["metadataOptions"], {
                 httpEndpoint: "enabled",
                 httpTokens: "required",
-                httpPutResponseHopLimit: 2,
+                httpPutResponseHopLimit: 1,
             });
         });
 
@@ -281,3 +282,158 @@ describe("prod differs from nonprod through config alone", () => {
         ]);
     });
 });
+
+const RBAC = "kubernetes:rbac.authorization.k8s.io/v1";
+const POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
+
+for (const stack of ["nonprod", "prod"]) {
+    describe(`the ${stack} stack keeps node and tenant credentials apart`, () => {
+        let run: ProgramRun;
+        const network = stackConfig(stack)["k8s-platform:network"] as { namespaces: { name: string; team: string }[] };
+        before(async () => {
+            run = await runStack(stack);
+        });
+        const attached = (role: string) =>
+            ofType(run, POLICY_ATTACHMENT)
+                .filter((a) => a.inputs["role"] === role)
+                .map((a) => a.inputs["policyArn"])
+                .sort();
+
+        it("leaves AmazonEKS_CNI_Policy off the node role and gives aws-node its own role through EKS Pod Identity", () => {
+            assert.deepEqual(attached("platform-nodes"), [
+                "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+                "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+            ]);
+            assert.deepEqual(attached("platform-vpc-cni"), ["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"]);
+            const trust = JSON.parse(byName(run, "aws:iam/role:Role", "platform-vpc-cni").inputs["assumeRolePolicy"] as string);
+            assert.deepEqual(trust.Statement, [
+                { Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] },
+            ]);
+            const association = byName(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "platform-vpc-cni");
+            assert.deepEqual(
+                [association.inputs["namespace"], association.inputs["serviceAccount"], association.inputs["roleArn"]],
+                ["kube-system", "aws-node", "arn:aws:mock:::platform-vpc-cni"],
+            );
+            const agent = byName(run, "aws:eks/addon:Addon", "platform-pod-identity-agent");
+            assert.equal(agent.inputs["addonName"], "eks-pod-identity-agent");
+            const nodes = byName(run, "eks:index:ManagedNodeGroup", "platform-nodes");
+            assert.ok(
+                nodes.dependsOn.includes(association.urn) && nodes.dependsOn.includes(agent.urn),
+                "aws-node starts with its own role",
+            );
+        });
+
+        it("maps teams to Kubernetes groups without an access policy, platform admins to cluster admin, CI preview to read-all", () => {
+            const entries = ofType(run, EKS)[0]!.inputs["accessEntries"] as Record<
+                string,
+                { kubernetesGroups?: string[]; accessPolicies?: Record<string, { accessScope: { type: string } }> }
+            >;
+            assert.deepEqual(Object.keys(entries["platform-admins"]!.accessPolicies!), ["AmazonEKSClusterAdminPolicy"]);
+            assert.deepEqual(entries["ci-preview"], {
+                principalArn:
+                    stack === "prod" ? "arn:aws:iam::444455556666:role/github-preview" : "arn:aws:iam::111122223333:role/github-preview",
+                kubernetesGroups: ["k8s-platform:read-all"],
+            });
+            assert.deepEqual(entries["payments-developers"]!.kubernetesGroups, ["k8s-platform:team:payments"]);
+            assert.equal(entries["payments-developers"]!.accessPolicies, undefined);
+            for (const [name, entry] of Object.entries(entries)) {
+                const writes = Object.keys(entry.accessPolicies ?? {}).filter((p) => p !== "AmazonEKSViewPolicy");
+                if (name !== "platform-admins") assert.deepEqual(writes, [], `${name} holds cluster-wide write`);
+            }
+        });
+
+        it("lets the read-all group get, list and watch every resource, Secrets included, and write nothing", () => {
+            const role = byName(run, `${RBAC}:ClusterRole`, "platform-read-all");
+            assert.deepEqual(role.inputs["rules"], [{ apiGroups: ["*"], resources: ["*"], verbs: ["get", "list", "watch"] }]);
+            const binding = byName(run, `${RBAC}:ClusterRoleBinding`, "platform-read-all");
+            assert.deepEqual(binding.inputs["subjects"], [
+                { kind: "Group", name: "k8s-platform:read-all", apiGroup: "rbac.authorization.k8s.io" },
+            ]);
+            assert.deepEqual(binding.inputs["roleRef"], {
+                apiGroup: "rbac.authorization.k8s.io",
+                kind: "ClusterRole",
+                name: "k8s-platform-read-all",
+            });
+        });
+
+        it("binds each team's group to a Role in each namespace it owns, and nobody's in tools", () => {
+            const bindings = ofType(run, `${RBAC}:RoleBinding`);
+            assert.deepEqual(
+                bindings.map((b) => (b.inputs["metadata"] as { namespace: string }).namespace).sort(),
+                network.namespaces.map((n) => n.name).sort(),
+            );
+            for (const ns of network.namespaces) {
+                const binding = byName(run, `${RBAC}:RoleBinding`, `ns-${ns.name}-team-edit`);
+                assert.deepEqual(binding.inputs["subjects"], [
+                    { kind: "Group", name: `k8s-platform:team:${ns.team}`, apiGroup: "rbac.authorization.k8s.io" },
+                ]);
+                assert.deepEqual(binding.inputs["roleRef"], { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "team-edit" });
+                const role = byName(run, `${RBAC}:Role`, `ns-${ns.name}-team-edit`);
+                assert.deepEqual(role.inputs["rules"], TEAM_RULES);
+                assert.equal((role.inputs["metadata"] as { namespace: string }).namespace, ns.name);
+            }
+            assert.equal(
+                ofType(run, `${RBAC}:ClusterRoleBinding`).filter((b) => JSON.stringify(b.inputs).includes("k8s-platform:team:")).length,
+                0,
+            );
+        });
+
+        it("grants teams their workloads, config, Secrets and HTTPRoutes, but not NetworkPolicies, Namespaces, Gateways or RBAC", () => {
+            const granted = (group: string, resource: string) =>
+                TEAM_RULES.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes("delete"));
+            for (const [group, resource] of [
+                ["apps", "deployments"],
+                ["apps", "statefulsets"],
+                ["batch", "jobs"],
+                ["batch", "cronjobs"],
+                ["", "pods"],
+                ["", "services"],
+                ["", "configmaps"],
+                ["", "secrets"],
+                ["", "persistentvolumeclaims"],
+                ["autoscaling", "horizontalpodautoscalers"],
+                ["gateway.networking.k8s.io", "httproutes"],
+            ] as const)
+                assert.ok(granted(group, resource), `${group}/${resource}`);
+            const all = TEAM_RULES.flatMap((r) => r.resources);
+            for (const resource of ["networkpolicies", "namespaces", "gateways", "roles", "rolebindings", "*"])
+                assert.ok(!all.includes(resource), resource);
+            assert.ok(
+                !TEAM_RULES.some((r) => r.apiGroups.includes("networking.k8s.io") || r.apiGroups.includes("*") || r.verbs.includes("*")),
+            );
+        });
+
+        it("labels every namespace for Pod Security Admission: restricted in business namespaces, baseline in tools, pinned to the cluster version", () => {
+            for (const ns of ofType(run, NAMESPACE)) {
+                const meta = ns.inputs["metadata"] as { name: string; labels: Record<string, string> };
+                const psa = Object.fromEntries(Object.entries(meta.labels).filter(([k]) => k.startsWith("pod-security.kubernetes.io/")));
+                assert.deepEqual(psa, {
+                    "pod-security.kubernetes.io/enforce": meta.name === "tools" ? "baseline" : "restricted",
+                    "pod-security.kubernetes.io/enforce-version": "v1.33",
+                    "pod-security.kubernetes.io/audit": "restricted",
+                    "pod-security.kubernetes.io/audit-version": "v1.33",
+                    "pod-security.kubernetes.io/warn": "restricted",
+                    "pod-security.kubernetes.io/warn-version": "v1.33",
+                });
+                assert.equal(meta.labels["kubernetes.io/metadata.name"], meta.name, "the policies' selector label survives the merge");
+            }
+        });
+
+        it("gives every business namespace the configured ResourceQuota and LimitRange, tools neither", () => {
+            const tenancy = stackConfig(stack)["k8s-platform:tenancy"] as {
+                quota: Record<string, string>;
+                limitRange: Record<string, object>;
+            };
+            const quotas = ofType(run, "kubernetes:core/v1:ResourceQuota");
+            const limits = ofType(run, "kubernetes:core/v1:LimitRange");
+            assert.equal(quotas.length, network.namespaces.length);
+            assert.equal(limits.length, network.namespaces.length);
+            const quota = byName(run, "kubernetes:core/v1:ResourceQuota", "ns-payments-team-quota");
+            assert.deepEqual(quota.inputs["spec"], { hard: tenancy.quota });
+            const limit = byName(run, "kubernetes:core/v1:LimitRange", "ns-payments-container-limits");
+            assert.deepEqual(limit.inputs["spec"], { limits: [{ type: "Container", ...tenancy.limitRange }] });
+            assert.ok(quota.dependsOn.includes(byName(run, NAMESPACE, "ns-payments").urn));
+            assert.equal(quotas.filter((q) => (q.inputs["metadata"] as { namespace: string }).namespace === "tools").length, 0);
+        });
+    });
+}
