@@ -17,6 +17,9 @@ export interface Registration {
     /** URNs named in `dependsOn`. */
     readonly dependsOn: readonly string[];
     readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+    /** The resource's own transforms (children of remote components get them in a real run). */
+    readonly transforms: readonly pulumi.ResourceTransform[];
 }
 
 export interface ProgramRun {
@@ -54,6 +57,8 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
         parent?: pulumi.Resource;
         dependsOn: pulumi.Resource[];
         protect: boolean;
+        retainOnDelete: boolean;
+        transforms: pulumi.ResourceTransform[];
         resource?: pulumi.Resource;
     }[] = [];
     const created: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
@@ -95,6 +100,8 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
                     parent: args.opts.parent,
                     dependsOn: toArray(args.opts.dependsOn),
                     protect: args.opts.protect === true,
+                    retainOnDelete: args.opts.retainOnDelete === true,
+                    transforms: args.opts.transforms ?? [],
                     resource: args.resource,
                 });
                 return undefined;
@@ -125,6 +132,8 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
             parent: await urnOf(p.parent),
             dependsOn: (await Promise.all(p.dependsOn.map(urnOf))).filter((u): u is string => u !== undefined),
             protect: p.protect,
+            retainOnDelete: p.retainOnDelete,
+            transforms: p.transforms,
         });
     }
     if (failure !== undefined) {

@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import { ProgramRun, Registration } from "../offline/mockRuntime";
 import { byName, ofType, runStack, stackConfig } from "./harness";
 import { TEAM_RULES } from "../compiler/tenancy";
@@ -82,19 +83,49 @@ for (const stack of ["nonprod", "prod"]) {
             assert.deepEqual(binding.inputs["subjects"], [{ kind: "ServiceAccount", name: "aws-node", namespace: "kube-system" }]);
         });
 
-        it("installs the Calico CRD chart, then the operator for EKS with the VPC CNI and no BGP, after the nodes", () => {
-            const crds = byName(run, "kubernetes:helm.sh/v3:Release", "calico-crds");
-            const operator = byName(run, "kubernetes:helm.sh/v3:Release", "calico-operator");
-            assert.equal(crds.inputs["chart"], "crd.projectcalico.org.v1");
-            assert.equal(operator.inputs["chart"], "tigera-operator");
-            assert.equal(crds.inputs["version"], "v3.32.2");
-            assert.equal(operator.inputs["version"], "v3.32.2");
-            assert.deepEqual((crds.inputs["repositoryOpts"] as { repo: string }).repo, "https://docs.tigera.io/calico/charts");
-            assert.deepEqual(operator.inputs["values"], {
-                installation: { kubernetesProvider: "EKS", cni: { type: "AmazonVPC" }, calicoNetwork: { bgp: "Disabled" } },
-            });
-            assert.ok(operator.dependsOn.includes(crds.urn));
+        it("applies the Calico CRDs from a rendered chart without a release record, kept on delete, after the nodes", () => {
+            assert.equal(ofType(run, "kubernetes:helm.sh/v3:Release").filter((r) => r.name === "calico-crds").length, 0);
+            const crds = byName(run, "kubernetes:helm.sh/v4:Chart", "calico-crds");
+            assert.equal(crds.custom, false, "helm.v4.Chart is a component: its objects are applied one by one");
+            assert.deepEqual(
+                [crds.inputs["chart"], crds.inputs["version"], (crds.inputs["repositoryOpts"] as { repo: string }).repo],
+                ["crd.projectcalico.org.v1", "v3.32.2", "https://docs.tigera.io/calico/charts"],
+            );
+            assert.equal(crds.retainOnDelete, true);
+            // What the engine does to each CRD the chart renders: the chart's transforms run on it.
+            const crd = {
+                custom: true,
+                type: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+                name: "calico-crds:felixconfigurations",
+                props: {},
+                opts: {},
+            };
+            const transformed = crds.transforms.reduce<{ opts: pulumi.ResourceOptions }>(
+                (acc, t) => (t({ ...crd, opts: acc.opts }) as { opts: pulumi.ResourceOptions }) ?? acc,
+                { opts: {} },
+            );
+            assert.equal(transformed.opts.retainOnDelete, true);
             assert.ok(crds.dependsOn.includes(byName(run, "eks:index:ManagedNodeGroup", "platform-nodes").urn));
+        });
+
+        it("installs the operator after the CRDs, and an Installation for EKS with the VPC CNI and no BGP that Pulumi waits on until Ready", () => {
+            const crds = byName(run, "kubernetes:helm.sh/v4:Chart", "calico-crds");
+            const operator = byName(run, "kubernetes:helm.sh/v3:Release", "calico-operator");
+            assert.equal(operator.inputs["chart"], "tigera-operator");
+            assert.equal(operator.inputs["version"], "v3.32.2");
+            assert.deepEqual(operator.inputs["values"], { installation: { enabled: false } });
+            assert.ok(operator.dependsOn.includes(crds.urn));
+            const installation = byName(run, "kubernetes:operator.tigera.io/v1:Installation", "calico-installation");
+            assert.deepEqual(installation.inputs["metadata"], {
+                name: "default",
+                annotations: { "pulumi.com/waitFor": "condition=Ready" },
+            });
+            assert.deepEqual(installation.inputs["spec"], {
+                kubernetesProvider: "EKS",
+                cni: { type: "AmazonVPC" },
+                calicoNetwork: { bgp: "Disabled" },
+            });
+            assert.ok(installation.dependsOn.includes(operator.urn));
         });
 
         it("creates the twelve business namespaces and tools, each with its labels", () => {
@@ -107,11 +138,11 @@ for (const stack of ["nonprod", "prod"]) {
             }
         });
 
-        it("applies every NetworkPolicy after Calico, and each default deny after its namespace's allows", () => {
-            const operator = byName(run, "kubernetes:helm.sh/v3:Release", "calico-operator");
+        it("applies every NetworkPolicy after Calico reports Ready, and each default deny after its namespace's allows", () => {
+            const installation = byName(run, "kubernetes:operator.tigera.io/v1:Installation", "calico-installation");
             const policies = ofType(run, NETPOL);
             assert.ok(policies.length > 50);
-            for (const p of policies) assert.ok(p.dependsOn.includes(operator.urn), `${p.name} does not wait for Calico`);
+            for (const p of policies) assert.ok(p.dependsOn.includes(installation.urn), `${p.name} does not wait for Calico`);
             for (const ns of [...business, "tools"]) {
                 const deny = policy(run, ns, "default-deny").reg;
                 const allows = policiesIn(run, ns).filter((p) => p !== deny);
