@@ -15,6 +15,8 @@ interface Step {
 }
 interface Job {
     needs?: string | string[];
+    "runs-on"?: string;
+    if?: string;
     environment?: string;
     permissions?: Record<string, string>;
     strategy?: { matrix?: Record<string, unknown> };
@@ -115,6 +117,23 @@ describe("the GitHub workflows", () => {
         });
     }
 
+    for (const file of files) {
+        it(`${file} runs every job that reaches the cluster on the CLUSTER_RUNNER setting, the others on GitHub-hosted runners`, () => {
+            for (const [name, job] of Object.entries(load(file).jobs)) {
+                const reachesCluster = stepsUsing(job, "aws-actions/configure-aws-credentials").length > 0;
+                assert.equal(job["runs-on"], reachesCluster ? "${{ vars.CLUSTER_RUNNER }}" : "ubuntu-latest", `${file} ${name}`);
+            }
+        });
+
+        it(`${file} runs on Node.js 22, which is still supported`, () => {
+            const versions = Object.values(load(file).jobs).flatMap((j) =>
+                stepsUsing(j, "actions/setup-node").map((st) => st.with?.["node-version"]),
+            );
+            assert.ok(versions.length > 0);
+            assert.deepEqual([...new Set(versions)], [22]);
+        });
+    }
+
     describe("pull-request.yml", () => {
         const wf = load("pull-request.yml");
 
@@ -199,7 +218,36 @@ describe("the GitHub workflows", () => {
             assert.match(runs(job), /pulumi up --stack organization\/k8s-platform\/prod --yes --skip-preview/);
             assert.match(runs(job), /--plan prod-plan\.json/);
             assert.match(runs(job), /--policy-pack-config policy\/config\/prod\.json/);
-            assert.equal(wf.env?.["PULUMI_EXPERIMENTAL"], "true");
+            assert.equal(job.if, "${{ !inputs.apply_without_plan }}");
+        });
+
+        it("offers a reviewed fallback that applies the same commit without the saved plan, behind the same approval", () => {
+            assert.deepEqual(wf.on["workflow_dispatch"], {
+                inputs: {
+                    apply_without_plan: {
+                        description:
+                            'Fallback: apply this commit to prod with a fresh preview instead of the saved plan, after the same approval. Only when `pulumi up --plan` failed with "violates plan" (README, Delivery).',
+                        type: "boolean",
+                        default: false,
+                    },
+                },
+            });
+            const job = wf.jobs["prod-without-plan"]!;
+            assert.equal(job.needs, "prod-plan", "the same commit's preview, gate and policy pack ran first");
+            assert.equal(job.environment, "production");
+            assert.equal(job.if, "${{ inputs.apply_without_plan }}");
+            assert.match(runs(job), /pulumi up --stack organization\/k8s-platform\/prod --yes --diff/);
+            assert.match(runs(job), /--policy-pack policy --policy-pack-config policy\/config\/prod\.json/);
+            assert.doesNotMatch(runs(job), /--plan|--skip-preview/);
+        });
+
+        it("sets PULUMI_EXPERIMENTAL only on the steps that save or apply an update plan", () => {
+            assert.equal(wf.env?.["PULUMI_EXPERIMENTAL"], undefined);
+            const steps = Object.values(wf.jobs).flatMap((j) => j.steps);
+            const experimental = steps.filter((st) => st.env?.["PULUMI_EXPERIMENTAL"] === "true").map((st) => st.name ?? "");
+            assert.deepEqual(experimental, ["Preview prod, save the update plan", "Apply exactly the previewed plan"]);
+            for (const st of steps.filter((x) => /--save-plan|--plan /.test(x.run ?? "")))
+                assert.ok(experimental.includes(st.name ?? ""), st.name);
         });
     });
 
@@ -218,6 +266,10 @@ describe("the GitHub workflows", () => {
                 String(stepsUsing(job, "aws-actions/configure-aws-credentials")[0]!.with?.["role-to-assume"]),
                 /AWS_PREVIEW_ROLE_ARN/,
             );
+        });
+
+        it("runs in the drift environment, whose OIDC subject the preview role trusts", () => {
+            assert.equal(wf.jobs["drift"]!.environment, "drift");
         });
     });
 
