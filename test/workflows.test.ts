@@ -278,4 +278,45 @@ describe("the GitHub workflows", () => {
         assert.equal(config("prod").all, "mandatory");
         assert.equal(config("nonprod").all, "advisory");
     });
+
+    describe("the README's setup matches the workflows", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        const section = (title: string) => {
+            const start = readme.indexOf(title);
+            assert.ok(start >= 0, title);
+            const end = readme.indexOf("\n## ", start + title.length);
+            return readme.slice(start, end < 0 ? undefined : end);
+        };
+
+        it("installs and runs the policy pack on the real path", () => {
+            const real = section("## The real path");
+            assert.match(real, /^npm ci --prefix policy/m);
+            assert.match(real, /^pulumi preview --diff --policy-pack policy --policy-pack-config policy\/config\/nonprod\.json$/m);
+            assert.match(real, /^pulumi up --policy-pack policy --policy-pack-config policy\/config\/nonprod\.json$/m);
+        });
+
+        it("lets each role's OIDC trust cover every environment a job assuming that role runs in", () => {
+            const setup = section("### One-time setup");
+            for (const file of files) {
+                for (const [name, job] of Object.entries(load(file).jobs)) {
+                    const [creds] = stepsUsing(job, "aws-actions/configure-aws-credentials");
+                    if (!creds || !job.environment) continue;
+                    const role = /AWS_(PREVIEW|DEPLOY)_ROLE_ARN/.exec(String(creds.with?.["role-to-assume"]))![0];
+                    const trust = setup.slice(setup.indexOf(`\`${role}\``));
+                    const nextRole = trust.indexOf("_ROLE_ARN`", role.length + 2);
+                    assert.ok(
+                        (nextRole < 0 ? trust : trust.slice(0, nextRole)).includes(`environment:${job.environment}`),
+                        `${file} ${name}: ${role} does not trust environment:${job.environment}`,
+                    );
+                }
+            }
+        });
+
+        it("explains both ways to reach the cluster and names the runner variable", () => {
+            const setup = section("### One-time setup");
+            assert.match(setup, /`CLUSTER_RUNNER`/);
+            assert.match(setup, /self-hosted runner inside the cluster's VPC/);
+            assert.match(setup, /larger runner[\s\S]*static IP addresses[\s\S]*`cluster\.endpoint\.publicAccessCidrs`/);
+        });
+    });
 });
