@@ -363,6 +363,17 @@ describe("hardening: credentials, tenancy and Pod Security are refused when unsa
             'k8s-platform:cluster.accessEntries[2].team: "chekout": owns no namespace in network.namespaces (did you mean checkout?)',
         ],
         [
+            "two access entries with one name",
+            "prod",
+            (c) =>
+                cluster(c).accessEntries.push({
+                    name: "on-call",
+                    principalArn: "arn:aws:iam::444455556666:role/sre",
+                    accessPolicy: "AmazonEKSViewPolicy",
+                }),
+            'k8s-platform:cluster.accessEntries[4].name: "on-call": is declared twice (one entry per principal)',
+        ],
+        [
             "a team entry that is also platform",
             "nonprod",
             (c) => (cluster(c).accessEntries[2].platform = true),
