@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ProgramRun, Registration } from "../offline/mockRuntime";
 import { byName, ofType, runStack, stackConfig } from "./harness";
 import { TEAM_RULES } from "../compiler/tenancy";
+import { deployedObjects } from "../offline/deployed";
 
 const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
@@ -448,6 +449,16 @@ for (const stack of ["nonprod", "prod"]) {
                 });
                 assert.equal(meta.labels["kubernetes.io/metadata.name"], meta.name, "the policies' selector label survives the merge");
             }
+        });
+
+        it("writes the Pod Security labels into the namespaces the offline plan's manifests are made of", () => {
+            const namespaces = deployedObjects(run.registrations).namespaces;
+            assert.equal(namespaces.length, network.namespaces.length + 1);
+            for (const ns of namespaces)
+                assert.equal(
+                    ns.metadata.labels?.["pod-security.kubernetes.io/enforce"],
+                    ns.metadata.name === "tools" ? "baseline" : "restricted",
+                );
         });
 
         it("gives every business namespace the configured ResourceQuota and LimitRange, tools neither", () => {
