@@ -14,6 +14,7 @@ import { describePromotion } from "./delivery/promotion";
 import { policySetDigest, promotionDigest } from "./compiler/digest";
 import { MANAGED_BY_LABELS, ZONE_LABEL, allPolicies, compileIntent } from "./compiler/generate";
 import { sharedGatewayManifest } from "./compiler/platform";
+import { namespaceTenancy } from "./compiler/tenancy";
 
 export = async () => {
     // Validated first: a bad config stops here, with nothing registered.
@@ -32,6 +33,16 @@ export = async () => {
                 provider: cluster.provider,
                 enforcer: calico.ready,
                 protect: config.cluster.protect,
+                tenancy: namespaceTenancy(
+                    {
+                        name: plan.namespace.metadata.name,
+                        role: plan.role,
+                        team: config.network.namespaces.find((n) => n.name === plan.namespace.metadata.name)?.team,
+                    },
+                    config.tenancy,
+                    config.cluster.kubernetesVersion,
+                    MANAGED_BY_LABELS,
+                ),
             }),
     );
     const tools = namespaces.find((ns) => ns.namespaceName === config.network.toolsNamespace)!;

@@ -5,6 +5,8 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import { ClusterConfig } from "../config/schema";
 import { subnetLayout } from "../compiler/subnets";
+import { MANAGED_BY_LABELS } from "../compiler/generate";
+import { eksAccessEntries, readAllRbac } from "../compiler/tenancy";
 
 export interface PlatformClusterArgs {
     /** Validated cluster settings of the stack; every prod/nonprod difference lives here. */
@@ -35,8 +37,11 @@ export class PlatformCluster extends pulumi.ComponentResource {
         const secretsKey = c.secretsEncryption ? createSecretsKey(name, c, this) : undefined;
         // Control plane; nodes come from the managed node group below.
         const cluster = createControlPlane(name, c, network, secretsKey, this);
-        // Nodes with IMDSv2 only, in private subnets.
-        const nodeGroup = createNodeGroup(name, c, cluster, network, this);
+        // The VPC CNI's own credentials, so the node role does without AmazonEKS_CNI_Policy.
+        const cniIdentity = createCniIdentity(name, c, cluster, this);
+        // Nodes with IMDSv2 only and a hop limit of 1, in private subnets; after the CNI's identity,
+        // so aws-node starts with its own role.
+        const nodeGroup = createNodeGroup(name, c, cluster, network, cniIdentity, this);
         // CoreDNS after the nodes: an add-on created before nodes sits DEGRADED for 20 minutes.
         const coredns = new aws.eks.Addon(
             `${name}-coredns`,
@@ -56,6 +61,8 @@ export class PlatformCluster extends pulumi.ComponentResource {
         );
         // ANNOTATE_POD_IP needs aws-node to patch pods (Calico on EKS, amazon-vpc-cni-k8s README).
         const awsNodeRbac = allowAwsNodeToPatchPods(name, this, this.provider);
+        // Read-only on everything, Secrets included, for the access entries with readAll (CI preview).
+        createReadAllRbac(name, this, this.provider);
 
         this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
         this.clusterName = cluster.eksCluster.name;
@@ -146,20 +153,8 @@ function createControlPlane(
             subnetIds: network.controlPlaneSubnetIds,
             nodeAssociatePublicIpAddress: false,
             authenticationMode: "API",
-            accessEntries: Object.fromEntries(
-                c.accessEntries.map((e) => [
-                    e.name,
-                    {
-                        principalArn: e.principalArn,
-                        accessPolicies: {
-                            [e.accessPolicy]: {
-                                policyArn: `arn:aws:eks::aws:cluster-access-policy/${e.accessPolicy}`,
-                                accessScope: { type: "cluster" },
-                            },
-                        },
-                    },
-                ]),
-            ),
+            // Platform principals get their access policy; teams only groups that namespaced RBAC binds.
+            accessEntries: eksAccessEntries(c.accessEntries) as Record<string, eks.types.input.AccessEntryArgs>,
             skipDefaultNodeGroup: true,
             endpointPrivateAccess: c.endpoint.privateAccess,
             endpointPublicAccess: c.endpoint.publicAccess,
@@ -181,11 +176,55 @@ function createControlPlane(
     );
 }
 
+/**
+ * EKS Pod Identity for the VPC CNI: a role holding AmazonEKS_CNI_Policy, associated with the
+ * `aws-node` service account in kube-system, and the Pod Identity agent that hands its credentials
+ * out. AWS recommends a separate role for the CNI so that pods do not share its permissions through
+ * the node role (EKS user guide, "Configure Amazon VPC CNI plugin to use IRSA" and "Learn how EKS
+ * Pod Identity grants pods access to AWS services"). Pod Identity rather than IRSA: the role's trust
+ * names the EKS service, not the cluster's OIDC provider, so it needs nothing from eks.Cluster
+ * before the cluster exists (the VPC CNI add-on is created inside eks.Cluster).
+ */
+function createCniIdentity(name: string, c: ClusterConfig, cluster: eks.Cluster, parent: pulumi.Resource): pulumi.Resource[] {
+    const role = new aws.iam.Role(
+        `${name}-vpc-cni`,
+        {
+            // The trust policy EKS Pod Identity requires: pods.eks.amazonaws.com with AssumeRole and TagSession.
+            assumeRolePolicy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [
+                    { Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] },
+                ],
+            }),
+            tags: c.tags,
+        },
+        { parent },
+    );
+    const policy = new aws.iam.RolePolicyAttachment(
+        `${name}-vpc-cni-AmazonEKS_CNI_Policy`,
+        { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy" },
+        { parent },
+    );
+    // A DaemonSet with no nodes yet is healthy, so the agent can come before the node group.
+    const agent = new aws.eks.Addon(
+        `${name}-pod-identity-agent`,
+        { clusterName: cluster.eksCluster.name, addonName: "eks-pod-identity-agent", resolveConflictsOnCreate: "OVERWRITE" },
+        { parent },
+    );
+    const association = new aws.eks.PodIdentityAssociation(
+        `${name}-vpc-cni`,
+        { clusterName: cluster.eksCluster.name, namespace: "kube-system", serviceAccount: "aws-node", roleArn: role.arn, tags: c.tags },
+        { parent, dependsOn: [policy] },
+    );
+    return [policy, agent, association];
+}
+
 function createNodeGroup(
     name: string,
     c: ClusterConfig,
     cluster: eks.Cluster,
     network: Network,
+    cniIdentity: pulumi.Resource[],
     parent: pulumi.Resource,
 ): eks.ManagedNodeGroup {
     const role = new aws.iam.Role(
@@ -193,7 +232,8 @@ function createNodeGroup(
         { assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ec2.amazonaws.com" }), tags: c.tags },
         { parent },
     );
-    const attachments = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"].map(
+    // No AmazonEKS_CNI_Policy: the VPC CNI has its own role (createCniIdentity).
+    const attachments = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"].map(
         (policy) =>
             new aws.iam.RolePolicyAttachment(
                 `${name}-nodes-${policy}`,
@@ -201,12 +241,14 @@ function createNodeGroup(
                 { parent },
             ),
     );
-    // Tokens required (IMDSv2); hop limit 2 so pods that legitimately need the metadata service
-    // through the node still get it, while a plain GET without a token is refused.
+    // Tokens required (IMDSv2) and a hop limit of 1: the token's response cannot cross the extra hop
+    // into a pod's network namespace, so pods cannot read the node role's credentials (EKS best
+    // practices guide, "Restrict access to the instance profile assigned to the worker node").
+    // Pods on the host network (aws-node, kube-proxy, the Pod Identity agent) still reach IMDS.
     const launchTemplate = new aws.ec2.LaunchTemplate(
         `${name}-nodes`,
         {
-            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 },
+            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: c.nodeGroup.metadataHopLimit },
             blockDeviceMappings: [
                 { deviceName: "/dev/xvda", ebs: { volumeSize: c.nodeGroup.diskSizeGiB, volumeType: "gp3", encrypted: "true" } },
             ],
@@ -226,7 +268,7 @@ function createNodeGroup(
             launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
             tags: c.tags,
         },
-        { parent, dependsOn: attachments },
+        { parent, dependsOn: [...attachments, ...cniIdentity] },
     );
 }
 
@@ -249,4 +291,19 @@ function allowAwsNodeToPatchPods(name: string, parent: pulumi.Resource, provider
         { parent, provider, dependsOn: [role] },
     );
     return [role, binding];
+}
+
+function createReadAllRbac(name: string, parent: pulumi.Resource, provider: k8s.Provider): pulumi.Resource[] {
+    const { role, binding } = readAllRbac(MANAGED_BY_LABELS);
+    const clusterRole = new k8s.rbac.v1.ClusterRole(
+        `${name}-read-all`,
+        { metadata: role.metadata, rules: role.rules as k8s.types.input.rbac.v1.PolicyRule[] },
+        { parent, provider },
+    );
+    const clusterRoleBinding = new k8s.rbac.v1.ClusterRoleBinding(
+        `${name}-read-all`,
+        { metadata: binding.metadata, roleRef: binding.roleRef, subjects: [...binding.subjects] },
+        { parent, provider, dependsOn: [clusterRole] },
+    );
+    return [clusterRole, clusterRoleBinding];
 }

@@ -35,6 +35,7 @@ import {
 import { MAX_VPC_PREFIX, subnetLayout } from "../compiler/subnets";
 import { GATEWAY_API_EXAMPLE, GATEWAY_CHART_EXAMPLE, platformTraffic } from "../compiler/platform";
 import { ALL_APPS_NAME, comparePorts, mergeFlows, portString } from "../compiler/generate";
+import { CLUSTER_WRITE_POLICIES, PSA_LEVELS, PsaLevel, TenancySettings, isQuantity } from "../compiler/tenancy";
 import { RawConfig, port } from "./shape";
 import { ConfigProblem, keyPath, suggest } from "./problems";
 
@@ -403,6 +404,100 @@ export class Checker {
                     "list the office and CI ranges, or set publicAccess: false",
                 );
         }
+    }
+
+    /**
+     * Node and tenant credentials: the metadata hop limit, who is platform, which team an access
+     * entry belongs to; then the namespaces' Pod Security levels, quotas and limits. Returns the
+     * tenancy settings, undefined when they are invalid.
+     */
+    tenancy(): TenancySettings | undefined {
+        const before = this.problems.length;
+        const c = this.raw.cluster;
+        if (c.nodeGroup.metadataHopLimit > 1)
+            this.problem(
+                ["cluster", "nodeGroup", "metadataHopLimit"],
+                c.nodeGroup.metadataHopLimit,
+                "lets pods reach the instance metadata service and the node role's credentials",
+                "set 1, as the EKS best practices guide asks (IMDSv2 with a hop limit of 1)",
+            );
+        const teams = [...new Set(this.raw.network.namespaces.map((ns) => ns.team))].sort(cmp);
+        const names = new Set<string>();
+        c.accessEntries.forEach((e, i) => {
+            const at = ["cluster", "accessEntries", i];
+            if (names.has(e.name)) this.problem([...at, "name"], e.name, "is declared twice", "one entry per principal");
+            names.add(e.name);
+            if (e.team !== undefined && !teams.includes(e.team))
+                this.problem(
+                    [...at, "team"],
+                    e.team,
+                    "owns no namespace in network.namespaces",
+                    suggest(e.team, teams) ?? `teams: ${teams.join(", ")}`,
+                );
+            if (e.team !== undefined && e.platform)
+                this.problem([...at, "platform"], e.platform, "a platform principal belongs to no team", "use one entry for each role");
+            if (e.accessPolicy && (CLUSTER_WRITE_POLICIES as readonly string[]).includes(e.accessPolicy) && !e.platform) {
+                const say = this.production ? this.problem.bind(this) : this.warn.bind(this);
+                say(
+                    [...at, "accessPolicy"],
+                    e.accessPolicy,
+                    "grants cluster-wide write access to a principal not declared platform: it could delete any namespace's default-deny",
+                    "give a team `team: <name>` (its own namespaces only), or declare platform administrators with `platform: true`",
+                );
+            }
+        });
+
+        const t = this.raw.tenancy;
+        const level = (kind: "business" | "tools"): PsaLevel | undefined => {
+            const value = t.podSecurity[kind];
+            if (!(PSA_LEVELS as readonly string[]).includes(value)) {
+                this.problem(
+                    ["tenancy", "podSecurity", kind],
+                    value,
+                    `is not a Pod Security level (${PSA_LEVELS.join(", ")})`,
+                    suggest(value, PSA_LEVELS) ?? "use restricted where the pods allow it, baseline otherwise",
+                );
+                return undefined;
+            }
+            if (value === "privileged") {
+                this.problem(
+                    ["tenancy", "podSecurity", kind],
+                    value,
+                    "lets pods run privileged and use the host's namespaces; the platform enforces baseline at least",
+                    "restricted, or baseline",
+                );
+                return undefined;
+            }
+            return value as PsaLevel;
+        };
+        const business = level("business");
+        const tools = level("tools");
+        const quantities = (values: Record<string, string | number> | undefined, path: string[]) => {
+            if (!values) return undefined;
+            const out: Record<string, string> = {};
+            for (const key of Object.keys(values).sort(cmp)) {
+                const text = String(values[key]);
+                if (!isQuantity(text))
+                    this.problem(
+                        [...path, key],
+                        values[key],
+                        "is not a Kubernetes quantity",
+                        "e.g. 500m or 2 for CPU, 512Mi or 4Gi for memory, 50 for a count",
+                    );
+                out[key] = text;
+            }
+            return out;
+        };
+        const quota = quantities(t.quota, ["tenancy", "quota"]);
+        const limitRange = t.limitRange
+            ? Object.fromEntries(
+                  (["default", "defaultRequest", "max"] as const)
+                      .filter((k) => t.limitRange![k] !== undefined)
+                      .map((k) => [k, quantities(t.limitRange![k], ["tenancy", "limitRange", k])!]),
+              )
+            : undefined;
+        if (this.problems.length > before || !business || !tools) return undefined;
+        return { podSecurity: { business, tools }, ...(quota ? { quota } : {}), ...(limitRange ? { limitRange } : {}) };
     }
 
     promotion(): void {

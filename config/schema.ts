@@ -8,6 +8,7 @@ import { NetworkIntent } from "../compiler/intent";
 import { PROJECT, RawConfig, configSchema } from "./shape";
 import { ConfigProblem, shapeProblems } from "./problems";
 import { Checker, cmp } from "./checks";
+import { TenancySettings } from "../compiler/tenancy";
 
 export { PROJECT, configSchema } from "./shape";
 export type { ConfigProblem } from "./problems";
@@ -27,6 +28,7 @@ export interface StackConfig {
     readonly calico: RawConfig["calico"];
     /** The gateway's install settings; its client ranges are in `network.gatewayClients`. */
     readonly gateway: Omit<RawConfig["gateway"], "sourceCidrs" | "acknowledgeAnyAddress">;
+    readonly tenancy: TenancySettings;
     readonly network: NetworkIntent;
     readonly promotion?: RawConfig["promotion"];
 }
@@ -67,10 +69,11 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>): Config
     const checker = new Checker(shape.data);
     const network = checker.network();
     checker.cluster();
+    const tenancy = checker.tenancy();
     checker.versions();
     checker.promotion();
     const problems = checker.problems;
-    if (problems.length > 0 || !network) return { ok: false, problems, warnings: checker.warnings };
+    if (problems.length > 0 || !network || !tenancy) return { ok: false, problems, warnings: checker.warnings };
     const c = shape.data.cluster;
     return {
         ok: true,
@@ -90,6 +93,7 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>): Config
                 internal: shape.data.gateway.internal,
                 ...(shape.data.gateway.tls ? { tls: shape.data.gateway.tls } : {}),
             },
+            tenancy,
             network,
             ...(shape.data.promotion ? { promotion: shape.data.promotion } : {}),
         },

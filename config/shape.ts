@@ -66,17 +66,42 @@ const clusterSchema = z.strictObject({
         maxSize: z.number().int().min(1),
         diskSizeGiB: z.number().int().min(20).default(50),
         capacityType: z.enum(["ON_DEMAND", "SPOT"]).default("ON_DEMAND"),
+        /** IMDSv2 response hop limit; 1 keeps the node role's credentials from pods (checks.ts refuses more). */
+        metadataHopLimit: z.number().int().min(1).default(1),
     }),
     accessEntries: z
         .array(
             z.strictObject({
                 name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "expected a lowercase name such as platform-admins"),
                 principalArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, "expected an IAM role or user ARN"),
-                accessPolicy: z.enum(["AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy", "AmazonEKSEditPolicy", "AmazonEKSViewPolicy"]),
+                /** An EKS access policy at cluster scope; team entries leave it out and get namespaced RBAC instead. */
+                accessPolicy: z
+                    .enum(["AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy", "AmazonEKSEditPolicy", "AmazonEKSViewPolicy"])
+                    .optional(),
+                /** Declares a platform principal, the only kind production lets hold cluster-wide edit or admin. */
+                platform: z.boolean().default(false),
+                /** A team of network.namespaces[].team: the principal may work in that team's namespaces only. */
+                team: z.string().optional(),
+                /** Read-only on every Kubernetes resource, Secrets included (pulumi preview and refresh). */
+                readAll: z.boolean().default(false),
             }),
         )
         .default([]),
     tags: z.record(z.string(), z.string()).default({}),
+});
+
+const quantities = z.record(z.string(), z.union([z.string(), z.number()]));
+
+/** Pod Security Admission levels, ResourceQuota and LimitRange of the managed namespaces. */
+const tenancySchema = z.strictObject({
+    /** PSA `enforce` level per kind of namespace (checks.ts: baseline at least). */
+    podSecurity: z.strictObject({ business: z.string(), tools: z.string() }),
+    /** ResourceQuota `spec.hard` of every business namespace (e.g. requests.cpu: "8"). */
+    quota: quantities.optional(),
+    /** LimitRange of every business namespace: container defaults and maxima. */
+    limitRange: z
+        .strictObject({ default: quantities.optional(), defaultRequest: quantities.optional(), max: quantities.optional() })
+        .optional(),
 });
 
 const calicoSchema = z.strictObject({
@@ -157,6 +182,7 @@ export const configSchema = z.strictObject({
     environment: z.enum(["production", "non-production"]),
     cluster: clusterSchema,
     calico: calicoSchema,
+    tenancy: tenancySchema,
     gateway: gatewaySchema,
     network: networkSchema,
     /** Promotion gate: set on stacks that apply only what an earlier stack has run. */

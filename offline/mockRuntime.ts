@@ -19,6 +19,8 @@ export interface Registration {
     readonly protect: boolean;
     /** Pulumi `retainOnDelete`: deleting it from the stack leaves it in the cloud or cluster. */
     readonly retainOnDelete: boolean;
+    /** The resource's own transforms (children of remote components get them in a real run). */
+    readonly transforms: readonly pulumi.ResourceTransform[];
 }
 
 export interface ProgramRun {
@@ -57,6 +59,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
         dependsOn: pulumi.Resource[];
         protect: boolean;
         retainOnDelete: boolean;
+        transforms: pulumi.ResourceTransform[];
         resource?: pulumi.Resource;
     }[] = [];
     const created: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
@@ -99,6 +102,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
                     dependsOn: toArray(args.opts.dependsOn),
                     protect: args.opts.protect === true,
                     retainOnDelete: args.opts.retainOnDelete === true,
+                    transforms: args.opts.transforms ?? [],
                     resource: args.resource,
                 });
                 return undefined;
@@ -130,6 +134,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
             dependsOn: (await Promise.all(p.dependsOn.map(urnOf))).filter((u): u is string => u !== undefined),
             protect: p.protect,
             retainOnDelete: p.retainOnDelete,
+            transforms: p.transforms,
         });
     }
     if (failure !== undefined) {

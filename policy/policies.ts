@@ -9,10 +9,17 @@ import { ReachabilityModel } from "../engine/evaluate";
 import { TOOLS_NAMESPACE } from "../compiler/intent";
 import { GATEWAY_POD_LABELS } from "../compiler/platform";
 import { NAMESPACE_NAME_LABEL, NetworkPolicy, NetworkPolicyPeer } from "../engine/k8s";
+import { CLUSTER_WRITE_POLICIES, PSA_PREFIX, teamGroup } from "../compiler/tenancy";
 
 export const NAMESPACE = "kubernetes:core/v1:Namespace";
 export const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 export const EKS_CLUSTER = "aws:eks/cluster:Cluster";
+export const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
+/** What pulumi-eks registers for each access policy of an access entry. */
+export const ACCESS_POLICY_ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation";
+/** The pulumi-eks component itself, whose `accessEntries` input the program sets. */
+export const EKS_COMPONENT = "eks:index:Cluster";
+export const CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding";
 const METADATA_ADDRESS = "169.254.169.254";
 
 /** A policy object as the Kubernetes provider receives it (metadata and spec as given). */
@@ -189,6 +196,90 @@ export const clusterDeletionProtection = clusterPolicy("eks-deletion-protection"
     if (props["deletionProtection"] !== true) report("deletion protection is off");
 });
 
+export const nodeMetadataHopLimit: ResourceValidationPolicy = {
+    name: "node-metadata-hop-limit",
+    description:
+        "Node launch templates require IMDSv2 tokens with a response hop limit of 1, so pods cannot read the node role's credentials.",
+    validateResource: (args, report) => {
+        if (args.type !== LAUNCH_TEMPLATE) return;
+        const m = (args.props["metadataOptions"] ?? {}) as { httpTokens?: string; httpPutResponseHopLimit?: number; httpEndpoint?: string };
+        if (m.httpEndpoint === "disabled") return;
+        if (m.httpTokens !== "required") report(`launch template ${args.name} does not require IMDSv2 tokens (metadataOptions.httpTokens)`);
+        if (m.httpPutResponseHopLimit !== 1)
+            report(
+                `launch template ${args.name} has metadata hop limit ${m.httpPutResponseHopLimit ?? "unset"}; 1 keeps the node role's credentials from pods`,
+            );
+    },
+};
+
+const PSA_ENFORCED = ["baseline", "restricted"];
+
+export const namespacePodSecurity: ResourceValidationPolicy = {
+    name: "namespace-pod-security",
+    description: "Every managed namespace enforces Pod Security baseline or restricted.",
+    validateResource: (args, report) => {
+        if (args.type !== NAMESPACE) return;
+        const meta = (args.props["metadata"] ?? {}) as { name?: string; labels?: Record<string, string> };
+        const level = meta.labels?.[`${PSA_PREFIX}/enforce`];
+        if (!level || !PSA_ENFORCED.includes(level))
+            report(
+                `namespace ${meta.name ?? args.name} enforces Pod Security ${level ?? "(no label)"}; label ${PSA_PREFIX}/enforce with baseline or restricted`,
+            );
+    },
+};
+
+interface TenantWriteConfig {
+    /** IAM principals allowed to hold cluster-wide write access (platform administrators). */
+    platformPrincipals: string[];
+}
+
+const isClusterWrite = (policyArn: unknown, scope: { type?: string } | undefined) =>
+    typeof policyArn === "string" &&
+    CLUSTER_WRITE_POLICIES.some((p) => policyArn.endsWith(`/${p}`)) &&
+    (scope?.type ?? "cluster") === "cluster";
+
+/**
+ * Tenants never write cluster-wide: an EKS access policy of edit or admin at cluster scope goes
+ * only to principals this pack's config lists as platform (reviewed apart from the stack config),
+ * and no ClusterRoleBinding names a team's group.
+ */
+export const noClusterWideWriteForTenants: ResourceValidationPolicy = {
+    name: "no-cluster-wide-write-for-tenants",
+    description: "Cluster-wide edit or admin only for the configured platform principals; team groups are never bound cluster-wide.",
+    configSchema: {
+        properties: { platformPrincipals: { type: "array", items: { type: "string" }, default: [] } },
+    },
+    validateResource: (args, report) => {
+        const platform = new Set(args.getConfig<TenantWriteConfig>().platformPrincipals ?? []);
+        const check = (where: string, principalArn: unknown, policyArn: unknown, scope: { type?: string } | undefined) => {
+            if (isClusterWrite(policyArn, scope) && !platform.has(String(principalArn)))
+                report(
+                    `${where} grants ${String(policyArn).split("/").pop()} at cluster scope to ${String(principalArn)}, which is not a platform principal`,
+                );
+        };
+        if (args.type === ACCESS_POLICY_ASSOCIATION) {
+            const p = args.props as { principalArn?: string; policyArn?: string; accessScope?: { type?: string } };
+            check(`access policy association ${args.name}`, p.principalArn, p.policyArn, p.accessScope);
+        } else if (args.type === EKS_COMPONENT) {
+            const entries = (args.props["accessEntries"] ?? {}) as Record<
+                string,
+                { principalArn?: string; accessPolicies?: Record<string, { policyArn?: string; accessScope?: { type?: string } }> }
+            >;
+            for (const [name, e] of Object.entries(entries))
+                for (const a of Object.values(e.accessPolicies ?? {}))
+                    check(`access entry ${name}`, e.principalArn, a.policyArn, a.accessScope);
+        } else if (args.type === CLUSTER_ROLE_BINDING) {
+            const subjects = (args.props["subjects"] ?? []) as { kind?: string; name?: string }[];
+            const prefix = teamGroup("");
+            for (const s of subjects)
+                if (s.kind === "Group" && s.name?.startsWith(prefix))
+                    report(
+                        `ClusterRoleBinding ${args.name} binds team group ${s.name} cluster-wide; teams get Roles in their own namespaces`,
+                    );
+        }
+    },
+};
+
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     namespaceDefaultDeny,
     dnsWhereEgressDenied,
@@ -198,4 +289,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     clusterSecretsEncryption,
     clusterAuditLogs,
     clusterDeletionProtection,
+    nodeMetadataHopLimit,
+    namespacePodSecurity,
+    noClusterWideWriteForTenants,
 ];

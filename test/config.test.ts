@@ -435,3 +435,124 @@ describe("determinism", () => {
         }
     });
 });
+
+describe("hardening: credentials, tenancy and Pod Security are refused when unsafe", () => {
+    const tenancy = (c: Config) => c["k8s-platform:tenancy"];
+    /** The project's keys without their prefix, as parseStackConfig takes them. */
+    const projectKeys = (c: Config) =>
+        Object.fromEntries(
+            Object.entries(c)
+                .filter(([k]) => k.startsWith("k8s-platform:"))
+                .map(([k, v]) => [k.slice("k8s-platform:".length), v]),
+        );
+    const cases: [string, string, (c: Config) => void, string][] = [
+        [
+            "a metadata hop limit above 1",
+            "nonprod",
+            (c) => (cluster(c).nodeGroup.metadataHopLimit = 2),
+            "k8s-platform:cluster.nodeGroup.metadataHopLimit: 2: lets pods reach the instance metadata service and the node role's credentials (set 1, as the EKS best practices guide asks (IMDSv2 with a hop limit of 1))",
+        ],
+        [
+            "cluster-wide edit for a principal not declared platform, in production",
+            "prod",
+            (c) =>
+                cluster(c).accessEntries.push({
+                    name: "developers",
+                    principalArn: "arn:aws:iam::444455556666:role/developer",
+                    accessPolicy: "AmazonEKSEditPolicy",
+                }),
+            'k8s-platform:cluster.accessEntries[4].accessPolicy: "AmazonEKSEditPolicy": grants cluster-wide write access to a principal not declared platform: it could delete any namespace\'s default-deny (give a team `team: <name>` (its own namespaces only), or declare platform administrators with `platform: true`)',
+        ],
+        [
+            "cluster admin for a principal not declared platform, in production",
+            "prod",
+            (c) => delete cluster(c).accessEntries[0].platform,
+            'k8s-platform:cluster.accessEntries[0].accessPolicy: "AmazonEKSClusterAdminPolicy": grants cluster-wide write access to a principal not declared platform',
+        ],
+        [
+            "a team that owns no namespace",
+            "nonprod",
+            (c) => (cluster(c).accessEntries[2].team = "chekout"),
+            'k8s-platform:cluster.accessEntries[2].team: "chekout": owns no namespace in network.namespaces (did you mean checkout?)',
+        ],
+        [
+            "two access entries with one name",
+            "prod",
+            (c) =>
+                cluster(c).accessEntries.push({
+                    name: "on-call",
+                    principalArn: "arn:aws:iam::444455556666:role/sre",
+                    accessPolicy: "AmazonEKSViewPolicy",
+                }),
+            'k8s-platform:cluster.accessEntries[4].name: "on-call": is declared twice (one entry per principal)',
+        ],
+        [
+            "a team entry that is also platform",
+            "nonprod",
+            (c) => (cluster(c).accessEntries[2].platform = true),
+            "k8s-platform:cluster.accessEntries[2].platform: true: a platform principal belongs to no team (use one entry for each role)",
+        ],
+        [
+            "a Pod Security level that does not exist",
+            "nonprod",
+            (c) => (tenancy(c).podSecurity.business = "restricive"),
+            'k8s-platform:tenancy.podSecurity.business: "restricive": is not a Pod Security level (privileged, baseline, restricted) (did you mean restricted?)',
+        ],
+        [
+            "a privileged namespace",
+            "prod",
+            (c) => (tenancy(c).podSecurity.tools = "privileged"),
+            'k8s-platform:tenancy.podSecurity.tools: "privileged": lets pods run privileged and use the host\'s namespaces; the platform enforces baseline at least (restricted, or baseline)',
+        ],
+        [
+            "a malformed quota quantity",
+            "nonprod",
+            (c) => (tenancy(c).quota["requests.memory"] = "16GB"),
+            'k8s-platform:tenancy.quota.requests.memory: "16GB": is not a Kubernetes quantity (e.g. 500m or 2 for CPU, 512Mi or 4Gi for memory, 50 for a count)',
+        ],
+        [
+            "a negative limit quantity",
+            "nonprod",
+            (c) => (tenancy(c).limitRange.max.memory = "-1Gi"),
+            'k8s-platform:tenancy.limitRange.max.memory: "-1Gi": is not a Kubernetes quantity',
+        ],
+    ];
+    for (const [what, stack, edit, expected] of cases) {
+        it(`refuses ${what}, naming the key`, async () => {
+            const failure = await runStackExpectingFailure(stack, edited(stack, edit));
+            assert.ok(failure.message.includes(`  ${expected}`), `expected\n  ${expected}\nin\n${failure.message}`);
+            assert.equal(failure.registrations.length, 0);
+        });
+    }
+
+    it("only warns outside production about cluster-wide edit for a principal not declared platform", () => {
+        const raw = projectKeys(
+            edited("nonprod", (c) =>
+                cluster(c).accessEntries.push({
+                    name: "developers",
+                    principalArn: "arn:aws:iam::111122223333:role/developer",
+                    accessPolicy: "AmazonEKSEditPolicy",
+                }),
+            ),
+        );
+        const result = parseStackConfig(raw);
+        assert.equal(result.ok, true);
+        assert.deepEqual(
+            result.warnings.map((w) => w.path),
+            ["k8s-platform:cluster.accessEntries[4].accessPolicy"],
+        );
+    });
+
+    it("accepts quantities with every suffix Kubernetes knows, and plain numbers", () => {
+        const run = (quota: Record<string, unknown>) => parseStackConfig(projectKeys(edited("nonprod", (c) => (tenancy(c).quota = quota))));
+        const good = run({ a: "500m", b: "1.5", c: "2Gi", d: "1e3", e: 10, f: "128974848", g: ".5", h: "1Ei", i: "100k" });
+        assert.equal(good.ok, true, JSON.stringify(!good.ok && good.problems));
+        const bad = run({ a: "1 Gi", b: "Gi", c: "1GiB", d: "1.2.3" });
+        assert.deepEqual(!bad.ok && bad.problems.map((p) => p.path), [
+            "k8s-platform:tenancy.quota.a",
+            "k8s-platform:tenancy.quota.b",
+            "k8s-platform:tenancy.quota.c",
+            "k8s-platform:tenancy.quota.d",
+        ]);
+    });
+});

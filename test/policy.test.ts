@@ -7,8 +7,14 @@ import {
     StackValidationArgs,
     StackValidationPolicy,
 } from "@pulumi/policy";
+import * as fs from "fs";
+import * as path from "path";
 import {
+    ACCESS_POLICY_ASSOCIATION,
+    CLUSTER_ROLE_BINDING,
     EKS_CLUSTER,
+    EKS_COMPONENT,
+    LAUNCH_TEMPLATE,
     NAMESPACE,
     NETWORK_POLICY,
     clusterAuditLogs,
@@ -18,11 +24,14 @@ import {
     dnsWhereEgressDenied,
     egressExcludesMetadata,
     namespaceDefaultDeny,
+    namespacePodSecurity,
+    noClusterWideWriteForTenants,
     noWorldIngress,
+    nodeMetadataHopLimit,
     policies,
 } from "../policy/policies";
 import { NetworkPolicy } from "../engine/k8s";
-import { ofType, runStack } from "./harness";
+import { PROJECT_DIR, ofType, runStack, stackConfig } from "./harness";
 
 function resource(type: string, props: Record<string, unknown>, name = "r"): PolicyResource {
     return {
@@ -36,11 +45,26 @@ function resource(type: string, props: Record<string, unknown>, name = "r"): Pol
     } as unknown as PolicyResource;
 }
 
-function violationsOfResource(policy: ResourceValidationPolicy, type: string, props: Record<string, unknown>): string[] {
+function violationsOfResource(
+    policy: ResourceValidationPolicy,
+    type: string,
+    props: Record<string, unknown>,
+    config: Record<string, unknown> = {},
+    name = "r",
+): string[] {
     const found: string[] = [];
     const validate = policy.validateResource as (args: ResourceValidationArgs, report: (m: string) => void) => void;
-    validate(resource(type, props) as unknown as ResourceValidationArgs, (m) => found.push(m));
+    validate({ ...resource(type, props, name), getConfig: () => config } as unknown as ResourceValidationArgs, (m) => found.push(m));
     return found;
+}
+
+/** The pack's config of a stack for one policy, as `--policy-pack-config policy/config/<stack>.json` passes it. */
+function packConfig(stack: string, policy: string): Record<string, unknown> {
+    const file = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "policy", "config", `${stack}.json`), "utf8")) as Record<
+        string,
+        unknown
+    >;
+    return (file[policy] ?? {}) as Record<string, unknown>;
 }
 
 function violationsOfStack(policy: StackValidationPolicy, resources: PolicyResource[]): string[] {
@@ -64,8 +88,8 @@ describe("the policy pack", () => {
         prod = toResources(await runStack("prod"));
     });
 
-    it("has eight rules with unique names", () => {
-        assert.equal(new Set(policies.map((p) => p.name)).size, 8);
+    it("has eleven rules with unique names", () => {
+        assert.equal(new Set(policies.map((p) => p.name)).size, 11);
     });
 
     it("finds no violation in the namespaces and policies both stacks register", () => {
@@ -174,5 +198,142 @@ describe("the policy pack", () => {
             [],
             "rules look at their own resource type only",
         );
+    });
+
+    describe("credentials and tenancy", () => {
+        const runs: Record<string, Awaited<ReturnType<typeof runStack>>> = {};
+        before(async () => {
+            for (const stack of ["nonprod", "prod"]) runs[stack] = await runStack(stack);
+        });
+
+        it("finds no violation in the launch template, namespaces, access entries and bindings both stacks register", () => {
+            for (const stack of ["nonprod", "prod"]) {
+                const run = runs[stack]!;
+                const config = packConfig(stack, noClusterWideWriteForTenants.name);
+                for (const r of [
+                    ...ofType(run, LAUNCH_TEMPLATE),
+                    ...ofType(run, NAMESPACE),
+                    ...ofType(run, EKS_COMPONENT),
+                    ...ofType(run, CLUSTER_ROLE_BINDING),
+                ])
+                    for (const rule of [nodeMetadataHopLimit, namespacePodSecurity, noClusterWideWriteForTenants])
+                        assert.deepEqual(
+                            violationsOfResource(rule, r.type, r.inputs as Record<string, unknown>, config, r.name),
+                            [],
+                            `${stack} ${r.name} ${rule.name}`,
+                        );
+            }
+        });
+
+        it("lists exactly the stack's platform entries as platform principals in each stack's pack config", () => {
+            for (const stack of ["nonprod", "prod"]) {
+                const entries = (
+                    stackConfig(stack)["k8s-platform:cluster"] as { accessEntries: { principalArn: string; platform?: boolean }[] }
+                ).accessEntries;
+                assert.deepEqual(
+                    packConfig(stack, noClusterWideWriteForTenants.name)["platformPrincipals"],
+                    entries.filter((e) => e.platform).map((e) => e.principalArn),
+                );
+            }
+        });
+
+        it("reports a launch template with hop limit 2 or without required tokens", () => {
+            assert.deepEqual(
+                violationsOfResource(
+                    nodeMetadataHopLimit,
+                    LAUNCH_TEMPLATE,
+                    { metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 2 } },
+                    {},
+                    "nodes",
+                ),
+                [
+                    "launch template nodes does not require IMDSv2 tokens (metadataOptions.httpTokens)",
+                    "launch template nodes has metadata hop limit 2; 1 keeps the node role's credentials from pods",
+                ],
+            );
+            assert.deepEqual(
+                violationsOfResource(nodeMetadataHopLimit, LAUNCH_TEMPLATE, { metadataOptions: { httpTokens: "required" } }, {}, "nodes"),
+                ["launch template nodes has metadata hop limit unset; 1 keeps the node role's credentials from pods"],
+            );
+        });
+
+        it("reports a namespace without a Pod Security enforce label, or enforcing privileged", () => {
+            assert.deepEqual(violationsOfResource(namespacePodSecurity, NAMESPACE, { metadata: { name: "payments", labels: {} } }), [
+                "namespace payments enforces Pod Security (no label); label pod-security.kubernetes.io/enforce with baseline or restricted",
+            ]);
+            assert.deepEqual(
+                violationsOfResource(namespacePodSecurity, NAMESPACE, {
+                    metadata: { name: "tools", labels: { "pod-security.kubernetes.io/enforce": "privileged" } },
+                }),
+                ["namespace tools enforces Pod Security privileged; label pod-security.kubernetes.io/enforce with baseline or restricted"],
+            );
+        });
+
+        it("reports cluster-wide edit for a principal that is not platform, as pulumi-eks registers it and as the program passes it", () => {
+            const config = { platformPrincipals: ["arn:aws:iam::444455556666:role/platform-admin"] };
+            const edit = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy";
+            const dev = "arn:aws:iam::444455556666:role/developer";
+            assert.deepEqual(
+                violationsOfResource(
+                    noClusterWideWriteForTenants,
+                    ACCESS_POLICY_ASSOCIATION,
+                    { principalArn: dev, policyArn: edit, accessScope: { type: "cluster" } },
+                    config,
+                    "devs",
+                ),
+                [`access policy association devs grants AmazonEKSEditPolicy at cluster scope to ${dev}, which is not a platform principal`],
+            );
+            assert.deepEqual(
+                violationsOfResource(
+                    noClusterWideWriteForTenants,
+                    ACCESS_POLICY_ASSOCIATION,
+                    { principalArn: dev, policyArn: edit, accessScope: { type: "namespace", namespaces: ["payments"] } },
+                    config,
+                ),
+                [],
+                "namespace scope is a tenant's own",
+            );
+            const cluster = {
+                accessEntries: {
+                    "platform-admins": {
+                        principalArn: "arn:aws:iam::444455556666:role/platform-admin",
+                        accessPolicies: {
+                            a: {
+                                policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                                accessScope: { type: "cluster" },
+                            },
+                        },
+                    },
+                    developers: { principalArn: dev, accessPolicies: { a: { policyArn: edit, accessScope: { type: "cluster" } } } },
+                    "on-call": {
+                        principalArn: "arn:aws:iam::444455556666:role/on-call",
+                        accessPolicies: {
+                            a: {
+                                policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
+                                accessScope: { type: "cluster" },
+                            },
+                        },
+                    },
+                },
+            };
+            assert.deepEqual(violationsOfResource(noClusterWideWriteForTenants, EKS_COMPONENT, cluster, config), [
+                `access entry developers grants AmazonEKSEditPolicy at cluster scope to ${dev}, which is not a platform principal`,
+            ]);
+            assert.equal(
+                violationsOfResource(noClusterWideWriteForTenants, EKS_COMPONENT, cluster, {}).length,
+                2,
+                "no config: nobody is platform",
+            );
+        });
+
+        it("reports a ClusterRoleBinding that binds a team's group", () => {
+            const binding = {
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "edit" },
+                subjects: [{ kind: "Group", name: "k8s-platform:team:checkout", apiGroup: "rbac.authorization.k8s.io" }],
+            };
+            assert.deepEqual(violationsOfResource(noClusterWideWriteForTenants, CLUSTER_ROLE_BINDING, binding, {}, "checkout-edit"), [
+                "ClusterRoleBinding checkout-edit binds team group k8s-platform:team:checkout cluster-wide; teams get Roles in their own namespaces",
+            ]);
+        });
     });
 });

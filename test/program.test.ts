@@ -1,7 +1,10 @@
 import { strict as assert } from "assert";
 import { GATEWAY_POD_LABELS } from "../compiler/platform";
+import * as pulumi from "@pulumi/pulumi";
 import { ProgramRun, Registration } from "../offline/mockRuntime";
 import { byName, ofType, runStack, stackConfig } from "./harness";
+import { TEAM_RULES } from "../compiler/tenancy";
+import { deployedObjects } from "../offline/deployed";
 
 const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
@@ -68,7 +71,7 @@ for (const stack of ["nonprod", "prod"]) {
             assert.deepEqual(template.inputs["metadataOptions"], {
                 httpEndpoint: "enabled",
                 httpTokens: "required",
-                httpPutResponseHopLimit: 2,
+                httpPutResponseHopLimit: 1,
             });
         });
 
@@ -82,19 +85,49 @@ for (const stack of ["nonprod", "prod"]) {
             assert.deepEqual(binding.inputs["subjects"], [{ kind: "ServiceAccount", name: "aws-node", namespace: "kube-system" }]);
         });
 
-        it("installs the Calico CRD chart, then the operator for EKS with the VPC CNI and no BGP, after the nodes", () => {
-            const crds = byName(run, "kubernetes:helm.sh/v3:Release", "calico-crds");
-            const operator = byName(run, "kubernetes:helm.sh/v3:Release", "calico-operator");
-            assert.equal(crds.inputs["chart"], "crd.projectcalico.org.v1");
-            assert.equal(operator.inputs["chart"], "tigera-operator");
-            assert.equal(crds.inputs["version"], "v3.32.2");
-            assert.equal(operator.inputs["version"], "v3.32.2");
-            assert.deepEqual((crds.inputs["repositoryOpts"] as { repo: string }).repo, "https://docs.tigera.io/calico/charts");
-            assert.deepEqual(operator.inputs["values"], {
-                installation: { kubernetesProvider: "EKS", cni: { type: "AmazonVPC" }, calicoNetwork: { bgp: "Disabled" } },
-            });
-            assert.ok(operator.dependsOn.includes(crds.urn));
+        it("applies the Calico CRDs from a rendered chart without a release record, kept on delete, after the nodes", () => {
+            assert.equal(ofType(run, "kubernetes:helm.sh/v3:Release").filter((r) => r.name === "calico-crds").length, 0);
+            const crds = byName(run, "kubernetes:helm.sh/v4:Chart", "calico-crds");
+            assert.equal(crds.custom, false, "helm.v4.Chart is a component: its objects are applied one by one");
+            assert.deepEqual(
+                [crds.inputs["chart"], crds.inputs["version"], (crds.inputs["repositoryOpts"] as { repo: string }).repo],
+                ["crd.projectcalico.org.v1", "v3.32.2", "https://docs.tigera.io/calico/charts"],
+            );
+            assert.equal(crds.retainOnDelete, true);
+            // What the engine does to each CRD the chart renders: the chart's transforms run on it.
+            const crd = {
+                custom: true,
+                type: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+                name: "calico-crds:felixconfigurations",
+                props: {},
+                opts: {},
+            };
+            const transformed = crds.transforms.reduce<{ opts: pulumi.ResourceOptions }>(
+                (acc, t) => (t({ ...crd, opts: acc.opts }) as { opts: pulumi.ResourceOptions }) ?? acc,
+                { opts: {} },
+            );
+            assert.equal(transformed.opts.retainOnDelete, true);
             assert.ok(crds.dependsOn.includes(byName(run, "eks:index:ManagedNodeGroup", "platform-nodes").urn));
+        });
+
+        it("installs the operator after the CRDs, and an Installation for EKS with the VPC CNI and no BGP that Pulumi waits on until Ready", () => {
+            const crds = byName(run, "kubernetes:helm.sh/v4:Chart", "calico-crds");
+            const operator = byName(run, "kubernetes:helm.sh/v3:Release", "calico-operator");
+            assert.equal(operator.inputs["chart"], "tigera-operator");
+            assert.equal(operator.inputs["version"], "v3.32.2");
+            assert.deepEqual(operator.inputs["values"], { installation: { enabled: false } });
+            assert.ok(operator.dependsOn.includes(crds.urn));
+            const installation = byName(run, "kubernetes:operator.tigera.io/v1:Installation", "calico-installation");
+            assert.deepEqual(installation.inputs["metadata"], {
+                name: "default",
+                annotations: { "pulumi.com/waitFor": "condition=Ready" },
+            });
+            assert.deepEqual(installation.inputs["spec"], {
+                kubernetesProvider: "EKS",
+                cni: { type: "AmazonVPC" },
+                calicoNetwork: { bgp: "Disabled" },
+            });
+            assert.ok(installation.dependsOn.includes(operator.urn));
         });
 
         it("creates the twelve business namespaces and tools, each with its labels", () => {
@@ -107,11 +140,11 @@ for (const stack of ["nonprod", "prod"]) {
             }
         });
 
-        it("applies every NetworkPolicy after Calico, and each default deny after its namespace's allows", () => {
-            const operator = byName(run, "kubernetes:helm.sh/v3:Release", "calico-operator");
+        it("applies every NetworkPolicy after Calico reports Ready, and each default deny after its namespace's allows", () => {
+            const installation = byName(run, "kubernetes:operator.tigera.io/v1:Installation", "calico-installation");
             const policies = ofType(run, NETPOL);
             assert.ok(policies.length > 50);
-            for (const p of policies) assert.ok(p.dependsOn.includes(operator.urn), `${p.name} does not wait for Calico`);
+            for (const p of policies) assert.ok(p.dependsOn.includes(installation.urn), `${p.name} does not wait for Calico`);
             for (const ns of [...business, "tools"]) {
                 const deny = policy(run, ns, "default-deny").reg;
                 const allows = policiesIn(run, ns).filter((p) => p !== deny);
@@ -393,3 +426,168 @@ describe("prod differs from nonprod through config alone", () => {
         assert.deepEqual(annotations(prod), { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" });
     });
 });
+
+const RBAC = "kubernetes:rbac.authorization.k8s.io/v1";
+const POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
+
+for (const stack of ["nonprod", "prod"]) {
+    describe(`the ${stack} stack keeps node and tenant credentials apart`, () => {
+        let run: ProgramRun;
+        const network = stackConfig(stack)["k8s-platform:network"] as { namespaces: { name: string; team: string }[] };
+        before(async () => {
+            run = await runStack(stack);
+        });
+        const attached = (role: string) =>
+            ofType(run, POLICY_ATTACHMENT)
+                .filter((a) => a.inputs["role"] === role)
+                .map((a) => a.inputs["policyArn"])
+                .sort();
+
+        it("leaves AmazonEKS_CNI_Policy off the node role and gives aws-node its own role through EKS Pod Identity", () => {
+            assert.deepEqual(attached("platform-nodes"), [
+                "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+                "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+            ]);
+            assert.deepEqual(attached("platform-vpc-cni"), ["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"]);
+            const trust = JSON.parse(byName(run, "aws:iam/role:Role", "platform-vpc-cni").inputs["assumeRolePolicy"] as string);
+            assert.deepEqual(trust.Statement, [
+                { Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] },
+            ]);
+            const association = byName(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "platform-vpc-cni");
+            assert.deepEqual(
+                [association.inputs["namespace"], association.inputs["serviceAccount"], association.inputs["roleArn"]],
+                ["kube-system", "aws-node", "arn:aws:mock:::platform-vpc-cni"],
+            );
+            const agent = byName(run, "aws:eks/addon:Addon", "platform-pod-identity-agent");
+            assert.equal(agent.inputs["addonName"], "eks-pod-identity-agent");
+            const nodes = byName(run, "eks:index:ManagedNodeGroup", "platform-nodes");
+            assert.ok(
+                nodes.dependsOn.includes(association.urn) && nodes.dependsOn.includes(agent.urn),
+                "aws-node starts with its own role",
+            );
+        });
+
+        it("maps teams to Kubernetes groups without an access policy, platform admins to cluster admin, CI preview to read-all", () => {
+            const entries = ofType(run, EKS)[0]!.inputs["accessEntries"] as Record<
+                string,
+                { kubernetesGroups?: string[]; accessPolicies?: Record<string, { accessScope: { type: string } }> }
+            >;
+            assert.deepEqual(Object.keys(entries["platform-admins"]!.accessPolicies!), ["AmazonEKSClusterAdminPolicy"]);
+            assert.deepEqual(entries["ci-preview"], {
+                principalArn:
+                    stack === "prod" ? "arn:aws:iam::444455556666:role/github-preview" : "arn:aws:iam::111122223333:role/github-preview",
+                kubernetesGroups: ["k8s-platform:read-all"],
+            });
+            assert.deepEqual(entries["payments-developers"]!.kubernetesGroups, ["k8s-platform:team:payments"]);
+            assert.equal(entries["payments-developers"]!.accessPolicies, undefined);
+            for (const [name, entry] of Object.entries(entries)) {
+                const writes = Object.keys(entry.accessPolicies ?? {}).filter((p) => p !== "AmazonEKSViewPolicy");
+                if (name !== "platform-admins") assert.deepEqual(writes, [], `${name} holds cluster-wide write`);
+            }
+        });
+
+        it("lets the read-all group get, list and watch every resource, Secrets included, and write nothing", () => {
+            const role = byName(run, `${RBAC}:ClusterRole`, "platform-read-all");
+            assert.deepEqual(role.inputs["rules"], [{ apiGroups: ["*"], resources: ["*"], verbs: ["get", "list", "watch"] }]);
+            const binding = byName(run, `${RBAC}:ClusterRoleBinding`, "platform-read-all");
+            assert.deepEqual(binding.inputs["subjects"], [
+                { kind: "Group", name: "k8s-platform:read-all", apiGroup: "rbac.authorization.k8s.io" },
+            ]);
+            assert.deepEqual(binding.inputs["roleRef"], {
+                apiGroup: "rbac.authorization.k8s.io",
+                kind: "ClusterRole",
+                name: "k8s-platform-read-all",
+            });
+        });
+
+        it("binds each team's group to a Role in each namespace it owns, and nobody's in tools", () => {
+            const bindings = ofType(run, `${RBAC}:RoleBinding`);
+            assert.deepEqual(
+                bindings.map((b) => (b.inputs["metadata"] as { namespace: string }).namespace).sort(),
+                network.namespaces.map((n) => n.name).sort(),
+            );
+            for (const ns of network.namespaces) {
+                const binding = byName(run, `${RBAC}:RoleBinding`, `ns-${ns.name}-team-edit`);
+                assert.deepEqual(binding.inputs["subjects"], [
+                    { kind: "Group", name: `k8s-platform:team:${ns.team}`, apiGroup: "rbac.authorization.k8s.io" },
+                ]);
+                assert.deepEqual(binding.inputs["roleRef"], { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "team-edit" });
+                const role = byName(run, `${RBAC}:Role`, `ns-${ns.name}-team-edit`);
+                assert.deepEqual(role.inputs["rules"], TEAM_RULES);
+                assert.equal((role.inputs["metadata"] as { namespace: string }).namespace, ns.name);
+            }
+            assert.equal(
+                ofType(run, `${RBAC}:ClusterRoleBinding`).filter((b) => JSON.stringify(b.inputs).includes("k8s-platform:team:")).length,
+                0,
+            );
+        });
+
+        it("grants teams their workloads, config, Secrets and HTTPRoutes, but not NetworkPolicies, Namespaces, Gateways or RBAC", () => {
+            const granted = (group: string, resource: string) =>
+                TEAM_RULES.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes("delete"));
+            for (const [group, resource] of [
+                ["apps", "deployments"],
+                ["apps", "statefulsets"],
+                ["batch", "jobs"],
+                ["batch", "cronjobs"],
+                ["", "pods"],
+                ["", "services"],
+                ["", "configmaps"],
+                ["", "secrets"],
+                ["", "persistentvolumeclaims"],
+                ["autoscaling", "horizontalpodautoscalers"],
+                ["gateway.networking.k8s.io", "httproutes"],
+            ] as const)
+                assert.ok(granted(group, resource), `${group}/${resource}`);
+            const all = TEAM_RULES.flatMap((r) => r.resources);
+            for (const resource of ["networkpolicies", "namespaces", "gateways", "roles", "rolebindings", "*"])
+                assert.ok(!all.includes(resource), resource);
+            assert.ok(
+                !TEAM_RULES.some((r) => r.apiGroups.includes("networking.k8s.io") || r.apiGroups.includes("*") || r.verbs.includes("*")),
+            );
+        });
+
+        it("labels every namespace for Pod Security Admission: restricted in business namespaces, baseline in tools, pinned to the cluster version", () => {
+            for (const ns of ofType(run, NAMESPACE)) {
+                const meta = ns.inputs["metadata"] as { name: string; labels: Record<string, string> };
+                const psa = Object.fromEntries(Object.entries(meta.labels).filter(([k]) => k.startsWith("pod-security.kubernetes.io/")));
+                assert.deepEqual(psa, {
+                    "pod-security.kubernetes.io/enforce": meta.name === "tools" ? "baseline" : "restricted",
+                    "pod-security.kubernetes.io/enforce-version": "v1.33",
+                    "pod-security.kubernetes.io/audit": "restricted",
+                    "pod-security.kubernetes.io/audit-version": "v1.33",
+                    "pod-security.kubernetes.io/warn": "restricted",
+                    "pod-security.kubernetes.io/warn-version": "v1.33",
+                });
+                assert.equal(meta.labels["kubernetes.io/metadata.name"], meta.name, "the policies' selector label survives the merge");
+            }
+        });
+
+        it("writes the Pod Security labels into the namespaces the offline plan's manifests are made of", () => {
+            const namespaces = deployedObjects(run.registrations).namespaces;
+            assert.equal(namespaces.length, network.namespaces.length + 1);
+            for (const ns of namespaces)
+                assert.equal(
+                    ns.metadata.labels?.["pod-security.kubernetes.io/enforce"],
+                    ns.metadata.name === "tools" ? "baseline" : "restricted",
+                );
+        });
+
+        it("gives every business namespace the configured ResourceQuota and LimitRange, tools neither", () => {
+            const tenancy = stackConfig(stack)["k8s-platform:tenancy"] as {
+                quota: Record<string, string>;
+                limitRange: Record<string, object>;
+            };
+            const quotas = ofType(run, "kubernetes:core/v1:ResourceQuota");
+            const limits = ofType(run, "kubernetes:core/v1:LimitRange");
+            assert.equal(quotas.length, network.namespaces.length);
+            assert.equal(limits.length, network.namespaces.length);
+            const quota = byName(run, "kubernetes:core/v1:ResourceQuota", "ns-payments-team-quota");
+            assert.deepEqual(quota.inputs["spec"], { hard: tenancy.quota });
+            const limit = byName(run, "kubernetes:core/v1:LimitRange", "ns-payments-container-limits");
+            assert.deepEqual(limit.inputs["spec"], { limits: [{ type: "Container", ...tenancy.limitRange }] });
+            assert.ok(quota.dependsOn.includes(byName(run, NAMESPACE, "ns-payments").urn));
+            assert.equal(quotas.filter((q) => (q.inputs["metadata"] as { namespace: string }).namespace === "tools").length, 0);
+        });
+    });
+}

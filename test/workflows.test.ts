@@ -15,6 +15,8 @@ interface Step {
 }
 interface Job {
     needs?: string | string[];
+    "runs-on"?: string;
+    if?: string;
     environment?: string;
     permissions?: Record<string, string>;
     strategy?: { matrix?: Record<string, unknown> };
@@ -115,6 +117,23 @@ describe("the GitHub workflows", () => {
         });
     }
 
+    for (const file of files) {
+        it(`${file} runs every job that reaches the cluster on the CLUSTER_RUNNER setting, the others on GitHub-hosted runners`, () => {
+            for (const [name, job] of Object.entries(load(file).jobs)) {
+                const reachesCluster = stepsUsing(job, "aws-actions/configure-aws-credentials").length > 0;
+                assert.equal(job["runs-on"], reachesCluster ? "${{ vars.CLUSTER_RUNNER }}" : "ubuntu-latest", `${file} ${name}`);
+            }
+        });
+
+        it(`${file} runs on Node.js 22, which is still supported`, () => {
+            const versions = Object.values(load(file).jobs).flatMap((j) =>
+                stepsUsing(j, "actions/setup-node").map((st) => st.with?.["node-version"]),
+            );
+            assert.ok(versions.length > 0);
+            assert.deepEqual([...new Set(versions)], [22]);
+        });
+    }
+
     describe("pull-request.yml", () => {
         const wf = load("pull-request.yml");
 
@@ -199,7 +218,36 @@ describe("the GitHub workflows", () => {
             assert.match(runs(job), /pulumi up --stack organization\/k8s-platform\/prod --yes --skip-preview/);
             assert.match(runs(job), /--plan prod-plan\.json/);
             assert.match(runs(job), /--policy-pack-config policy\/config\/prod\.json/);
-            assert.equal(wf.env?.["PULUMI_EXPERIMENTAL"], "true");
+            assert.equal(job.if, "${{ !inputs.apply_without_plan }}");
+        });
+
+        it("offers a reviewed fallback that applies the same commit without the saved plan, behind the same approval", () => {
+            assert.deepEqual(wf.on["workflow_dispatch"], {
+                inputs: {
+                    apply_without_plan: {
+                        description:
+                            'Fallback: apply this commit to prod with a fresh preview instead of the saved plan, after the same approval. Only when `pulumi up --plan` failed with "violates plan" (README, Delivery).',
+                        type: "boolean",
+                        default: false,
+                    },
+                },
+            });
+            const job = wf.jobs["prod-without-plan"]!;
+            assert.equal(job.needs, "prod-plan", "the same commit's preview, gate and policy pack ran first");
+            assert.equal(job.environment, "production");
+            assert.equal(job.if, "${{ inputs.apply_without_plan }}");
+            assert.match(runs(job), /pulumi up --stack organization\/k8s-platform\/prod --yes --diff/);
+            assert.match(runs(job), /--policy-pack policy --policy-pack-config policy\/config\/prod\.json/);
+            assert.doesNotMatch(runs(job), /--plan|--skip-preview/);
+        });
+
+        it("sets PULUMI_EXPERIMENTAL only on the steps that save or apply an update plan", () => {
+            assert.equal(wf.env?.["PULUMI_EXPERIMENTAL"], undefined);
+            const steps = Object.values(wf.jobs).flatMap((j) => j.steps);
+            const experimental = steps.filter((st) => st.env?.["PULUMI_EXPERIMENTAL"] === "true").map((st) => st.name ?? "");
+            assert.deepEqual(experimental, ["Preview prod, save the update plan", "Apply exactly the previewed plan"]);
+            for (const st of steps.filter((x) => /--save-plan|--plan /.test(x.run ?? "")))
+                assert.ok(experimental.includes(st.name ?? ""), st.name);
         });
     });
 
@@ -219,11 +267,56 @@ describe("the GitHub workflows", () => {
                 /AWS_PREVIEW_ROLE_ARN/,
             );
         });
+
+        it("runs in the drift environment, whose OIDC subject the preview role trusts", () => {
+            assert.equal(wf.jobs["drift"]!.environment, "drift");
+        });
     });
 
     it("gives each stack a policy pack config: mandatory in prod, advisory in nonprod", () => {
         const config = (stack: string) => JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "policy", "config", `${stack}.json`), "utf8"));
-        assert.deepEqual(config("prod"), { all: "mandatory" });
-        assert.deepEqual(config("nonprod"), { all: "advisory" });
+        assert.equal(config("prod").all, "mandatory");
+        assert.equal(config("nonprod").all, "advisory");
+    });
+
+    describe("the README's setup matches the workflows", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        const section = (title: string) => {
+            const start = readme.indexOf(title);
+            assert.ok(start >= 0, title);
+            const end = readme.indexOf("\n## ", start + title.length);
+            return readme.slice(start, end < 0 ? undefined : end);
+        };
+
+        it("installs and runs the policy pack on the real path", () => {
+            const real = section("## The real path");
+            assert.match(real, /^npm ci --prefix policy/m);
+            assert.match(real, /^pulumi preview --diff --policy-pack policy --policy-pack-config policy\/config\/nonprod\.json$/m);
+            assert.match(real, /^pulumi up --policy-pack policy --policy-pack-config policy\/config\/nonprod\.json$/m);
+        });
+
+        it("lets each role's OIDC trust cover every environment a job assuming that role runs in", () => {
+            const setup = section("### One-time setup");
+            for (const file of files) {
+                for (const [name, job] of Object.entries(load(file).jobs)) {
+                    const [creds] = stepsUsing(job, "aws-actions/configure-aws-credentials");
+                    if (!creds || !job.environment) continue;
+                    const role = /AWS_(PREVIEW|DEPLOY)_ROLE_ARN/.exec(String(creds.with?.["role-to-assume"]))![0];
+                    const trust = setup.slice(setup.indexOf(`\`${role}\``));
+                    const nextRole = trust.indexOf("_ROLE_ARN`", role.length + 2);
+                    assert.ok(
+                        (nextRole < 0 ? trust : trust.slice(0, nextRole)).includes(`environment:${job.environment}`),
+                        `${file} ${name}: ${role} does not trust environment:${job.environment}`,
+                    );
+                }
+            }
+        });
+
+        it("explains both ways to reach the cluster and names the runner variable", () => {
+            const setup = section("### One-time setup");
+            assert.match(setup, /`CLUSTER_RUNNER`/);
+            assert.match(setup, /self-hosted runner inside the cluster's VPC/);
+            assert.match(setup, /larger runner[\s\S]*static IP addresses[\s\S]*`cluster\.endpoint\.publicAccessCidrs`/);
+        });
     });
 });
