@@ -21,8 +21,9 @@ import {
     STS_PORTS,
     WEB_APP,
     appRefString,
+    peerName,
+    portString,
 } from "./intent";
-import { mergeFlows, peerName, portString } from "./generate";
 
 export interface Expectation {
     readonly allowed: boolean;
@@ -81,7 +82,7 @@ function expectedIngress(intent: NetworkIntent, from: Party, to: Party, port: nu
         if (
             s.to.namespace === dst.namespace &&
             appMatches(intent, s.to, dst) &&
-            addressAdmits(s, from) &&
+            addressAdmits(intent, s, from) &&
             (s.ports.length === 0 || onPort(s.ports))
         )
             return yes(`CIDR source ${s.name}`);
@@ -128,7 +129,7 @@ function expectedEgress(intent: NetworkIntent, from: Party, to: Party, port: num
     for (const g of intent.egress) {
         if (g.from.namespace !== src.namespace || !appMatches(intent, g.from, src)) continue;
         const d = intent.egressDestinations.find((x) => x.name === g.to);
-        if (d && addressAdmits(d, to) && (d.ports.length === 0 || onPort(d.ports)))
+        if (d && addressAdmits(intent, d, to) && (d.ports.length === 0 || onPort(d.ports)))
             return yes(`${appRefString(g.from)} may reach ${d.name} on ${d.ports.map(portString).join(", ") || "every port"}`);
     }
     return no(`egress from ${src.namespace}/${src.name} is denied by default and nothing in the intent allows this`);
@@ -148,7 +149,7 @@ function peerIs(intent: NetworkIntent, peer: PlatformPeer, party: Party): boolea
         case "kubeApi":
             return pod === undefined && inAny(intent.addresses.controlPlaneCidrs);
         case "gatewayClients":
-            return addressAdmits(intent.gatewayClients, party);
+            return addressAdmits(intent, intent.gatewayClients, party);
         default: {
             const unknown: never = peer;
             throw new Error(`unknown platform peer ${JSON.stringify(unknown)}`);
@@ -156,10 +157,14 @@ function peerIs(intent: NetworkIntent, peer: PlatformPeer, party: Party): boolea
     }
 }
 
-/** An address rule admits parties outside the cluster in its ranges, and pods only where it says so. */
-function addressAdmits(rule: AddressRule, party: Party): boolean {
+/**
+ * An address rule admits parties outside the cluster in its ranges, and pods only where it says
+ * so; never the API server, which only the platform's declared connections reach.
+ */
+function addressAdmits(intent: NetworkIntent, rule: AddressRule, party: Party): boolean {
     if (party.kind === "pod" && !rule.includesPods) return false;
     const address = parseIp(party.kind === "pod" ? party.pod.ip : party.ip)!;
+    if (intent.addresses.controlPlaneCidrs.some((c) => blockContainsIp(requireCidr(c), address))) return false;
     return rule.cidrs.some(
         (c) => blockContainsIp(requireCidr(c.cidr), address) && !c.except.some((e) => blockContainsIp(requireCidr(e), address)),
     );
@@ -167,8 +172,9 @@ function addressAdmits(rule: AddressRule, party: Party): boolean {
 
 /** The declared flow from `src`'s app to `dst`'s app on the port, named, if there is one. */
 function declaredFlow(intent: NetworkIntent, src: Pod, dst: Pod, onPort: (ports: readonly PortSpec[]) => boolean): string | undefined {
-    const f = mergeFlows(intent.flows).find(
+    const f = intent.flows.find(
         (f) =>
+            f.from.namespace !== f.to.namespace &&
             f.from.namespace === src.namespace &&
             appMatches(intent, f.from, src) &&
             f.to.namespace === dst.namespace &&

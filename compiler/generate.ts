@@ -32,8 +32,12 @@ import {
     STS_PORTS,
     WEB_APP,
     appRefString,
+    peerName,
     platformWorkload,
+    portString,
 } from "./intent";
+
+export { peerName, portString } from "./intent";
 
 export type NamespaceRole = "business" | "tools";
 
@@ -257,24 +261,6 @@ function peerRules(
     }
 }
 
-/** How a platform peer appears in policy names. */
-export function peerName(peer: PlatformPeer): string {
-    switch (peer.kind) {
-        case "workload":
-            return peer.name;
-        case "web":
-            return "web";
-        case "kubeApi":
-            return "kube-api";
-        case "gatewayClients":
-            return "clients";
-        default: {
-            const unknown: never = peer;
-            throw new Error(`unknown platform peer ${JSON.stringify(unknown)}`);
-        }
-    }
-}
-
 function flowIngress(intent: NetworkIntent, flows: readonly Flow[]): NetworkPolicy[] {
     return flows.map((f) =>
         policy(
@@ -335,26 +321,28 @@ function destinationEgress(intent: NetworkIntent, namespace: string): NetworkPol
 }
 
 /**
- * ipBlock peers of an address rule. Unless the rule says it includes pods, every pod range inside
- * a block is excepted: with the Amazon VPC CNI pods have VPC addresses, and Calico matches ipBlock
- * against pod addresses as well (docs.tigera.io, "Kubernetes policy": ipBlock "should be
- * cluster-external IPs", and Calico applies it to pod IPs too).
+ * ipBlock peers of an address rule. Every control-plane range inside a block is excepted (the API
+ * server is reached only through the platform's declared connections), and, unless the rule says
+ * it includes pods, every pod range too: with the Amazon VPC CNI pods have VPC addresses, and
+ * Calico matches ipBlock against pod addresses as well (docs.tigera.io, "Kubernetes policy":
+ * ipBlock "should be cluster-external IPs", and Calico applies it to pod IPs too).
  */
 function addressPeers(intent: NetworkIntent, rule: AddressRule): NetworkPolicyPeer[] {
+    const excluded = [...(rule.includesPods ? [] : intent.addresses.podCidrs), ...intent.addresses.controlPlaneCidrs];
     return rule.cidrs.map((c) => {
-        const except = rule.includesPods ? [...c.except] : withPodExcepts(c, intent.addresses.podCidrs);
+        const except = withExcepts(c, excluded);
         return { ipBlock: except.length > 0 ? { cidr: c.cidr, except } : { cidr: c.cidr } };
     });
 }
 
-/** The range's own excepts plus the pod ranges strictly inside it, sorted, without ranges already excepted. */
-export function withPodExcepts(range: CidrRange, podCidrs: readonly string[]): string[] {
+/** The range's own excepts plus the `excluded` ranges strictly inside it, sorted, without ranges already excepted. */
+export function withExcepts(range: CidrRange, excluded: readonly string[]): string[] {
     const outer = requireCidr(range.cidr);
     const own = range.except.map((e) => requireCidr(e));
-    const pods = podCidrs
+    const inside = excluded
         .map((p) => requireCidr(p))
         .filter((p) => blockContainsBlock(outer, p) && p.prefix > outer.prefix && !own.some((e) => blockContainsBlock(e, p)));
-    return [...own, ...pods].map(formatCidr).sort(compare);
+    return [...own, ...inside].map(formatCidr).sort(compare);
 }
 
 /**
@@ -368,10 +356,10 @@ export function mergeFlows(flows: readonly Flow[]): readonly Flow[] {
         if (flow.from.namespace === flow.to.namespace) continue;
         const key = `${appRefString(flow.from)}>${appRefString(flow.to)}`;
         const seen = byPair.get(key);
-        byPair.set(
-            key,
-            seen ? { ...seen, ports: uniquePorts([...seen.ports, ...flow.ports]) } : { ...flow, ports: uniquePorts(flow.ports) },
-        );
+        // No ports means every port: merged with anything, it stays every port.
+        const ports =
+            seen && (seen.ports.length === 0 || flow.ports.length === 0) ? [] : uniquePorts([...(seen?.ports ?? []), ...flow.ports]);
+        byPair.set(key, { ...(seen ?? flow), ports });
     }
     return [...byPair.entries()].sort(([a], [b]) => compare(a, b)).map(([, f]) => f);
 }
@@ -390,10 +378,6 @@ export function comparePorts(a: PortSpec, b: PortSpec): number {
 
 function flowSentence(f: Flow): string {
     return `${appRefString(f.from)} calls ${appRefString(f.to)} on ${f.ports.map(portString).join(", ")}`;
-}
-
-export function portString(p: PortSpec): string {
-    return `${p.port}${p.endPort !== undefined ? `-${p.endPort}` : ""}/${p.protocol}`;
 }
 
 function policy(

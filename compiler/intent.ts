@@ -182,6 +182,28 @@ export const STS_PORTS: readonly PortSpec[] = [{ protocol: "TCP", port: 443 }];
 /** The instance metadata service: never reachable from a pod (it hands out the node's credentials). */
 export const INSTANCE_METADATA_IP = "169.254.169.254";
 
+export function portString(p: PortSpec): string {
+    return `${p.port}${p.endPort !== undefined ? `-${p.endPort}` : ""}/${p.protocol}`;
+}
+
+/** How a platform peer appears in policy names and explanations. */
+export function peerName(peer: PlatformPeer): string {
+    switch (peer.kind) {
+        case "workload":
+            return peer.name;
+        case "web":
+            return "web";
+        case "kubeApi":
+            return "kube-api";
+        case "gatewayClients":
+            return "clients";
+        default: {
+            const unknown: never = peer;
+            throw new Error(`unknown platform peer ${JSON.stringify(unknown)}`);
+        }
+    }
+}
+
 export function appRefString(ref: AppRef): string {
     return `${ref.namespace}/${ref.app}`;
 }

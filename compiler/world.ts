@@ -40,9 +40,14 @@ export function intentWorld(
     namespaces: readonly Namespace[],
     extra?: Pick<IntentWorld, "externals" | "ports">,
 ): IntentWorld {
-    const podRange = requireCidr(intent.addresses.podCidrs[0]!);
-    let next = podRange.first + 10n;
-    const nextIp = () => formatIp({ family: podRange.family, value: next++ });
+    // Pods take turns over the pod ranges, so a rule that forgets to except any one of them shows.
+    const podRanges = intent.addresses.podCidrs.map((c) => requireCidr(c));
+    const nextInRange = podRanges.map((r) => r.first + 10n);
+    let turn = 0;
+    const nextIp = () => {
+        const i = turn++ % podRanges.length;
+        return formatIp({ family: podRanges[i]!.family, value: nextInRange[i]!++ });
+    };
     const namedPorts = collectNamedPorts(intent);
     const pod = (namespace: string, name: string, labels: Record<string, string>): Pod => ({
         namespace,
@@ -84,6 +89,18 @@ export function intentWorld(
     intent.podCredentials.stsCidrs.forEach((c) => addExternal(`sts ${c}`, insideAvoiding(requireCidr(c), [], taken)));
     addExternal("instance metadata", INSTANCE_METADATA_IP);
     addExternal("internet", outsideAll(allDeclaredBlocks(intent), taken));
+    // Just outside every declared range and every except: a rule wider than declared shows there.
+    for (const block of [...allDeclaredBlocks(intent), ...allExcepts(intent)]) {
+        for (const [side, value] of [
+            ["below", block.first - 1n],
+            ["above", block.last + 1n],
+        ] as const) {
+            if (value < 0n || value >= 1n << BigInt(block.family === 4 ? 32 : 128)) continue;
+            const ip = { family: block.family, value };
+            if (podBlocks.some((p) => blockContainsIp(p, ip))) continue;
+            addExternal(`just ${side} ${formatCidr(block)}`, formatIp(ip));
+        }
+    }
     for (const e of extra?.externals ?? []) if (!externals.some((x) => x.ip === e.ip)) addExternal(e.label, e.ip);
 
     const ports = new Map<string, { protocol: Protocol; port: number }>();
@@ -103,6 +120,8 @@ export function intentWorld(
         if (typeof p.port === "string") continue;
         for (const protocol of ["TCP", "UDP"] as const) {
             add(protocol, p.port);
+            // The next port: a rule or range wider than declared shows there.
+            if (p.port < 65535) add(protocol, p.port + 1);
             if (p.endPort !== undefined) {
                 add(protocol, p.endPort);
                 if (p.endPort < 65535) add(protocol, p.endPort + 1);
@@ -138,6 +157,12 @@ function allDeclaredBlocks(intent: NetworkIntent): CidrBlock[] {
         ...[intent.gatewayClients, ...intent.cidrSources, ...intent.egressDestinations].flatMap((r) => r.cidrs.map((c) => c.cidr)),
         ...intent.podCredentials.stsCidrs,
     ].map((c) => requireCidr(c));
+}
+
+function allExcepts(intent: NetworkIntent): CidrBlock[] {
+    return [intent.gatewayClients, ...intent.cidrSources, ...intent.egressDestinations].flatMap((r) =>
+        r.cidrs.flatMap((c) => c.except.map((e) => requireCidr(e))),
+    );
 }
 
 /**

@@ -34,7 +34,7 @@ import {
 } from "../compiler/intent";
 import { MAX_VPC_PREFIX, subnetLayout } from "../compiler/subnets";
 import { GATEWAY_API_EXAMPLE, GATEWAY_CHART_EXAMPLE, platformTraffic } from "../compiler/platform";
-import { ALL_APPS_NAME, comparePorts, mergeFlows, portString } from "../compiler/generate";
+import { ALL_APPS_NAME, comparePorts, compileIntent, mergeFlows, portString } from "../compiler/generate";
 import { CLUSTER_WRITE_POLICIES, PSA_LEVELS, PsaLevel, TenancySettings, isQuantity } from "../compiler/tenancy";
 import { RawConfig, port } from "./shape";
 import { ConfigProblem, keyPath, suggest } from "./problems";
@@ -76,7 +76,21 @@ export class Checker {
                 this.problem([...at, "team"], ns.team, "is not a valid label value", LABEL_VALUE_HINT);
             const seen = new Set<string>();
             ns.apps.forEach((app, j) => {
-                if (!isLabelValue(app) || app === "") this.problem([...at, "apps", j], app, "is not a valid label value", LABEL_VALUE_HINT);
+                // Apps name policies too (`from-checkout.api-to-api`), so they follow the stricter DNS-1123 label rule.
+                if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(app) || app.length > 63)
+                    this.problem(
+                        [...at, "apps", j],
+                        app,
+                        "is not a DNS-1123 label (lowercase letters, digits and '-'), which policy names built from it need",
+                        "e.g. image-resizer",
+                    );
+                else if (app.includes("-to-"))
+                    this.problem(
+                        [...at, "apps", j],
+                        app,
+                        "contains -to-, which policy names use between source and destination",
+                        "rename it",
+                    );
                 else if (seen.has(app)) this.problem([...at, "apps", j], app, "is listed twice");
                 else if (app === ALL_APPS_NAME)
                     this.problem(
@@ -154,6 +168,15 @@ export class Checker {
             const at = ["network", "egressDestinations", i];
             this.shortName(d.name, [...at, "name"], destinationNames);
             const destinationPorts = this.ports(d.ports ?? [], [...at, "ports"]);
+            (d.ports ?? []).forEach((p, j) => {
+                if (typeof p.port === "string")
+                    this.problem(
+                        [...at, "ports", j, "port"],
+                        p.port,
+                        "is a named port, which resolves on a destination pod and matches nothing outside the cluster",
+                        "give the port number",
+                    );
+            });
             if ((d.ports === undefined || d.ports.length === 0) && this.production) {
                 this.problem([...at, "ports"], d.ports, "a production egress destination must name its ports", "e.g. [443]");
             }
@@ -216,7 +239,7 @@ export class Checker {
         );
 
         if (this.problems.length > before || !addresses || !gatewayClients) return undefined;
-        return {
+        const intent: NetworkIntent = {
             appLabel: net.appLabel,
             defaultDenyEgress: net.defaultDenyEgress,
             namespaces: namespaces.sort((a, b) => cmp(a.name, b.name)),
@@ -233,6 +256,21 @@ export class Checker {
                 stsCidrs: (stsCidrs.filter((b) => b) as CidrBlock[]).map(formatCidr).sort(cmp),
             },
         };
+        // Names are built from namespaces, apps and entry names; two entries must never meet in one.
+        for (const plan of compileIntent(intent)) {
+            const seen = new Set<string>();
+            for (const p of plan.allows) {
+                if (seen.has(p.metadata.name))
+                    this.problem(
+                        ["network"],
+                        `${plan.namespace.metadata.name}/${p.metadata.name}`,
+                        "two entries compile to policies of this one name",
+                        "rename one of the apps, namespaces, CIDR sources or destinations involved",
+                    );
+                seen.add(p.metadata.name);
+            }
+        }
+        return this.problems.length > before ? undefined : intent;
     }
 
     /**
@@ -676,7 +714,8 @@ export class Checker {
 // ---------------------------------------------------------------------------------------------
 // Kubernetes name and label rules (k8s.io/apimachinery/pkg/util/validation)
 
-const RESERVED_NAMESPACES = ["default", "tigera-operator", TOOLS_NAMESPACE];
+/** `cidr` and `dest` too: policy names say `from-cidr.<source>` and `to-dest.<destination>`. */
+const RESERVED_NAMESPACES = ["default", "tigera-operator", TOOLS_NAMESPACE, "cidr", "dest"];
 const RESERVED_PREFIXES = ["kube-", "calico-"];
 const LABEL_VALUE_HINT = "at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
 

@@ -108,6 +108,30 @@ const refused: [string, string, (c: Config) => void, string][] = [
         'k8s-platform:network.cidrSources[1].cidrs[0]: "10.40.1.0/24": lies inside the pod range 10.40.0.0/19, so it would admit only pods',
     ],
     [
+        "an app name that a policy name cannot carry",
+        "nonprod",
+        (c) => (net(c).namespaces[0].apps[1] = "Image_Resizer"),
+        "k8s-platform:network.namespaces[0].apps[1]: \"Image_Resizer\": is not a DNS-1123 label (lowercase letters, digits and '-'), which policy names built from it need",
+    ],
+    [
+        "an app name with -to-, which would make two policy names meet",
+        "nonprod",
+        (c) => (net(c).namespaces[0].apps[1] = "bff-to-bar"),
+        'k8s-platform:network.namespaces[0].apps[1]: "bff-to-bar": contains -to-, which policy names use between source and destination',
+    ],
+    [
+        "a namespace named dest, which policy names use for egress destinations",
+        "nonprod",
+        (c) => (net(c).namespaces[0].name = "dest"),
+        'k8s-platform:network.namespaces[0].name: "dest": is reserved',
+    ],
+    [
+        "a named port on an egress destination",
+        "nonprod",
+        (c) => (net(c).egressDestinations[2].ports = ["https"]),
+        'k8s-platform:network.egressDestinations[2].ports[0].port: "https": is a named port, which resolves on a destination pod and matches nothing outside the cluster',
+    ],
+    [
         "an app named all, which policy names use for ns/*",
         "nonprod",
         (c) => net(c).namespaces[0].apps.push("all"),
@@ -172,7 +196,7 @@ const refused: [string, string, (c: Config) => void, string][] = [
         "an invalid app label value",
         "nonprod",
         (c) => (net(c).namespaces[0].apps[0] = "-web"),
-        'k8s-platform:network.namespaces[0].apps[0]: "-web": is not a valid label value',
+        'k8s-platform:network.namespaces[0].apps[0]: "-web": is not a DNS-1123 label',
     ],
     [
         "an invalid app label key",
@@ -407,6 +431,20 @@ describe("determinism", () => {
             });
             assert.deepEqual(summary(await runStack("nonprod", config)), summary(original));
         }
+    });
+
+    it("keeps every port for a nonprod flow without ports that repeats a flow with ports", () => {
+        const raw = Object.fromEntries(
+            Object.entries(edited("nonprod", (c) => net(c).flows.push({ from: "checkout/api", to: "payments/api" })))
+                .filter(([k]) => k.startsWith("k8s-platform:"))
+                .map(([k, v]) => [k.slice("k8s-platform:".length), v]),
+        );
+        const result = parseStackConfig(raw);
+        assert.ok(result.ok);
+        const flow = result.config.network.flows.find(
+            (f) => f.from.app === "api" && f.from.namespace === "checkout" && f.to.namespace === "payments",
+        );
+        assert.deepEqual(flow?.ports, []);
     });
 
     it("warns of an egress destination that no app may reach", async () => {

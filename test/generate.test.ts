@@ -170,7 +170,10 @@ describe("compileIntent", () => {
             policyTypes: ["Ingress"],
             ingress: [
                 {
-                    from: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.40.0.0/19", "10.40.32.0/19"] } }],
+                    // Pod ranges and the control plane's own ranges: no pod, and not the API server.
+                    from: [
+                        { ipBlock: { cidr: "0.0.0.0/0", except: ["10.40.0.0/19", "10.40.208.0/28", "10.40.208.16/28", "10.40.32.0/19"] } },
+                    ],
                     ports: [
                         { protocol: "TCP", port: 80 },
                         { protocol: "TCP", port: 443 },
@@ -225,7 +228,7 @@ describe("compileIntent", () => {
         );
     });
 
-    it("excepts the pod ranges inside every address rule unless it says it includes pods", () => {
+    it("excepts the control plane and, unless the rule says it includes pods, the pod ranges inside every address rule", () => {
         const wide = { cidr: "10.0.0.0/8", except: ["10.40.32.0/20"] };
         const intent = smallIntent({
             defaultDenyEgress: true,
@@ -241,10 +244,18 @@ describe("compileIntent", () => {
         });
         const policies = allPolicies(compileIntent(intent));
         // 10.40.32.0/19 stays: its own except 10.40.32.0/20 does not cover it.
-        const excepted = { ipBlock: { cidr: "10.0.0.0/8", except: ["10.40.0.0/19", "10.40.32.0/19", "10.40.32.0/20"] } };
+        const excepted = {
+            ipBlock: {
+                cidr: "10.0.0.0/8",
+                except: ["10.40.0.0/19", "10.40.208.0/28", "10.40.208.16/28", "10.40.32.0/19", "10.40.32.0/20"],
+            },
+        };
         assert.deepEqual(find(policies, "billing", "from-cidr.corp-to-api").spec.ingress, [{ from: [excepted] }]);
         assert.deepEqual(find(policies, "billing", "from-api-to-dest.corp").spec.egress, [{ to: [excepted] }]);
-        assert.deepEqual(find(policies, "billing", "from-api-to-dest.vpc").spec.egress, [{ to: [{ ipBlock: { cidr: "10.40.0.0/16" } }] }]);
+        // includesPods keeps the pods in, never the API server.
+        assert.deepEqual(find(policies, "billing", "from-api-to-dest.vpc").spec.egress, [
+            { to: [{ ipBlock: { cidr: "10.40.0.0/16", except: ["10.40.208.0/28", "10.40.208.16/28"] } }] },
+        ]);
     });
 
     it("offers the EKS Pod Identity agent and STS as egress switches, off by default", () => {

@@ -98,8 +98,9 @@ describe("the intent check", () => {
         assert.equal(cell("payments", "checkout"), "·");
         // storefront's 2 apps x the gateway, its controller and the hook Job; only web -> gateway.
         assert.equal(cell("storefront", "tools"), "1/6");
-        // 18 outside parties x payments' 3 apps; only the PSP callback range reaches payments/api.
-        assert.equal(cell("(outside)", "payments"), "1/54");
+        // 45 outside parties (with the probes just outside each range) x payments' 3 apps; the PSP
+        // callback range and the probe just below its except reach payments/api.
+        assert.equal(cell("(outside)", "payments"), "2/135");
     });
 
     it("finds no mismatch for any random intent: the generator implements exactly what the intent says", () => {
