@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { misspeltProjectKeys, parseStackConfig } from "../config/schema";
+import { compareVersions, formatVersion, parseVersion, parseVersionSpec } from "../config/versions";
 import { judgeKubernetesVersion } from "../delivery/promotion";
 import { localStackOutputs } from "../offline/localStacks";
 import { StackFileError, readStackFile } from "../offline/stackFile";
@@ -634,6 +635,71 @@ describe("every bad input is refused well: a stack file wrong as a whole", () =>
             (e: Error) =>
                 e.message ===
                 "Pulumi.nonprod.yaml:1: config holds a list, not a mapping of keys such as k8s-platform:network to their values\n(Pulumi.nonprod.yaml was read for the promotion gate (k8s-platform:promotion.after: organization/k8s-platform/nonprod))",
+        );
+    });
+});
+
+describe("chart versions as Helm reads them", () => {
+    const lowest = (text: string) => {
+        const spec = parseVersionSpec(text);
+        if (!spec) return "not a version";
+        if (spec.kind === "exact") return `exact ${formatVersion(spec.version)}`;
+        return spec.lowest ? `from ${formatVersion(spec.lowest)}` : "unbounded";
+    };
+
+    it("reads exact SemVer, constraints with their lowest admitted version, and refuses what is neither", () => {
+        assert.deepEqual(
+            [
+                "v3.32.2",
+                "4.13.3",
+                "1.0.0-rc.1",
+                "~3.32.0",
+                "^4.13",
+                "v3.32.x",
+                ">=3.31 <4",
+                ">3.31",
+                "3.30 - 3.33",
+                "~3.31 || ~3.33",
+                "<4",
+                "*",
+            ].map(lowest),
+            [
+                "exact 3.32.2",
+                "exact 4.13.3",
+                "exact 1.0.0-rc.1",
+                "from 3.32.0",
+                "from 4.13.0",
+                "from 3.32.0",
+                "from 3.31.0",
+                "from 3.32.0",
+                "from 3.30.0",
+                "from 3.31.0",
+                "unbounded",
+                "from 0.0.0",
+            ],
+        );
+        assert.deepEqual(["latest", "", "3.32 or so", "v3..2", "=>"].map(lowest), Array(5).fill("not a version"));
+    });
+
+    it("orders a pre-release before its release", () => {
+        assert.equal(compareVersions(parseVersion("3.32.0-rc.1")!, parseVersion("3.32.0")!), -1);
+        assert.equal(compareVersions(parseVersion("v3.32.0")!, parseVersion("3.31.9")!), 1);
+    });
+
+    it("lets nonprod take a Calico range from v3.32 on and refuses one that admits older releases", () => {
+        const withCalico = (version: string) => {
+            const raw = Object.fromEntries(
+                Object.entries(stackConfig("nonprod"))
+                    .filter(([k]) => k.startsWith("k8s-platform:"))
+                    .map(([k, v]) => [k.slice("k8s-platform:".length), v]),
+            );
+            const result = parseStackConfig({ ...raw, calico: { version } });
+            return result.ok ? "ok" : result.problems.map((p) => p.message).join("; ");
+        };
+        assert.equal(withCalico("~3.32.0"), "ok");
+        assert.equal(
+            withCalico("^3.30"),
+            "admits 3.30.0 older than v3.32.0, the first Calico release whose CRDs ship as their own chart (crd.projectcalico.org.v1), which this program installs",
         );
     });
 });
