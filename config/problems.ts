@@ -71,7 +71,11 @@ export function shapeProblems(issue: z.core.$ZodIssue, raw: unknown): ConfigProb
                     keys: [...path, key],
                     value: valueAt(raw, [...path, key]),
                     message: "unknown key",
-                    hint: guess && distance(key, guess) <= 3 ? `did you mean ${guess}?` : `known keys: ${known.join(", ")}`,
+                    // A short key is near anything within three edits; a third of its length is the bar.
+                    hint:
+                        guess && distance(key, guess) <= Math.min(3, Math.ceil(key.length / 3))
+                            ? `did you mean ${guess}?`
+                            : `known keys: ${known.join(", ")}`,
                 };
             });
         case "invalid_type":
