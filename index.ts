@@ -22,7 +22,7 @@ export = async () => {
     const plans = compileIntent(config.network);
     const digest = promotionDigest(config.network);
     // Refuses, before any resource, a policy set the earlier stack has not run.
-    const promotion = await enforcePromotion(config.promotion, digest);
+    const promotion = await enforcePromotion(config.promotion, digest, config.cluster.kubernetesVersion);
 
     const cluster = new PlatformCluster("platform", { config: config.cluster });
     const calico = new Calico("calico", { version: config.calico.version, provider: cluster.provider, after: cluster.nodesReady });
@@ -75,5 +75,7 @@ export = async () => {
         /** What a promotion compares: the policy set with environment values held fixed. */
         promotionDigest: digest,
         promotionGate: describePromotion(promotion),
+        /** What the promotion gate of a later stack compares its own version with. */
+        kubernetesVersion: config.cluster.kubernetesVersion,
     };
 };

@@ -37,31 +37,42 @@ import { GATEWAY_API_EXAMPLE, GATEWAY_CHART_EXAMPLE, platformTraffic } from "../
 import { ALL_APPS_NAME, comparePorts, compileIntent, mergeFlows, portString } from "../compiler/generate";
 import { CLUSTER_WRITE_POLICIES, PSA_LEVELS, PsaLevel, TenancySettings, isQuantity } from "../compiler/tenancy";
 import { RawConfig, port } from "./shape";
-import { ConfigProblem, keyPath, suggest } from "./problems";
+import { ConfigProblem, keyPath, shorten, suggest } from "./problems";
+import { compareVersions, formatVersion, parseVersion, parseVersionSpec } from "./versions";
 
-/** Semantic checks over a config of the right shape; collects problems instead of throwing. */
+/**
+ * The sections of the config whose shape is right; a section with a wrong shape is absent, and
+ * the checks that need it are skipped, so its shape problems and every other section's semantic
+ * problems are reported together.
+ */
+export type CheckedSections = Partial<RawConfig>;
+
+/** Semantic checks over the sections of the right shape; collects problems instead of throwing. */
 export class Checker {
     readonly problems: ConfigProblem[] = [];
     readonly warnings: ConfigProblem[] = [];
     private readonly production: boolean;
     private readonly ipFamily: 4 | 6;
 
-    constructor(private readonly raw: RawConfig) {
+    constructor(private readonly raw: CheckedSections) {
         this.production = raw.environment === "production";
-        this.ipFamily = raw.cluster.ipFamily === "ipv6" ? 6 : 4;
+        // IPv6 is refused (cluster()), so ranges are judged as IPv4: one wrong ipFamily is one
+        // problem, not one more per address range.
+        this.ipFamily = 4;
     }
 
     private problem(path: (string | number)[], value: unknown, message: string, hint?: string): void {
-        this.problems.push({ path: keyPath(path), value, message, ...(hint ? { hint } : {}) });
+        this.problems.push({ path: keyPath(path), keys: path, value, message, ...(hint ? { hint } : {}) });
     }
 
     private warn(path: (string | number)[], value: unknown, message: string, hint?: string): void {
-        this.warnings.push({ path: keyPath(path), value, message, ...(hint ? { hint } : {}) });
+        this.warnings.push({ path: keyPath(path), keys: path, value, message, ...(hint ? { hint } : {}) });
     }
 
     /** Checks the network section and builds the intent from it; undefined when it is invalid. */
     network(): NetworkIntent | undefined {
         const net = this.raw.network;
+        if (!net) return undefined;
         const before = this.problems.length;
         if (!isQualifiedLabelKey(net.appLabel))
             this.problem(["network", "appLabel"], net.appLabel, "is not a valid label key", "e.g. app or app.kubernetes.io/name");
@@ -129,6 +140,13 @@ export class Checker {
                         "a production flow must name its ports",
                         "list the ports the destination serves, e.g. [8080]",
                     );
+                else
+                    this.warn(
+                        [...at, "ports"],
+                        f.ports,
+                        "a flow without ports admits every port, which production refuses",
+                        "list the ports the destination serves, e.g. [8080]",
+                    );
             }
             const flowPorts = this.ports(f.ports ?? [], [...at, "ports"]);
             if (!from || !to) return;
@@ -154,8 +172,15 @@ export class Checker {
             this.shortName(s.name, [...at, "name"], sourceNames);
             const to = refs(s.to, [...at, "to"]);
             const sourcePorts = this.ports(s.ports ?? [], [...at, "ports"]);
-            if ((s.ports === undefined || s.ports.length === 0) && this.production) {
-                this.problem([...at, "ports"], s.ports, "a production CIDR source must name its ports", "e.g. [443]");
+            if (s.ports === undefined || s.ports.length === 0) {
+                if (this.production) this.problem([...at, "ports"], s.ports, "a production CIDR source must name its ports", "e.g. [443]");
+                else
+                    this.warn(
+                        [...at, "ports"],
+                        s.ports,
+                        "a CIDR source without ports admits every port, which production refuses",
+                        "e.g. [443]",
+                    );
             }
             const rule = this.addressRule(s, at, addresses);
             if (!rule || !to) return;
@@ -231,8 +256,9 @@ export class Checker {
         });
 
         const gateway = this.raw.gateway;
+        if (!gateway) return undefined;
         const gatewayClients = this.addressRule(
-            { ...gateway, cidrs: gateway.sourceCidrs, includesPods: false },
+            { cidrs: gateway.sourceCidrs, includesPods: false, acknowledgeAnyAddress: gateway.acknowledgeAnyAddress },
             ["gateway"],
             addresses,
             "sourceCidrs",
@@ -278,6 +304,7 @@ export class Checker {
      * cluster component creates, or, for an existing VPC, as configured.
      */
     private addresses(): ClusterAddresses | undefined {
+        if (!this.raw.cluster) return undefined;
         const vpc = this.raw.cluster.vpc;
         if (vpc.existing) {
             const existing = vpc.existing;
@@ -399,6 +426,7 @@ export class Checker {
 
     cluster(): void {
         const c = this.raw.cluster;
+        if (!c) return;
         if (!/^[a-zA-Z][-a-zA-Z0-9]{0,99}$/.test(c.name))
             this.problem(
                 ["cluster", "name"],
@@ -411,7 +439,11 @@ export class Checker {
         if (c.ipFamily === "ipv6")
             this.problem(["cluster", "ipFamily"], c.ipFamily, "IPv6 clusters are not supported by this program yet", "use ipv4");
         const n = c.nodeGroup;
-        if (!(n.minSize <= n.desiredSize && n.desiredSize <= n.maxSize)) {
+        // Each bound is reported on the key that breaks it: maxSize below minSize is maxSize's
+        // problem, whatever desiredSize says.
+        if (n.maxSize < n.minSize) {
+            this.problem(["cluster", "nodeGroup", "maxSize"], n.maxSize, `is below minSize (${n.minSize})`);
+        } else if (!(n.minSize <= n.desiredSize && n.desiredSize <= n.maxSize)) {
             this.problem(
                 ["cluster", "nodeGroup", "desiredSize"],
                 n.desiredSize,
@@ -426,22 +458,62 @@ export class Checker {
                 "nodes belong in private subnets only",
             );
         }
-        const e = c.endpoint;
+        this.endpoint(c.endpoint);
+    }
+
+    /**
+     * The API endpoint (EKS User Guide, "Cluster API server endpoint" and "Configure network
+     * access to cluster API server endpoint", docs.aws.amazon.com/eks/latest/userguide/, read
+     * 2026-11): public access can be limited to CIDR blocks that "cannot include reserved
+     * addresses"; an empty list means every address; with private access off, nodes reach the
+     * API through the public endpoint, from their NAT gateway's address, so "your public access
+     * endpoint CIDR sources must include the egress sources from your VPC".
+     */
+    private endpoint(e: RawConfig["cluster"]["endpoint"]): void {
+        const at = ["cluster", "endpoint"];
         if (!e.privateAccess && !e.publicAccess) {
-            this.problem(["cluster", "endpoint"], e, "the API endpoint would be reachable from nowhere", "set privateAccess: true");
+            this.problem(at, e, "the API endpoint would be reachable from nowhere", "set privateAccess: true");
         }
-        const blocks = e.publicAccessCidrs.map((cidr, i) => this.cidr(cidr, ["cluster", "endpoint", "publicAccessCidrs", i], 4));
-        if (e.publicAccess && this.production && blocks.every((b) => b)) {
-            // EKS treats an empty list as 0.0.0.0/0.
-            const open = e.publicAccessCidrs.length === 0 || coversWholeFamily(blocks as CidrBlock[], 4);
-            if (open)
+        const blocks = e.publicAccessCidrs.map((cidr, i) => this.cidr(cidr, [...at, "publicAccessCidrs", i], 4));
+        if (!e.publicAccess && e.publicAccessCidrs.length > 0) {
+            // The sweep of issue 12 saw `pulumi up` fail on this in pulumi-eks (4.3.0); before, the
+            // list was silently ignored (pulumi/pulumi-eks#1436). Either way it is a mistake.
+            this.problem(
+                [...at, "publicAccessCidrs"],
+                e.publicAccessCidrs,
+                "has no meaning while publicAccess is false, and the update would fail",
+                "remove publicAccessCidrs, or set publicAccess: true",
+            );
+            return;
+        }
+        if (!e.publicAccess) return;
+        blocks.forEach((block, i) => {
+            const reserved = block && RESERVED_RANGES.find((r) => blockContainsBlock(r.block, block));
+            if (reserved)
                 this.problem(
-                    ["cluster", "endpoint", "publicAccessCidrs"],
-                    e.publicAccessCidrs,
-                    "a production API endpoint must not be open to 0.0.0.0/0",
-                    "list the office and CI ranges, or set publicAccess: false",
+                    [...at, "publicAccessCidrs", i],
+                    e.publicAccessCidrs[i],
+                    `is inside ${formatCidr(reserved.block)} (${reserved.what}), which EKS refuses for the public endpoint: no such address reaches it from the internet`,
+                    "VPC addresses reach the API through privateAccess: true; list public addresses here",
                 );
-        }
+        });
+        if (!blocks.every((b) => b)) return;
+        // EKS treats an empty list as 0.0.0.0/0.
+        const open = e.publicAccessCidrs.length === 0 || coversWholeFamily(blocks as CidrBlock[], 4);
+        if (open && this.production)
+            this.problem(
+                [...at, "publicAccessCidrs"],
+                e.publicAccessCidrs,
+                "a production API endpoint must not be open to 0.0.0.0/0",
+                "list the office and CI ranges, or set publicAccess: false",
+            );
+        if (!open && !e.privateAccess)
+            this.problem(
+                [...at, "privateAccess"],
+                e.privateAccess,
+                "with the public endpoint limited to publicAccessCidrs, nodes in the private subnets could not reach the API and would never join",
+                "set privateAccess: true",
+            );
     }
 
     /**
@@ -452,6 +524,9 @@ export class Checker {
     tenancy(): TenancySettings | undefined {
         const before = this.problems.length;
         const c = this.raw.cluster;
+        const t = this.raw.tenancy;
+        // Each needs the cluster, the teams of the network section and the tenancy section.
+        if (!c || !t || !this.raw.network) return undefined;
         if (c.nodeGroup.metadataHopLimit > 1)
             this.problem(
                 ["cluster", "nodeGroup", "metadataHopLimit"],
@@ -485,7 +560,6 @@ export class Checker {
             }
         });
 
-        const t = this.raw.tenancy;
         const level = (kind: "business" | "tools"): PsaLevel | undefined => {
             const value = t.podSecurity[kind];
             if (!(PSA_LEVELS as readonly string[]).includes(value)) {
@@ -551,21 +625,76 @@ export class Checker {
     }
 
     versions(): void {
-        if (!this.production) return;
-        const pinned = /^v?\d+\.\d+\.\d+$/;
-        const pin = (path: string[], value: string, what: string, example: string) => {
-            if (!pinned.test(value)) this.problem(path, value, `production pins an exact ${what}`, `e.g. ${example}`);
-        };
-        pin(["calico", "version"], this.raw.calico.version, "Calico version", "v3.32.2");
-        pin(["gateway", "chartVersion"], this.raw.gateway.chartVersion, "chart version", GATEWAY_CHART_EXAMPLE);
-        pin(["gateway", "gatewayApiVersion"], this.raw.gateway.gatewayApiVersion, "Gateway API release", GATEWAY_API_EXAMPLE);
-        if (!this.raw.gateway.tls)
+        if (this.raw.calico)
+            this.chartVersion(["calico", "version"], this.raw.calico.version, {
+                product: "Calico",
+                example: "v3.32.2",
+                // The releases attach crd.projectcalico.org.v1-<version>.tgz from v3.32 on
+                // (github.com/projectcalico/calico releases v3.32.2-v3.32.4); v3.31.7 ships only
+                // tigera-operator-v3.31.7.tgz, whose CRDs components/calico.ts does not install.
+                minimum: "v3.32.0",
+                minimumReason:
+                    "the first Calico release whose CRDs ship as their own chart (crd.projectcalico.org.v1), which this program installs",
+            });
+        const gateway = this.raw.gateway;
+        if (!gateway) return;
+        this.chartVersion(["gateway", "chartVersion"], gateway.chartVersion, { example: GATEWAY_CHART_EXAMPLE });
+        // A release download URL takes no range: exact everywhere.
+        if (!/^v\d+\.\d+\.\d+$/.test(gateway.gatewayApiVersion))
+            this.problem(
+                ["gateway", "gatewayApiVersion"],
+                gateway.gatewayApiVersion,
+                "is not an exact Gateway API release",
+                `e.g. ${GATEWAY_API_EXAMPLE}`,
+            );
+        if (this.production && !gateway.tls)
             this.problem(
                 ["gateway", "tls"],
                 undefined,
                 "production serves HTTPS: the gateway needs its certificate",
                 "tls: { certificateSecret: shop-tls }",
             );
+    }
+
+    /**
+     * A Helm chart version key, for any chart: an exact SemVer, or outside production a
+     * constraint Helm resolves (`~3.32.0`); production pins it exactly. With `minimum`, no version
+     * the key admits may be older.
+     */
+    chartVersion(
+        path: (string | number)[],
+        text: string,
+        chart: { readonly example: string; readonly product?: string; readonly minimum?: string; readonly minimumReason?: string },
+    ): void {
+        const spec = parseVersionSpec(text);
+        const what = chart.product ? `${chart.product} version` : "chart version";
+        if (!spec) {
+            this.problem(
+                path,
+                text,
+                `is not a ${what}`,
+                this.production
+                    ? `an exact SemVer, e.g. ${chart.example}`
+                    : `a SemVer such as ${chart.example}, or a range such as ~${chart.example.replace(/^v/, "")}`,
+            );
+            return;
+        }
+        if (spec.kind === "range" && this.production) {
+            this.problem(path, text, `production pins an exact ${what}`, `e.g. ${chart.example}`);
+            return;
+        }
+        const minimum = chart.minimum ? parseVersion(chart.minimum) : undefined;
+        if (!minimum) return;
+        const lowest = spec.kind === "exact" ? spec.version : spec.lowest;
+        if (lowest === undefined || compareVersions(lowest, minimum) < 0) {
+            const older = spec.kind === "exact" ? "is older than" : `admits ${lowest ? formatVersion(lowest) : "versions"} older than`;
+            this.problem(
+                path,
+                text,
+                `${older} ${chart.minimum}, ${chart.minimumReason ?? "the oldest this program supports"}`,
+                `e.g. ${chart.example}`,
+            );
+        }
     }
 
     private appRef(
@@ -587,7 +716,7 @@ export class Checker {
         const [namespace, app] = parts as [string, string];
         const known = apps.get(namespace);
         if (!known) {
-            this.problem(path, text, `names unknown namespace ${namespace}`, suggest(namespace, [...apps.keys()]));
+            this.problem(path, text, `names unknown namespace ${shorten(namespace)}`, suggest(namespace, [...apps.keys()]));
             return undefined;
         }
         if (app === ALL_APPS && wholeNamespace) return { namespace, app };
@@ -595,7 +724,7 @@ export class Checker {
             this.problem(
                 path,
                 text,
-                `names app ${app}, which namespace ${namespace} does not run`,
+                `names app ${shorten(app)}, which namespace ${namespace} does not run`,
                 suggest(app, known) ?? `its apps: ${known.join(", ")}`,
             );
             return undefined;
@@ -659,7 +788,8 @@ export class Checker {
     private cidr(text: string, path: (string | number)[], family: 4 | 6 = this.ipFamily): CidrBlock | undefined {
         const block = parseCidr(text);
         if (isCidrError(block)) {
-            this.problem(path, text, block.error, "e.g. 10.0.0.0/16");
+            // Some of parseCidr's errors carry their own example; one is enough.
+            this.problem(path, text, shorten(block.error), block.error.includes("e.g.") ? undefined : "e.g. 10.0.0.0/16");
             return undefined;
         }
         if (!block.canonical) {
@@ -684,7 +814,7 @@ export class Checker {
                 this.problem(
                     [...path, "except", k],
                     e,
-                    `is not inside ${entry.cidr}`,
+                    `is not inside ${shorten(entry.cidr)}`,
                     "an except range must be a strict subset of its cidr",
                 );
                 return undefined;
@@ -710,6 +840,23 @@ export class Checker {
         }
     }
 }
+
+/**
+ * IPv4 ranges that never reach a public endpoint from the internet, which EKS refuses in
+ * publicAccessCidrs ("reserved addresses", EKS User Guide). The documentation ranges of RFC 5737
+ * are left out on purpose: the stack files use them as stand-ins for public addresses.
+ */
+const RESERVED_RANGES = [
+    { cidr: "0.0.0.0/8", what: '"this network", RFC 1122' },
+    { cidr: "10.0.0.0/8", what: "private, RFC 1918" },
+    { cidr: "100.64.0.0/10", what: "carrier-grade NAT, RFC 6598" },
+    { cidr: "127.0.0.0/8", what: "loopback, RFC 1122" },
+    { cidr: "169.254.0.0/16", what: "link-local, RFC 3927" },
+    { cidr: "172.16.0.0/12", what: "private, RFC 1918" },
+    { cidr: "192.168.0.0/16", what: "private, RFC 1918" },
+    { cidr: "224.0.0.0/4", what: "multicast, RFC 5771" },
+    { cidr: "240.0.0.0/4", what: "reserved, RFC 1112" },
+].map((r) => ({ block: requireCidr(r.cidr), what: r.what }));
 
 // ---------------------------------------------------------------------------------------------
 // Kubernetes name and label rules (k8s.io/apimachinery/pkg/util/validation)

@@ -6,13 +6,15 @@
  */
 import { NetworkIntent } from "../compiler/intent";
 import { PROJECT, RawConfig, configSchema } from "./shape";
-import { ConfigProblem, shapeProblems } from "./problems";
-import { Checker, cmp } from "./checks";
+import { z } from "zod";
+import { distance } from "fastest-levenshtein";
+import { ConfigProblem, shapeProblems, valueAt } from "./problems";
+import { CheckedSections, Checker, cmp } from "./checks";
 import { TenancySettings } from "../compiler/tenancy";
 
 export { PROJECT, configSchema } from "./shape";
 export type { ConfigProblem } from "./problems";
-export { formatProblem } from "./problems";
+export { formatProblem, formatValue } from "./problems";
 
 // ---------------------------------------------------------------------------------------------
 // Typed result
@@ -58,44 +60,107 @@ export function projectConfigValues(config: Readonly<Record<string, string>>): R
 }
 
 /**
+ * Config keys whose namespace is a near miss of the project's (`k8s-platfrom:promotion`): Pulumi
+ * passes every namespace through (providers read theirs, such as `aws:region`), so a misspelt
+ * prefix is silently ignored, which could drop prod's promotion gate. Warned, not refused: the
+ * key may belong to something else; other providers' namespaces are far from ours and stay quiet.
+ */
+export function misspeltProjectKeys(config: Readonly<Record<string, string>>): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    for (const [key, text] of Object.entries(config)) {
+        const colon = key.indexOf(":");
+        if (colon < 0) continue;
+        const namespace = key.slice(0, colon);
+        if (namespace === PROJECT || namespace.length > 2 * PROJECT.length) continue;
+        if (namespace.toLowerCase() !== PROJECT.toLowerCase() && distance(namespace, PROJECT) > 3) continue;
+        const fixed = `${PROJECT}:${key.slice(colon + 1)}`;
+        problems.push({
+            path: key,
+            value: parseValue(text),
+            message: `is not read: ${namespace} is not the project's name, ${PROJECT}`,
+            hint: config[fixed] === undefined ? `did you mean ${fixed}?` : `did you mean ${fixed}, which is also set?`,
+        });
+    }
+    return problems;
+}
+
+function parseValue(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
+/**
  * Validates the raw values of the project's config keys (`{ network: {...}, cluster: {...} }`,
  * keys without the project prefix) and returns the typed config, or every problem at once.
+ *
+ * Each top-level section is shaped on its own, and the semantic checks run on every section
+ * whose shape is right, so a typo in `cluster` and a reserved namespace name in `network` are
+ * reported together. A section whose only shape problems are unknown keys is checked without
+ * them (the unknown keys are still reported).
  */
 export function parseStackConfig(raw: Readonly<Record<string, unknown>>): ConfigResult {
-    const shape = configSchema.safeParse(raw);
-    if (!shape.success) {
-        return { ok: false, problems: shape.error.issues.flatMap((i) => shapeProblems(i, raw)), warnings: [] };
+    const problems: ConfigProblem[] = [];
+    const sections: Record<string, unknown> = {};
+    const shape = configSchema.shape as Record<string, z.ZodType>;
+    const unknown = Object.keys(raw).filter((key) => !(key in shape));
+    if (unknown.length > 0)
+        problems.push(...shapeProblems({ code: "unrecognized_keys", keys: unknown, path: [], message: "", input: raw }, raw));
+    for (const [key, schema] of Object.entries(shape)) {
+        const parsed = parseSection(schema, raw[key]);
+        problems.push(...parsed.issues.flatMap((issue) => shapeProblems({ ...issue, path: [key, ...issue.path] }, raw)));
+        if (parsed.ok) sections[key] = parsed.data;
     }
-    const checker = new Checker(shape.data);
-    const network = checker.network();
+    const checked = sections as CheckedSections;
+    const checker = new Checker(checked);
     checker.cluster();
     const tenancy = checker.tenancy();
     checker.versions();
+    const network = checker.network();
     checker.promotion();
-    const problems = checker.problems;
-    if (problems.length > 0 || !network || !tenancy) return { ok: false, problems, warnings: checker.warnings };
-    const c = shape.data.cluster;
+    problems.push(...checker.problems);
+    const { environment, cluster: c, calico, gateway, promotion } = checked;
+    if (problems.length > 0 || !network || !tenancy || !environment || !c || !calico || !gateway) {
+        return { ok: false, problems, warnings: checker.warnings };
+    }
     return {
         ok: true,
         warnings: checker.warnings,
         config: {
-            environment: shape.data.environment,
+            environment,
             cluster: {
                 ...c,
                 accessEntries: [...c.accessEntries].sort((a, b) => cmp(a.name, b.name)),
                 logTypes: [...new Set(c.logTypes)].sort(),
                 endpoint: { ...c.endpoint, publicAccessCidrs: [...c.endpoint.publicAccessCidrs].sort() },
             },
-            calico: shape.data.calico,
+            calico,
             gateway: {
-                chartVersion: shape.data.gateway.chartVersion,
-                gatewayApiVersion: shape.data.gateway.gatewayApiVersion,
-                internal: shape.data.gateway.internal,
-                ...(shape.data.gateway.tls ? { tls: shape.data.gateway.tls } : {}),
+                chartVersion: gateway.chartVersion,
+                gatewayApiVersion: gateway.gatewayApiVersion,
+                internal: gateway.internal,
+                ...(gateway.tls ? { tls: gateway.tls } : {}),
             },
             tenancy,
             network,
-            ...(shape.data.promotion ? { promotion: shape.data.promotion } : {}),
+            ...(promotion ? { promotion } : {}),
         },
     };
+}
+
+/** One section's shape: its issues, and its value when it can be checked (unknown keys dropped). */
+function parseSection(schema: z.ZodType, value: unknown): { ok: boolean; data?: unknown; issues: z.core.$ZodIssue[] } {
+    const first = schema.safeParse(value);
+    if (first.success) return { ok: true, data: first.data, issues: [] };
+    const issues = first.error.issues;
+    if (!issues.every((i) => i.code === "unrecognized_keys")) return { ok: false, issues };
+    const stripped = structuredClone(value);
+    for (const issue of issues) {
+        const holder = valueAt(stripped, issue.path as (string | number)[]) as Record<string, unknown>;
+        for (const key of issue.keys) delete holder[key];
+    }
+    const second = schema.safeParse(stripped);
+    return second.success ? { ok: true, data: second.data, issues } : { ok: false, issues };
 }

@@ -62,3 +62,39 @@ export function describePromotion(v: PromotionVerdict): string {
         }
     }
 }
+
+/** What the Kubernetes-version rule of the gate decided; `message` is set unless it passed. */
+export type KubernetesVersionVerdict =
+    { readonly kind: "not-configured" | "passed" } | { readonly kind: "warned" | "blocked" | "overridden"; readonly message: string };
+
+/**
+ * The gate's second rule: a stack never runs a newer Kubernetes minor version than the stack it is
+ * promoted from (prod never runs what nonprod has not). An older one is fine: nonprod upgrades
+ * first. `theirs` is the earlier stack's exported kubernetesVersion (undefined when it exported
+ * none). Like the digest rule, a preview only warns, and the override lets an update through.
+ */
+export function judgeKubernetesVersion(
+    config: PromotionConfig | undefined,
+    ours: string,
+    theirs: string | undefined,
+    preview: boolean,
+): KubernetesVersionVerdict {
+    if (!config) return { kind: "not-configured" };
+    const [our, their] = [minorOf(ours), theirs === undefined ? undefined : minorOf(theirs)];
+    if (our !== undefined && their !== undefined && our <= their) return { kind: "passed" };
+    const what =
+        their === undefined
+            ? `cannot be compared: ${config.after} exports no kubernetesVersion`
+            : `is newer than ${theirs}, which ${config.after} runs; a stack never runs a Kubernetes version the stack it is promoted from has not`;
+    const fix = `upgrade ${config.after} first, or set k8s-platform:promotion.override with a reason`;
+    if (config.override) return { kind: "overridden", message: `${what} (OVERRIDDEN: ${config.reason ?? ""})` };
+    return preview
+        ? { kind: "warned", message: `${what}; \`pulumi up\` will refuse it (${fix})` }
+        : { kind: "blocked", message: `${what} (${fix})` };
+}
+
+/** The minor of a Kubernetes version such as `1.33`, or undefined. */
+function minorOf(version: string): number | undefined {
+    const m = /^1\.(\d+)$/.exec(version);
+    return m ? Number(m[1]) : undefined;
+}

@@ -1,37 +1,46 @@
 /**
  * Reads `Pulumi.<stack>.yaml` the way the Pulumi CLI hands it to a program: every key
- * `namespace:name`, strings as they are, everything else as JSON text.
+ * `namespace:name`, strings as they are, everything else as JSON text. A file that cannot be a
+ * stack file (binary data, broken YAML, a list where the mapping belongs) is refused as a whole,
+ * by name, with a StackFileError.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { StackFileError, StackSource, readStackSource } from "../config/source";
+
+export { StackFileError } from "../config/source";
 
 export interface StackFile {
     readonly stack: string;
     readonly project: string;
     /** Config as the engine passes it to the language host (PULUMI_CONFIG). */
     readonly config: Readonly<Record<string, string>>;
+    /** The file with the positions of its keys. */
+    readonly source: StackSource;
 }
 
 export function readStackFile(projectDir: string, stack: string): StackFile {
     const project = (parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as { name: string }).name;
     const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file))
-        throw new Error(`No stack file ${path.basename(file)}: known stacks are ${knownStacks(projectDir).join(", ")}`);
-    return { stack, project, config: configFromYaml(fs.readFileSync(file, "utf8")) };
+        throw new StackFileError(`No stack file ${path.basename(file)}: known stacks are ${knownStacks(projectDir).join(", ")}`);
+    const source = readStackSource(path.basename(file), fs.readFileSync(file));
+    return { stack, project, config: source.config, source };
 }
 
+/** The config of a stack file's text, as the engine passes it. */
 export function configFromYaml(text: string): Record<string, string> {
-    return configFromDocument(parse(text));
+    return { ...readStackSource("stack file", new TextEncoder().encode(text)).config };
 }
 
-/** The `config` section of a parsed stack file, as the engine passes it. */
+/** The `config` section of an already parsed stack file, as the engine passes it. */
 export function configFromDocument(document: unknown): Record<string, string> {
     const doc = (document ?? {}) as { config?: Record<string, unknown> };
     const config: Record<string, string> = {};
     for (const [key, value] of Object.entries(doc.config ?? {})) {
         if (value !== null && typeof value === "object" && "secure" in value) {
-            throw new Error(`${key} is a secret; the offline plan cannot decrypt it (run pulumi preview instead)`);
+            throw new StackFileError(`${key} is a secret; the offline plan cannot decrypt it (run pulumi preview instead)`);
         }
         config[key] = typeof value === "string" ? value : JSON.stringify(value);
     }

@@ -27,9 +27,10 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`usage: npm run plan -- <stack>   (stacks: ${knownStacks(PROJECT_DIR).join(", ")})\n`);
         return 2;
     }
-    const stackFile = readStackFile(PROJECT_DIR, stack);
+    let stackFile;
     let run;
     try {
+        stackFile = readStackFile(PROJECT_DIR, stack);
         run = await runProgram({
             project: stackFile.project,
             stack,
@@ -41,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
             stackOutputs: localStackOutputs(PROJECT_DIR, stackFile.config),
         });
     } catch (e) {
+        reported.add(e);
         process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n\nNothing was planned.\n`);
         return 1;
     }
@@ -98,10 +100,38 @@ function writeManifests(namespaces: readonly Namespace[], policies: readonly (Ne
     }
 }
 
-main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-        process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-        process.exit(1);
-    },
-);
+/**
+ * The Pulumi runtime also rejects the stack's outputs with the program's error, a promise nobody
+ * awaits; Node ends the process on an unhandled rejection (the default since Node 15) even while
+ * the report is still being written. main reports the program's error once; any other rejection
+ * is reported before exiting.
+ */
+const reported = new Set<unknown>();
+const unhandled: unknown[] = [];
+process.on("unhandledRejection", (reason) => void unhandled.push(reason));
+
+function finish(code: number): void {
+    const others = unhandled.filter((r) => !reported.has(r));
+    for (const r of others) process.stderr.write(`unexpected error: ${r instanceof Error ? (r.stack ?? r.message) : String(r)}\n`);
+    exitWhenFlushed(others.length > 0 ? Math.max(code, 1) : code);
+}
+
+/**
+ * Exits once everything written has left the process. A pipe takes 64 KiB at a time; beyond that,
+ * Node queues the writes, and `process.exit` would drop the queue: a long problem list would
+ * stop mid-line. A write's callback runs after every earlier write to that stream is done.
+ */
+function exitWhenFlushed(code: number): void {
+    let pending = 2;
+    const done = () => {
+        if (--pending === 0) process.exit(code);
+    };
+    process.stdout.write("", done);
+    process.stderr.write("", done);
+}
+
+main(process.argv.slice(2)).then(finish, (e: unknown) => {
+    reported.add(e);
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    finish(1);
+});

@@ -1,6 +1,14 @@
 import { strict as assert } from "assert";
-import { parseStackConfig } from "../config/schema";
-import { runStack, runStackExpectingFailure, stackConfig } from "./harness";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { misspeltProjectKeys, parseStackConfig } from "../config/schema";
+import { compareVersions, formatVersion, parseVersion, parseVersionSpec } from "../config/versions";
+import { judgeKubernetesVersion } from "../delivery/promotion";
+import { localStackOutputs } from "../offline/localStacks";
+import { StackFileError, readStackFile } from "../offline/stackFile";
+import { PROJECT_DIR, runStack, runStackExpectingFailure, stackConfig } from "./harness";
 
 type Config = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -20,7 +28,7 @@ const refused: [string, string, (c: Config) => void, string][] = [
         "an unpinned Gateway API release in prod",
         "prod",
         (c) => (c["k8s-platform:gateway"].gatewayApiVersion = "latest"),
-        'k8s-platform:gateway.gatewayApiVersion: "latest": production pins an exact Gateway API release (e.g. v1.5.1)',
+        'k8s-platform:gateway.gatewayApiVersion: "latest": is not an exact Gateway API release (e.g. v1.5.1)',
     ],
     [
         "an empty gateway client range in prod",
@@ -320,7 +328,7 @@ const refused: [string, string, (c: Config) => void, string][] = [
         "a quoted boolean",
         "nonprod",
         (c) => (net(c).defaultDenyEgress = "yes"),
-        'k8s-platform:network.defaultDenyEgress: "yes": expected a boolean, got a string (write true or false without quotes)',
+        'k8s-platform:network.defaultDenyEgress: "yes": expected true or false, got a string (write true or false without quotes)',
     ],
     [
         "a typo in a key",
@@ -345,7 +353,7 @@ describe("bad configuration is refused before anything is registered", () => {
         });
     }
 
-    it("reports every problem at once, each on its own line with its key path", async () => {
+    it("reports every problem at once, each on its own line with its key path, shape and meaning together", async () => {
         const failure = await runStackExpectingFailure(
             "nonprod",
             edited("nonprod", (c) => {
@@ -354,20 +362,15 @@ describe("bad configuration is refused before anything is registered", () => {
                 cluster(c).nodeGroup.maxSize = "4";
             }),
         );
-        assert.match(failure.message, /^Invalid stack configuration \(1 problem\):/);
-        // Shape errors come first; once the shape is right the semantic ones follow.
-        const fixedShape = await runStackExpectingFailure(
-            "nonprod",
-            edited("nonprod", (c) => {
-                net(c).namespaces[0].name = "Bad_Name";
-                net(c).flows[2].ports = [{ port: 80, protocol: "udp" }];
-            }),
+        const lines = failure.message.split("\n").slice(1);
+        assert.match(failure.message, /^Invalid stack configuration \(7 problems\):/);
+        assert.equal(
+            lines[0],
+            '  k8s-platform:cluster.nodeGroup.maxSize: "4": expected a number, got a string (write the number without quotes)',
         );
-        const lines = fixedShape.message.split("\n").slice(1);
-        assert.match(fixedShape.message, /^Invalid stack configuration \(\d+ problems\):/);
         assert.ok(lines.some((l) => l.startsWith('  k8s-platform:network.namespaces[0].name: "Bad_Name"')));
         assert.ok(lines.some((l) => l.startsWith('  k8s-platform:network.flows[2].ports[0].protocol: "udp"')));
-        assert.equal(fixedShape.registrations.length, 0);
+        assert.equal(failure.registrations.length, 0);
     });
 });
 
@@ -558,7 +561,7 @@ describe("hardening: credentials, tenancy and Pod Security are refused when unsa
     for (const [what, stack, edit, expected] of cases) {
         it(`refuses ${what}, naming the key`, async () => {
             const failure = await runStackExpectingFailure(stack, edited(stack, edit));
-            assert.ok(failure.message.includes(`  ${expected}`), `expected\n  ${expected}\nin\n${failure.message}`);
+            assert.ok(failure.message.includes(expected), `expected\n  ${expected}\nin\n${failure.message}`);
             assert.equal(failure.registrations.length, 0);
         });
     }
@@ -592,5 +595,383 @@ describe("hardening: credentials, tenancy and Pod Security are refused when unsa
             "k8s-platform:tenancy.quota.c",
             "k8s-platform:tenancy.quota.d",
         ]);
+    });
+});
+
+/** The problem lines of a refusal, without the heading and the two-space indent. */
+function problemLines(message: string): string[] {
+    return message
+        .split("\n")
+        .slice(1)
+        .map((l) => l.replace(/^ {2}/, ""));
+}
+
+describe("every bad input is refused well: EKS endpoint, chart versions, every problem at once", () => {
+    let prod: { message: string; registrations: readonly unknown[] };
+    before(async () => {
+        prod = await runStackExpectingFailure(
+            "prod",
+            edited("prod", (c) => {
+                Object.assign(cluster(c).endpoint, { privateAccess: false, publicAccessCidrs: ["10.20.0.0/16", "203.0.113.0/24"] });
+                cluster(c).nodeGroup = { ...cluster(c).nodeGroup, minSize: 5, desiredSize: 4, maxSize: 3 };
+                cluster(c).name = "x".repeat(5_000_000);
+                c["k8s-platform:calico"].version = "v3.31.7";
+                c["k8s-platform:gateway"].chartVersion = "latest";
+                c["k8s-platform:gateway"].internl = true;
+                net(c).namespaces[0].name = "kube-system";
+                net(c).cidrSources[1].cidrs = ["10.100.0.0"];
+            }),
+        );
+    });
+
+    it("reports the unknown key and the reserved namespace name together, and registers nothing", () => {
+        const lines = problemLines(prod.message);
+        assert.ok(lines.includes("k8s-platform:gateway.internl: true: unknown key (did you mean internal?)"));
+        assert.ok(
+            lines.includes(
+                'k8s-platform:network.namespaces[0].name: "kube-system": is reserved for Kubernetes, Calico or the platform (pick another name)',
+            ),
+        );
+        assert.equal(prod.registrations.length, 0);
+    });
+
+    it("refuses a private range in publicAccessCidrs, which EKS rejects", () => {
+        assert.ok(
+            problemLines(prod.message).includes(
+                'k8s-platform:cluster.endpoint.publicAccessCidrs[0]: "10.20.0.0/16": is inside 10.0.0.0/8 (private, RFC 1918), which EKS refuses for the public endpoint: no such address reaches it from the internet (VPC addresses reach the API through privateAccess: true; list public addresses here)',
+            ),
+        );
+    });
+
+    it("refuses privateAccess false with a restricted public endpoint, which nodes in private subnets could not join through", () => {
+        assert.ok(
+            problemLines(prod.message).includes(
+                "k8s-platform:cluster.endpoint.privateAccess: false: with the public endpoint limited to publicAccessCidrs, nodes in the private subnets could not reach the API and would never join (set privateAccess: true)",
+            ),
+        );
+    });
+
+    it("reports maxSize below minSize on maxSize, not on desiredSize", () => {
+        const lines = problemLines(prod.message);
+        assert.ok(lines.includes("k8s-platform:cluster.nodeGroup.maxSize: 3: is below minSize (5)"));
+        assert.ok(!lines.some((l) => l.startsWith("k8s-platform:cluster.nodeGroup.desiredSize")));
+    });
+
+    it("shortens a 5 MB value to its start and its length", () => {
+        assert.ok(
+            problemLines(prod.message).includes(
+                `k8s-platform:cluster.name: "${"x".repeat(40)}…" (5,000,000 characters): is not a valid EKS cluster name (letters, digits and dashes, starting with a letter)`,
+            ),
+        );
+        assert.ok(prod.message.length < 5000, `${prod.message.length} characters`);
+    });
+
+    it("gives a hint once", () => {
+        assert.ok(
+            problemLines(prod.message).includes(
+                'k8s-platform:network.cidrSources[1].cidrs[0].cidr: "10.100.0.0": is not a CIDR (address/prefix, e.g. 10.0.0.0/16)',
+            ),
+        );
+    });
+
+    it("refuses a Calico release whose CRDs do not ship as their own chart, and a chart version that is no version", () => {
+        const lines = problemLines(prod.message);
+        assert.ok(
+            lines.includes(
+                'k8s-platform:calico.version: "v3.31.7": is older than v3.32.0, the first Calico release whose CRDs ship as their own chart (crd.projectcalico.org.v1), which this program installs (e.g. v3.32.2)',
+            ),
+        );
+        assert.ok(
+            lines.includes('k8s-platform:gateway.chartVersion: "latest": is not a chart version (an exact SemVer, e.g. 2.6.7)'),
+        );
+    });
+
+    it("refuses publicAccessCidrs while publicAccess is false, and one unsupported ipFamily is one problem", async () => {
+        const failure = await runStackExpectingFailure(
+            "prod",
+            edited("prod", (c) => {
+                cluster(c).endpoint.publicAccess = false;
+                cluster(c).ipFamily = "ipv6";
+            }),
+        );
+        assert.deepEqual(problemLines(failure.message), [
+            'k8s-platform:cluster.ipFamily: "ipv6": IPv6 clusters are not supported by this program yet (use ipv4)',
+            // The list is as Pulumi.prod.yaml writes it, so the problem names its line there.
+            'Pulumi.prod.yaml:17: k8s-platform:cluster.endpoint.publicAccessCidrs: ["198.51.100.16/28","203.0.113.0/24"]: has no meaning while publicAccess is false, and the update would fail (remove publicAccessCidrs, or set publicAccess: true)',
+        ]);
+    });
+
+    it("refuses a version that is not a version in nonprod too, where ranges are allowed", async () => {
+        const failure = await runStackExpectingFailure(
+            "nonprod",
+            edited("nonprod", (c) => {
+                c["k8s-platform:calico"].version = "3.32 or so";
+                c["k8s-platform:gateway"].chartVersion = "^2.6";
+            }),
+        );
+        assert.deepEqual(problemLines(failure.message), [
+            'k8s-platform:calico.version: "3.32 or so": is not a Calico version (a SemVer such as v3.32.2, or a range such as ~3.32.2)',
+        ]);
+    });
+});
+
+describe("every bad input is refused well: wording a person would write", () => {
+    it("words shape problems once, at the key, without the library's wording", async () => {
+        const failure = await runStackExpectingFailure(
+            "nonprod",
+            edited("nonprod", (c) => {
+                delete c["k8s-platform:environment"];
+                cluster(c).nodeGroup.capacityType = "spot";
+                cluster(c).nodeGroup.instanceTypes = [];
+                cluster(c).nodeGroup.diskSizeGiB = 50.5;
+                cluster(c).vpc.availabilityZones = 7;
+                net(c).flows[0].ports = "8080";
+                net(c).flows[1].ports = [true];
+            }),
+        );
+        assert.deepEqual(problemLines(failure.message), [
+            "k8s-platform:environment: (not set): is required (one of production, non-production)",
+            "k8s-platform:cluster.vpc.availabilityZones: 7: must be at most 6",
+            "k8s-platform:cluster.nodeGroup.instanceTypes: []: must list at least one entry",
+            "k8s-platform:cluster.nodeGroup.diskSizeGiB: 50.5: is not a whole number",
+            'k8s-platform:cluster.nodeGroup.capacityType: "spot": is not one of ON_DEMAND, SPOT (did you mean SPOT?)',
+            'k8s-platform:network.flows[0].ports: "8080": expected a list, got a string',
+            "k8s-platform:network.flows[1].ports[0]: true: is not a port: expected a number, a name or { port, protocol }, got a boolean (e.g. 8080, http or { port: 53, protocol: UDP })",
+        ]);
+    });
+});
+
+describe("every bad input is refused well: the promotion gate compares Kubernetes versions", () => {
+    it("refuses prod on a newer kubernetesVersion than nonprod runs, at the key, before any resource", async () => {
+        const failure = await runStackExpectingFailure(
+            "prod",
+            edited("prod", (c) => (cluster(c).kubernetesVersion = "1.34")),
+        );
+        assert.equal(
+            failure.message,
+            'promotion gate: k8s-platform:cluster.kubernetesVersion: "1.34": is newer than 1.33, which organization/k8s-platform/nonprod runs; a stack never runs a Kubernetes version the stack it is promoted from has not (upgrade organization/k8s-platform/nonprod first, or set k8s-platform:promotion.override with a reason)',
+        );
+        assert.deepEqual(
+            failure.registrations.map((r) => r.type),
+            ["pulumi:pulumi:StackReference"],
+        );
+    });
+
+    it("warns in a preview, lets an older version or an override through, and cannot compare without the earlier stack's version", () => {
+        const gate = { after: "organization/k8s-platform/nonprod", override: false };
+        assert.equal(judgeKubernetesVersion(gate, "1.33", "1.33", false).kind, "passed");
+        assert.equal(judgeKubernetesVersion(gate, "1.32", "1.33", false).kind, "passed");
+        assert.equal(judgeKubernetesVersion(gate, "1.34", "1.33", true).kind, "warned");
+        assert.equal(judgeKubernetesVersion({ ...gate, override: true, reason: "CVE" }, "1.34", "1.33", false).kind, "overridden");
+        assert.equal(judgeKubernetesVersion(undefined, "1.34", undefined, false).kind, "not-configured");
+        assert.deepEqual(judgeKubernetesVersion(gate, "1.33", undefined, false), {
+            kind: "blocked",
+            message:
+                "cannot be compared: organization/k8s-platform/nonprod exports no kubernetesVersion (upgrade organization/k8s-platform/nonprod first, or set k8s-platform:promotion.override with a reason)",
+        });
+    });
+
+    it("exports the stack's kubernetesVersion for the next stack's gate", async () => {
+        assert.equal((await runStack("nonprod")).outputs["kubernetesVersion"], "1.33");
+    });
+});
+
+describe("every bad input is refused well: nonprod warns where production refuses", () => {
+    it("warns about a flow and a CIDR source without ports, a source open to every address, and a misspelt project prefix", async () => {
+        const run = await runStack(
+            "nonprod",
+            edited("nonprod", (c) => {
+                delete net(c).flows[0].ports;
+                delete net(c).cidrSources[0].ports;
+                net(c).cidrSources[0].cidrs = ["0.0.0.0/1", "128.0.0.0/1"];
+                c["k8s-platfrom:promotion"] = { after: "organization/k8s-platform/nonprod" };
+            }),
+        );
+        assert.deepEqual(
+            run.log.filter((l) => l.startsWith("warning: ")),
+            [
+                'warning: k8s-platfrom:promotion: {"after":"organization/k8s-platform/nonprod"}: is not read: k8s-platfrom is not the project\'s name, k8s-platform (did you mean k8s-platform:promotion?)',
+                "warning: k8s-platform:network.flows[0].ports: (not set): a flow without ports admits every port, which production refuses (list the ports the destination serves, e.g. [8080])",
+                "warning: k8s-platform:network.cidrSources[0].ports: (not set): a CIDR source without ports admits every port, which production refuses (e.g. [443])",
+                'warning: k8s-platform:network.cidrSources[0].cidrs: ["0.0.0.0/1","128.0.0.0/1"]: together these ranges cover every address (set acknowledgeAnyAddress: true if that is meant, or list the partner or office ranges)',
+            ],
+        );
+    });
+
+    it("keeps other providers' namespaces quiet", () => {
+        assert.deepEqual(
+            misspeltProjectKeys({ "aws:region": "eu-west-1", "kubernetes:context": "x", "eks:foo": "1", "k8s-platform:x": "1" }),
+            [],
+        );
+        assert.deepEqual(
+            misspeltProjectKeys({ "K8s-Platform:network": "{}" }).map((p) => p.hint),
+            ["did you mean k8s-platform:network?"],
+        );
+    });
+});
+
+describe("every bad input is refused well: where the key is written, and all of it through a pipe", () => {
+    // A stack file of our own, so that the program finds it by its stack name as it finds
+    // Pulumi.prod.yaml: prod with a private range on the endpoint and 700 namespaces with bad
+    // names, a problem list well over 64 KiB.
+    const stack = `badinput-test-${process.pid}`;
+    const file = path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`);
+    let text: string;
+    before(() => {
+        const bad = Array.from({ length: 700 }, (_, i) => `      - { name: Bad_Name_${i}, team: t, apps: [web] }`).join("\n");
+        text = fs
+            .readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8")
+            .replace("        - 198.51.100.16/28 # CI runners", "        - 10.20.0.0/16 # CI runners")
+            .replace("    namespaces:\n", `    namespaces:\n${bad}\n`);
+        fs.writeFileSync(file, text);
+    });
+    after(() => fs.rmSync(file, { force: true }));
+    const lineOf = (content: string) => text.split("\n").indexOf(content) + 1;
+
+    it("names the file and the line where each wrong key is written", async () => {
+        const failure = await runStackExpectingFailure(stack, stackConfig(stack));
+        const lines = problemLines(failure.message);
+        assert.equal(lines.length, 701);
+        assert.equal(
+            lines[0],
+            `Pulumi.${stack}.yaml:${lineOf("        - 10.20.0.0/16 # CI runners")}: k8s-platform:cluster.endpoint.publicAccessCidrs[0]: "10.20.0.0/16": is inside 10.0.0.0/8 (private, RFC 1918), which EKS refuses for the public endpoint: no such address reaches it from the internet (VPC addresses reach the API through privateAccess: true; list public addresses here)`,
+        );
+        assert.equal(
+            lines[700],
+            `Pulumi.${stack}.yaml:${lineOf("      - { name: Bad_Name_699, team: t, apps: [web] }")}: k8s-platform:network.namespaces[699].name: "Bad_Name_699": is not a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit) (e.g. bad-name-699)`,
+        );
+    });
+
+    it("writes the whole problem list to a pipe, then exits 1", () => {
+        // Through `cat`, as `npm run plan -- prod | less` would: before the fix, the process
+        // exited with the rest of the list still queued, and the pipe got 64 or 128 KiB of it.
+        const plan = `"${process.execPath}" -r ts-node/register/transpile-only scripts/plan.ts ${stack}`;
+        const result = spawnSync("bash", ["-c", `set -o pipefail; ${plan} 2>&1 >/dev/null | cat`], {
+            cwd: PROJECT_DIR,
+            encoding: "utf8",
+            timeout: 60_000,
+        });
+        const output = result.stdout;
+        assert.equal(result.status, 1, result.stderr);
+        assert.ok(output.length > 64 * 1024, `${output.length} characters`);
+        assert.match(output, /^Invalid stack configuration \(701 problems\):\n/);
+        assert.equal(output.split("\n").filter((l) => l.startsWith(`  Pulumi.${stack}.yaml:`)).length, 701);
+        assert.ok(output.endsWith("(e.g. bad-name-699)\n\nNothing was planned.\n"), output.slice(-300));
+    });
+});
+
+describe("every bad input is refused well: a stack file wrong as a whole", () => {
+    let dir: string;
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "stackfile-"));
+        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: k8s-platform\n");
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const refusal = (content: string | Buffer, stack = "prod") => {
+        fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), content);
+        try {
+            readStackFile(dir, stack);
+        } catch (e) {
+            assert.ok(e instanceof StackFileError);
+            return e.message;
+        }
+        throw new Error("the stack file was accepted");
+    };
+
+    it("names the file and says what is wrong with it as a whole", () => {
+        assert.equal(
+            refusal("- config\n- more\n"),
+            "Pulumi.prod.yaml holds a list, not a mapping: a stack file is a mapping with a config: section of keys such as k8s-platform:network",
+        );
+        assert.equal(
+            refusal("# prod\nconfig:\n  - k8s-platform:environment: production\n"),
+            "Pulumi.prod.yaml:3: config holds a list, not a mapping of keys such as k8s-platform:network to their values",
+        );
+        assert.equal(
+            refusal(Buffer.from([0x63, 0x6f, 0x00, 0xff])),
+            "Pulumi.prod.yaml holds binary data (a NUL byte at byte 2), not YAML text",
+        );
+        assert.equal(
+            refusal("config:\n  k8s-platform:cluster: { name: x\n  k8s-platform:calico: {}\n"),
+            "Pulumi.prod.yaml is not valid YAML:\n  Pulumi.prod.yaml:3:3: Flow map in block collection must be sufficiently indented and end with a }",
+        );
+    });
+
+    it("says which file the prod plan read for the promotion gate when that one is broken", () => {
+        fs.writeFileSync(path.join(dir, "Pulumi.nonprod.yaml"), "config: [1, 2]\n");
+        const config = Object.fromEntries(
+            Object.entries(stackConfig("prod")).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+        );
+        assert.throws(
+            () => localStackOutputs(dir, config),
+            (e: Error) =>
+                e.message ===
+                "Pulumi.nonprod.yaml:1: config holds a list, not a mapping of keys such as k8s-platform:network to their values\n(Pulumi.nonprod.yaml was read for the promotion gate (k8s-platform:promotion.after: organization/k8s-platform/nonprod))",
+        );
+    });
+});
+
+describe("chart versions as Helm reads them", () => {
+    const lowest = (text: string) => {
+        const spec = parseVersionSpec(text);
+        if (!spec) return "not a version";
+        if (spec.kind === "exact") return `exact ${formatVersion(spec.version)}`;
+        return spec.lowest ? `from ${formatVersion(spec.lowest)}` : "unbounded";
+    };
+
+    it("reads exact SemVer, constraints with their lowest admitted version, and refuses what is neither", () => {
+        assert.deepEqual(
+            [
+                "v3.32.2",
+                "4.13.3",
+                "1.0.0-rc.1",
+                "~3.32.0",
+                "^4.13",
+                "v3.32.x",
+                ">=3.31 <4",
+                ">3.31",
+                "3.30 - 3.33",
+                "~3.31 || ~3.33",
+                "<4",
+                "*",
+            ].map(lowest),
+            [
+                "exact 3.32.2",
+                "exact 4.13.3",
+                "exact 1.0.0-rc.1",
+                "from 3.32.0",
+                "from 4.13.0",
+                "from 3.32.0",
+                "from 3.31.0",
+                "from 3.32.0",
+                "from 3.30.0",
+                "from 3.31.0",
+                "unbounded",
+                "from 0.0.0",
+            ],
+        );
+        assert.deepEqual(["latest", "", "3.32 or so", "v3..2", "=>"].map(lowest), Array(5).fill("not a version"));
+    });
+
+    it("orders a pre-release before its release", () => {
+        assert.equal(compareVersions(parseVersion("3.32.0-rc.1")!, parseVersion("3.32.0")!), -1);
+        assert.equal(compareVersions(parseVersion("v3.32.0")!, parseVersion("3.31.9")!), 1);
+    });
+
+    it("lets nonprod take a Calico range from v3.32 on and refuses one that admits older releases", () => {
+        const withCalico = (version: string) => {
+            const raw = Object.fromEntries(
+                Object.entries(stackConfig("nonprod"))
+                    .filter(([k]) => k.startsWith("k8s-platform:"))
+                    .map(([k, v]) => [k.slice("k8s-platform:".length), v]),
+            );
+            const result = parseStackConfig({ ...raw, calico: { version } });
+            return result.ok ? "ok" : result.problems.map((p) => p.message).join("; ");
+        };
+        assert.equal(withCalico("~3.32.0"), "ok");
+        assert.equal(
+            withCalico("^3.30"),
+            "admits 3.30.0 older than v3.32.0, the first Calico release whose CRDs ship as their own chart (crd.projectcalico.org.v1), which this program installs",
+        );
     });
 });
