@@ -9,9 +9,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
 import { parseStackConfig, projectConfigValues } from "../config/schema";
-import { connectivityOf, podAppDescriber, renderNamespaceMatrix } from "../engine/connectivity";
+import { renderNamespaceMatrix } from "../engine/connectivity";
 import { renderConnectivityHtml } from "../engine/html";
-import { checkIntent, formatMismatch } from "../compiler/intentCheck";
+import { checkConnectivity, checkIntent, formatMismatchGroup, groupMismatches } from "../compiler/intentCheck";
 import { Namespace, NetworkPolicy } from "../engine/k8s";
 import { deployedObjects } from "../offline/deployed";
 import { localStackOutputs } from "../offline/localStacks";
@@ -63,8 +63,7 @@ async function main(argv: string[]): Promise<number> {
     if (!parsed.ok) throw new Error("the stack config failed to parse a second time");
     const intent = parsed.config.network;
     const check = checkIntent(intent, namespaces, policies);
-    const externals = new Map(check.world.externals.map((e) => [e.ip, e.label]));
-    const connectivity = connectivityOf(check.verdicts, podAppDescriber(intent.appLabel, externals));
+    const connectivity = checkConnectivity(check, intent.appLabel);
 
     print(`\nNamespace connectivity (${check.checked} connections judged on ${check.world.ports.length} ports):\n`);
     print(renderNamespaceMatrix(connectivity));
@@ -76,9 +75,15 @@ async function main(argv: string[]): Promise<number> {
     print(`\nWrote ${path.relative(process.cwd(), html)} (open it in a browser; click a cell for its apps)`);
 
     if (check.mismatches.length > 0) {
-        print(`\nIntent check FAILED: the policies differ from the intent in ${check.mismatches.length} connection(s):`);
-        for (const m of check.mismatches.slice(0, 50)) print(`  ${formatMismatch(m)}`);
-        if (check.mismatches.length > 50) print(`  ... and ${check.mismatches.length - 50} more`);
+        const report = path.join(outDir, "intent-check.json");
+        fs.writeFileSync(report, `${JSON.stringify({ stack, checked: check.checked, mismatches: check.mismatches }, null, 1)}\n`);
+        const groups = groupMismatches(check.mismatches);
+        print(
+            `\nIntent check FAILED: the policies differ from the intent in ${check.mismatches.length} connection(s), in ${groups.length} group(s) by namespace pair and policies:`,
+        );
+        for (const g of groups.slice(0, 30)) for (const line of formatMismatchGroup(g)) print(`  ${line}`);
+        if (groups.length > 30) print(`  ... and ${groups.length - 30} more groups`);
+        print(`Every mismatch: ${path.relative(process.cwd(), report)}`);
         return 1;
     }
     print(`\nIntent check passed: every one of the ${check.checked} connections is allowed exactly when the intent allows it.`);

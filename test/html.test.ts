@@ -3,10 +3,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { chromium, Browser, Page } from "playwright-core";
-import { connectivityOf, podAppDescriber } from "../engine/connectivity";
 import { allPolicies, compileIntent } from "../compiler/generate";
 import { renderConnectivityHtml } from "../engine/html";
-import { checkIntent } from "../compiler/intentCheck";
+import { checkConnectivity, checkIntent } from "../compiler/intentCheck";
 import { stackIntent } from "./harness";
 
 /** Debian's chromium; .ci/run installs it. Without it the test says so and skips, except in CI. */
@@ -30,10 +29,7 @@ describe("the connectivity page in a real headless browser", function () {
             plans.map((p) => p.namespace),
             allPolicies(plans),
         );
-        fs.writeFileSync(
-            file,
-            renderConnectivityHtml("Connectivity of stack nonprod", connectivityOf(result.verdicts, podAppDescriber(intent.appLabel))),
-        );
+        fs.writeFileSync(file, renderConnectivityHtml("Connectivity of stack nonprod", checkConnectivity(result, intent.appLabel)));
         browser = await chromium.launch({
             executablePath: CHROMIUM,
             args: [

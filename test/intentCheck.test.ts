@@ -1,8 +1,8 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
-import { connectivityOf, podAppDescriber, renderNamespaceMatrix } from "../engine/connectivity";
+import { renderNamespaceMatrix } from "../engine/connectivity";
 import { allPolicies, compileIntent } from "../compiler/generate";
-import { checkIntent, formatMismatch } from "../compiler/intentCheck";
+import { checkConnectivity, checkIntent, checkIntentPairwise, formatMismatch } from "../compiler/intentCheck";
 import { NetworkIntent, PortSpec, ingressNginxIntent } from "../compiler/intent";
 import { NetworkPolicy } from "../engine/k8s";
 import { stackIntent } from "./harness";
@@ -14,6 +14,61 @@ function check(intent: NetworkIntent, edit: (policies: NetworkPolicy[]) => Netwo
         plans.map((p) => p.namespace),
         edit([...allPolicies(plans)]),
     );
+}
+
+/** Small random intents: up to four namespaces of up to three apps, flows, CIDR sources, ports of every kind. */
+function randomIntent(): fc.Arbitrary<NetworkIntent> {
+    const names = ["alpha", "beta", "gamma", "delta"];
+    const apps = ["web", "api", "worker"];
+    const port: fc.Arbitrary<PortSpec> = fc.oneof(
+        fc.constantFrom<PortSpec>(
+            { protocol: "TCP", port: 8080 },
+            { protocol: "TCP", port: 443 },
+            { protocol: "UDP", port: 5353 },
+            { protocol: "TCP", port: "http" },
+        ),
+        fc.constant<PortSpec>({ protocol: "TCP", port: 9000, endPort: 9005 }),
+    );
+    const ports = fc.uniqueArray(port, { maxLength: 2, selector: (p) => `${p.protocol}/${p.port}` });
+    return fc
+        .record({
+            count: fc.integer({ min: 1, max: 4 }),
+            appsOf: fc.array(fc.subarray(apps, { minLength: 1 }), { minLength: 4, maxLength: 4 }),
+            webPorts: fc.array(fc.uniqueArray(port, { minLength: 1, maxLength: 2, selector: (p) => `${p.protocol}/${p.port}` }), {
+                minLength: 4,
+                maxLength: 4,
+            }),
+            flows: fc.array(fc.record({ from: fc.nat(), to: fc.nat(), ports }), { maxLength: 5 }),
+            sources: fc.array(
+                fc.record({
+                    to: fc.nat(),
+                    cidr: fc.constantFrom({ cidr: "192.0.2.0/24", except: ["192.0.2.128/25"] }, { cidr: "198.51.100.0/24", except: [] }),
+                    ports,
+                }),
+                { maxLength: 2 },
+            ),
+            defaultDenyEgress: fc.boolean(),
+            clients: fc.constantFrom(["0.0.0.0/0"], ["203.0.113.0/24"], ["10.0.0.0/8"]),
+        })
+        .map(({ count, appsOf, webPorts, flows, sources, defaultDenyEgress, clients }): NetworkIntent => {
+            const namespaces = names.slice(0, count).map((name, i) => ({ name, team: name, apps: appsOf[i]!, webPorts: webPorts[i]! }));
+            const refs = namespaces.flatMap((n) => n.apps.map((app) => ({ namespace: n.name, app })));
+            return {
+                appLabel: "app",
+                defaultDenyEgress,
+                toolsNamespace: "tools",
+                controlPlaneCidrs: ["10.40.0.0/16"],
+                ingressNginx: ingressNginxIntent(clients),
+                namespaces,
+                flows: flows.map((f) => ({ from: refs[f.from % refs.length]!, to: refs[f.to % refs.length]!, ports: f.ports })),
+                cidrSources: sources.map((c, i) => ({
+                    name: `source-${i}`,
+                    to: refs[c.to % refs.length]!,
+                    cidrs: [c.cidr],
+                    ports: c.ports,
+                })),
+            };
+        });
 }
 
 describe("the intent check", () => {
@@ -82,8 +137,7 @@ describe("the intent check", () => {
     it("prints the namespace matrix with same-namespace, flow and nginx cells", () => {
         const intent = stackIntent("nonprod");
         const result = check(intent);
-        const externals = new Map(result.world.externals.map((e) => [e.ip, e.label]));
-        const matrix = renderNamespaceMatrix(connectivityOf(result.verdicts, podAppDescriber(intent.appLabel, externals)));
+        const matrix = renderNamespaceMatrix(checkConnectivity(result, intent.appLabel));
         const row = (ns: string) =>
             matrix
                 .split("\n")
@@ -100,65 +154,46 @@ describe("the intent check", () => {
     });
 
     it("finds no mismatch for any random intent: the generator implements exactly what the intent says", () => {
-        const names = ["alpha", "beta", "gamma", "delta"];
-        const apps = ["web", "api", "worker"];
-        const port: fc.Arbitrary<PortSpec> = fc.oneof(
-            fc.constantFrom<PortSpec>(
-                { protocol: "TCP", port: 8080 },
-                { protocol: "TCP", port: 443 },
-                { protocol: "UDP", port: 5353 },
-                { protocol: "TCP", port: "http" },
-            ),
-            fc.constant<PortSpec>({ protocol: "TCP", port: 9000, endPort: 9005 }),
-        );
-        const ports = fc.uniqueArray(port, { maxLength: 2, selector: (p) => `${p.protocol}/${p.port}` });
-        const intent = fc
-            .record({
-                count: fc.integer({ min: 1, max: 4 }),
-                appsOf: fc.array(fc.subarray(apps, { minLength: 1 }), { minLength: 4, maxLength: 4 }),
-                webPorts: fc.array(fc.uniqueArray(port, { minLength: 1, maxLength: 2, selector: (p) => `${p.protocol}/${p.port}` }), {
-                    minLength: 4,
-                    maxLength: 4,
-                }),
-                flows: fc.array(fc.record({ from: fc.nat(), to: fc.nat(), ports }), { maxLength: 5 }),
-                sources: fc.array(
-                    fc.record({
-                        to: fc.nat(),
-                        cidr: fc.constantFrom(
-                            { cidr: "192.0.2.0/24", except: ["192.0.2.128/25"] },
-                            { cidr: "198.51.100.0/24", except: [] },
-                        ),
-                        ports,
-                    }),
-                    { maxLength: 2 },
-                ),
-                defaultDenyEgress: fc.boolean(),
-                clients: fc.constantFrom(["0.0.0.0/0"], ["203.0.113.0/24"], ["10.0.0.0/8"]),
-            })
-            .map(({ count, appsOf, webPorts, flows, sources, defaultDenyEgress, clients }): NetworkIntent => {
-                const namespaces = names.slice(0, count).map((name, i) => ({ name, team: name, apps: appsOf[i]!, webPorts: webPorts[i]! }));
-                const refs = namespaces.flatMap((n) => n.apps.map((app) => ({ namespace: n.name, app })));
-                return {
-                    appLabel: "app",
-                    defaultDenyEgress,
-                    toolsNamespace: "tools",
-                    controlPlaneCidrs: ["10.40.0.0/16"],
-                    ingressNginx: ingressNginxIntent(clients),
-                    namespaces,
-                    flows: flows.map((f) => ({ from: refs[f.from % refs.length]!, to: refs[f.to % refs.length]!, ports: f.ports })),
-                    cidrSources: sources.map((c, i) => ({
-                        name: `source-${i}`,
-                        to: refs[c.to % refs.length]!,
-                        cidrs: [c.cidr],
-                        ports: c.ports,
-                    })),
-                };
-            });
+        const intent = randomIntent();
         fc.assert(
             fc.property(intent, (i) => {
                 assert.deepEqual(check(i).mismatches.map(formatMismatch), []);
             }),
             { numRuns: 60 },
         );
+    });
+    it("finds exactly the mismatches of the pair-by-pair check, in class space, when policies are dropped or added", () => {
+        // A broken policy set: one generated policy dropped, and maybe one wide policy added.
+        const extraPolicy = (namespace: string, kind: number): NetworkPolicy => ({
+            apiVersion: "networking.k8s.io/v1",
+            kind: "NetworkPolicy",
+            metadata: { namespace, name: `added-${kind}` },
+            spec: [
+                { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP" as const, port: 8080 }] }] },
+                {
+                    podSelector: { matchLabels: { app: "api" } },
+                    ingress: [{ from: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.40.0.0/16"] } }] }],
+                },
+                { podSelector: {}, policyTypes: ["Egress" as const], egress: [{ to: [{ ipBlock: { cidr: "10.40.0.0/16" } }] }] },
+                { podSelector: { matchLabels: { app: "web" } }, policyTypes: ["Ingress" as const, "Egress" as const] },
+            ][kind]!,
+        });
+        const broken = fc.record({ intent: randomIntent(), drop: fc.nat(), add: fc.option(fc.record({ ns: fc.nat(), kind: fc.nat(3) })) });
+        let withMismatches = 0;
+        fc.assert(
+            fc.property(broken, ({ intent, drop, add }) => {
+                const plans = compileIntent(intent);
+                const namespaces = plans.map((p) => p.namespace);
+                const policies = [...allPolicies(plans)];
+                policies.splice(drop % policies.length, 1);
+                if (add) policies.push(extraPolicy(namespaces[add.ns % namespaces.length]!.metadata.name, add.kind));
+                const fast = checkIntent(intent, namespaces, policies).mismatches.map(formatMismatch);
+                const reference = checkIntentPairwise(intent, namespaces, policies).mismatches.map(formatMismatch);
+                assert.deepEqual(fast, reference);
+                if (fast.length > 0) withMismatches++;
+            }),
+            { numRuns: 40 },
+        );
+        assert.ok(withMismatches >= 20, `only ${withMismatches} of 40 broken policy sets had mismatches`);
     });
 });
