@@ -21,6 +21,14 @@ export function readStackFile(projectDir: string, stack: string): StackFile {
     return { stack, project, config: configFromYaml(fs.readFileSync(file, "utf8")) };
 }
 
+/** A stack file named by its path (`Pulumi.<stack>.yaml` anywhere), for stacks that are not the project's own. */
+export function readStackFileAt(projectDir: string, file: string): StackFile {
+    const project = (parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as { name: string }).name;
+    if (!fs.existsSync(file)) throw new Error(`No stack file ${file}`);
+    const stack = /^Pulumi\.(.+)\.yaml$/.exec(path.basename(file))?.[1] ?? path.basename(file, ".yaml");
+    return { stack, project, config: configFromYaml(fs.readFileSync(file, "utf8")) };
+}
+
 export function configFromYaml(text: string): Record<string, string> {
     return configFromDocument(parse(text));
 }

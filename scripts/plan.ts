@@ -7,6 +7,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import * as v8 from "v8";
 import { stringify } from "yaml";
 import { parseStackConfig, projectConfigValues } from "../config/schema";
 import { renderNamespaceMatrix } from "../engine/connectivity";
@@ -15,19 +16,30 @@ import { checkConnectivity, checkIntent, formatMismatchGroup, groupMismatches } 
 import { Namespace, NetworkPolicy } from "../engine/k8s";
 import { deployedObjects } from "../offline/deployed";
 import { localStackOutputs } from "../offline/localStacks";
+import { estimatePlan, planBudgetProblem } from "../offline/planBudget";
 import { runProgram } from "../offline/mockRuntime";
-import { knownStacks, readStackFile } from "../offline/stackFile";
+import { knownStacks, readStackFile, readStackFileAt } from "../offline/stackFile";
 import { renderResourceTree } from "../offline/tree";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
 async function main(argv: string[]): Promise<number> {
-    const stack = argv[0];
-    if (!stack || argv.length > 1) {
-        process.stderr.write(`usage: npm run plan -- <stack>   (stacks: ${knownStacks(PROJECT_DIR).join(", ")})\n`);
+    const arg = argv[0];
+    if (!arg || argv.length > 1) {
+        process.stderr.write(
+            `usage: npm run plan -- <stack | path/to/Pulumi.<stack>.yaml>   (stacks: ${knownStacks(PROJECT_DIR).join(", ")})\n`,
+        );
         return 2;
     }
-    const stackFile = readStackFile(PROJECT_DIR, stack);
+    const stackFile = arg.endsWith(".yaml") ? readStackFileAt(PROJECT_DIR, path.resolve(arg)) : readStackFile(PROJECT_DIR, arg);
+    const stack = stackFile.stack;
+    // Too large for this process? Say so before building anything (see offline/planBudget.ts).
+    const early = parseStackConfig(projectConfigValues(stackFile.config));
+    const problem = early.ok && planBudgetProblem(stack, arg, estimatePlan(early.config.network), v8.getHeapStatistics().heap_size_limit);
+    if (problem) {
+        process.stderr.write(`${problem}\n\nNothing was planned.\n`);
+        return 1;
+    }
     let run;
     try {
         run = await runProgram({
