@@ -187,8 +187,12 @@ ${notes.map((n) => `<p>${esc(n)}</p>`).join("\n")}
     view.appendChild(table);
   }
   function pick(ns) {
-    state.focus = ns in index ? index[ns] : null;
-    document.getElementById("pick").value = state.focus === null ? "" : ns;
+    var focus = Object.prototype.hasOwnProperty.call(index, ns) ? index[ns] : null;
+    document.getElementById("pick").value = focus === null ? "" : ns;
+    // The pick box also fires "change" when it loses focus: redraw only on a new pick, or the
+    // cell being clicked would be replaced under the pointer.
+    if (focus === state.focus) return;
+    state.focus = focus;
     render();
   }
   function show(a, b) {

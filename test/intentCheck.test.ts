@@ -2,10 +2,27 @@ import { strict as assert } from "assert";
 import fc from "fast-check";
 import { renderNamespaceMatrix } from "../engine/connectivity";
 import { allPolicies, compileIntent } from "../compiler/generate";
-import { checkConnectivity, checkIntent, checkIntentPairwise, formatMismatch } from "../compiler/intentCheck";
+import {
+    checkConnectivity,
+    checkIntent,
+    checkIntentPairwise,
+    formatMismatch,
+    formatMismatchGroup,
+    groupMismatches,
+} from "../compiler/intentCheck";
+import { parseStackConfig, projectConfigValues } from "../config/schema";
+import { generatedStackFile } from "../offline/generatedStack";
+import { estimatePlan, planBudgetProblem } from "../offline/planBudget";
 import { NetworkIntent, PortSpec, ingressNginxIntent } from "../compiler/intent";
 import { NetworkPolicy } from "../engine/k8s";
-import { stackIntent } from "./harness";
+import { PROJECT_DIR, stackIntent } from "./harness";
+
+/** The intent of a generated stack of `count` business namespaces (offline/generatedStack.ts). */
+function generatedIntent(count: number): NetworkIntent {
+    const parsed = parseStackConfig(projectConfigValues(generatedStackFile(PROJECT_DIR, count).config));
+    if (!parsed.ok) throw new Error(`the generated stack of ${count} namespaces is invalid`);
+    return parsed.config.network;
+}
 
 function check(intent: NetworkIntent, edit: (policies: NetworkPolicy[]) => NetworkPolicy[] = (p) => p) {
     const plans = compileIntent(intent);
@@ -121,6 +138,24 @@ describe("the intent check", () => {
         ]);
     });
 
+    it("groups mismatches by namespace pair and policies, with a count and the first examples", () => {
+        const result = check(stackIntent("nonprod"), (policies) =>
+            policies.filter((p) => !(p.metadata.namespace === "cart" && p.metadata.name === "allow-dns-egress")),
+        );
+        const groups = groupMismatches(result.mismatches, 1);
+        assert.deepEqual(
+            groups.map((g) => [g.kind, g.from, g.to, g.policies.join(" "), g.count]),
+            [
+                ["missing", "cart", "kube-system", "cart/allow-same-namespace cart/default-deny cart/from-api-to-checkout.api", 2],
+                ["missing", "cart", "kube-system", "cart/allow-same-namespace cart/default-deny cart/web-to-ingress-nginx", 2],
+            ],
+        );
+        assert.deepEqual(formatMismatchGroup(groups[0]!), [
+            "cart -> kube-system: 2 missing (in the intent, but denied); isolated by cart/allow-same-namespace, cart/default-deny, cart/from-api-to-checkout.api",
+            `    e.g. ${formatMismatch(result.mismatches[0]!)}`,
+        ]);
+    });
+
     it("reports a CIDR source whose except range was dropped", () => {
         const result = check(stackIntent("nonprod"), (policies) =>
             policies.map((p) =>
@@ -195,5 +230,38 @@ describe("the intent check", () => {
             { numRuns: 40 },
         );
         assert.ok(withMismatches >= 20, `only ${withMismatches} of 40 broken policy sets had mismatches`);
+    });
+
+    it("proves a generated stack of 300 namespaces in class space, asking the intent about 3% of its connections", () => {
+        const intent = generatedIntent(300);
+        const result = check(intent);
+        assert.deepEqual(result.mismatches, []);
+        assert.equal(result.parties.length, 900 + 2 + result.world.externals.length);
+        assert.equal(result.world.externals.length, 7);
+        assert.equal(result.world.ports.length, 14);
+        assert.equal(result.checked, (909 * 908 - 7 * 6) * 14);
+        assert.equal(result.checked, 11_554_620);
+        assert.equal(result.asked, 327_768);
+        assert.equal(result.allowed.length, 3622);
+        const matrix = renderNamespaceMatrix(checkConnectivity(result, intent.appLabel));
+        assert.equal(
+            matrix.split("\n")[0],
+            "303 namespaces (more than 40: no grid); 1206 ordered pairs of distinct namespaces have at least one allowed connection.",
+        );
+    });
+
+    it("refuses up front a stack whose plan would not fit in the heap, naming its size and what to change", () => {
+        const estimate = estimatePlan(generatedIntent(1000));
+        assert.deepEqual(
+            { ...estimate, bytes: Math.round(estimate.bytes / 2 ** 20) },
+            { namespaces: 1000, apps: 3000, flows: 999, ports: 19, bytes: 1474 },
+        );
+        assert.equal(planBudgetProblem("generated-1000", "generated-1000", estimate, 4 * 2 ** 30), undefined);
+        assert.deepEqual(planBudgetProblem("generated-1000", "big.yaml", estimate, 1 * 2 ** 30)!.split("\n"), [
+            "The offline plan of stack generated-1000 would need about 1.4 GiB of memory, more than this Node process may use (1.0 GiB, V8's heap limit):",
+            "  1,000 business namespaces, 3,000 apps, 999 flows, about 19 ports judged per connection.",
+            "About 672 namespaces fit in this limit. Split network.namespaces across stacks (one cluster each), or give the plan more memory:",
+            "  NODE_OPTIONS=--max-old-space-size=1843 npm run plan -- big.yaml   (on a machine with that much free memory)",
+        ]);
     });
 });
