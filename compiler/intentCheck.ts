@@ -112,7 +112,7 @@ export function checkIntent(
     const byNamespace = new Map<string, number[]>();
     namespaceOf.forEach((ns, i) => (byNamespace.get(ns) ?? byNamespace.set(ns, []).get(ns)!).push(i));
     const slices = new IntentSlices(intent);
-    const found: { from: number; to: number; k: number; engine: boolean }[] = [];
+    const found: { from: number; to: number; k: number }[] = [];
     let asked = 0;
     const visited = new Set<string>();
     for (const [a, b] of related.pairs(byNamespace.keys())) {
@@ -127,7 +127,7 @@ export function checkIntent(
                     asked++;
                     const expected = expectedConnection(slice, parties[from]!, parties[to]!, port, protocol).allowed;
                     const engine = engineAllows(from, to, k);
-                    if (expected !== engine) found.push({ from, to, k, engine });
+                    if (expected !== engine) found.push({ from, to, k });
                 });
             }
         }
@@ -137,7 +137,7 @@ export function checkIntent(
         const from = Math.floor(key / n);
         const to = key % n;
         if (related.has(namespaceOf[from]!, namespaceOf[to]!)) continue;
-        for (const k of list) found.push({ from, to, k, engine: true });
+        for (const k of list) found.push({ from, to, k });
     }
 
     found.sort((x, y) => x.from - y.from || x.to - y.to || x.k - y.k);

@@ -193,7 +193,7 @@ export function renderNamespaceMatrix(c: Connectivity, maxNamespaces = 40): stri
     ].join("\n");
 }
 
-export function compareParties(a: PartyInfo, b: PartyInfo): number {
+function compareParties(a: PartyInfo, b: PartyInfo): number {
     const outside = Number(a.namespace === OUTSIDE) - Number(b.namespace === OUTSIDE);
     return outside || cmp(a.namespace, b.namespace) || cmp(a.app, b.app) || cmp(a.id, b.id);
 }
