@@ -2,17 +2,17 @@
  * The connectivity change between two versions of a stack's intent: both compiled to policies by
  * the generator, both judged on one set of ports and outside addresses, then diffed.
  */
-import { Connectivity, connectivityOf, podAppDescriber } from "../engine/connectivity";
+import { Connectivity } from "../engine/connectivity";
 import { ConnectivityDiff, diffConnectivity } from "../engine/diff";
 import { allPolicies, compileIntent } from "./generate";
 import { NetworkIntent } from "./intent";
-import { IntentWorld, checkIntent, intentWorld } from "./intentCheck";
+import { IntentWorld, checkConnectivity, checkIntent, intentWorld } from "./intentCheck";
 
 export function intentConnectivity(intent: NetworkIntent, extra?: Pick<IntentWorld, "externals" | "ports">): Connectivity {
     const plans = compileIntent(intent);
     const namespaces = plans.map((p) => p.namespace);
     const check = checkIntent(intent, namespaces, allPolicies(plans), extra);
-    return connectivityOf(check.verdicts, podAppDescriber(intent.appLabel, new Map(check.world.externals.map((e) => [e.ip, e.label]))));
+    return checkConnectivity(check, intent.appLabel);
 }
 
 export function diffIntents(before: NetworkIntent, after: NetworkIntent): ConnectivityDiff {

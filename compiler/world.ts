@@ -120,8 +120,6 @@ export function intentWorld(
         if (typeof p.port === "string") continue;
         for (const protocol of ["TCP", "UDP"] as const) {
             add(protocol, p.port);
-            // The next port: a rule or range wider than declared shows there.
-            if (p.port < 65535) add(protocol, p.port + 1);
             if (p.endPort !== undefined) {
                 add(protocol, p.endPort);
                 if (p.endPort < 65535) add(protocol, p.endPort + 1);

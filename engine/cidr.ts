@@ -25,10 +25,20 @@ export interface CidrBlock {
 const BITS: Record<IpFamily, number> = { 4: 32, 6: 128 };
 
 export function parseIp(text: string): IpAddress | undefined {
-    if (ipaddr.IPv4.isValidFourPartDecimal(text)) return { family: 4, value: bytesToBigint(ipaddr.IPv4.parse(text).toByteArray()) };
-    if (text.includes(":") && ipaddr.IPv6.isValid(text)) return { family: 6, value: bytesToBigint(ipaddr.IPv6.parse(text).toByteArray()) };
-    return undefined;
+    const known = parsedIps.get(text);
+    if (known) return known;
+    let ip: IpAddress | undefined;
+    if (ipaddr.IPv4.isValidFourPartDecimal(text)) ip = { family: 4, value: bytesToBigint(ipaddr.IPv4.parse(text).toByteArray()) };
+    else if (text.includes(":") && ipaddr.IPv6.isValid(text))
+        ip = { family: 6, value: bytesToBigint(ipaddr.IPv6.parse(text).toByteArray()) };
+    if (ip) {
+        // The same addresses are read over and over (every pod of a world, for every question).
+        if (parsedIps.size > 100_000) parsedIps.clear();
+        parsedIps.set(text, ip);
+    }
+    return ip;
 }
+const parsedIps = new Map<string, IpAddress>();
 
 /** Parses `a.b.c.d/n` or `x::/n`; returns a reason when the text is not a CIDR. */
 export function parseCidr(text: string): CidrBlock | { readonly error: string } {
@@ -48,10 +58,16 @@ export function parseCidr(text: string): CidrBlock | { readonly error: string } 
 
 /** For CIDRs that validation has already accepted (snapshots, intents): a failure is a bug. */
 export function requireCidr(text: string): CidrBlock {
-    const block = parseCidr(text);
-    if (isCidrError(block)) throw new Error(`invalid CIDR ${text}: ${block.error}`);
+    let block = accepted.get(text);
+    if (block) return block;
+    const parsed = parseCidr(text);
+    if (isCidrError(parsed)) throw new Error(`invalid CIDR ${text}: ${parsed.error}`);
+    // Readers of intents ask about the same few ranges millions of times (the intent check).
+    if (accepted.size > 10_000) accepted.clear();
+    accepted.set(text, (block = parsed));
     return block;
 }
+const accepted = new Map<string, CidrBlock>();
 
 export function isCidrError(value: CidrBlock | { readonly error: string }): value is { readonly error: string } {
     return "error" in value;

@@ -153,6 +153,28 @@ export class FullMatrix {
     }
 
     /**
+     * The source classes that reach class `to` on `port` (any port, declared or not): those its
+     * ingress admits (every class when it is not isolated for ingress) whose own egress admits
+     * `to`. A class is listed even when it is `to` itself; the caller leaves out a pod and itself.
+     */
+    allowedSources(to: number, port: ContainerPort): number[] {
+        const destination = this.classes[to]!;
+        const ingress = this.ingressGroupOf[to];
+        const admitted = ingress ? this.admits(ingress, port, destination) : Bits.full(this.classes.length);
+        const result: number[] = [];
+        for (let w = 0; w < admitted.words.length; w++) {
+            let word = admitted.words[w]!;
+            while (word !== 0) {
+                const s = (w << 5) + (31 - Math.clz32(word & -word));
+                word &= word - 1;
+                const egress = this.egressGroupOf[s];
+                if (!egress || this.admits(egress, port, destination).has(to)) result.push(s);
+            }
+        }
+        return result;
+    }
+
+    /**
      * Counts the full matrix: every ordered pair of distinct pods on every port the destination
      * declares. Two sums: sources whose egress is open (counted per destination from its ingress
      * set), and sources whose egress is isolated (counted from the destinations their egress

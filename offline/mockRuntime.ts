@@ -83,6 +83,13 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     );
     pulumi.runtime.setAllConfig({ ...options.config });
     const restoreLog = captureLog(log);
+    // The SDK keeps `new Error().stack` on every promise it makes, for a leak report the mocks
+    // never print (@pulumi/pulumi 3.248.0 runtime/debuggable.js); under ts-node each of those
+    // stacks is source-mapped. A thousand namespaces make tens of thousands of promises, so the
+    // run keeps no frames; the SDK's own source positions (Resource.callsites) set their own
+    // limit, and an error the program throws keeps its message.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
 
     let outputs: Record<string, unknown> | undefined;
     let programExports: Record<string, unknown> = {};
@@ -117,12 +124,16 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
         failure = e;
     } finally {
         restoreLog();
+        Error.stackTraceLimit = stackTraceLimit;
     }
 
     const urnOf = async (r: pulumi.Resource | undefined) => (r ? await promiseOf(r.urn) : undefined);
     const registrations: Registration[] = [];
+    const createdByKey = new Map<string, (typeof created)[number]>();
+    for (const c of created) if (!createdByKey.has(`${c.type}\u0000${c.name}`)) createdByKey.set(`${c.type}\u0000${c.name}`, c);
     for (const p of pending) {
-        const mocked = created.find((c) => c.type === p.type && c.name === p.name);
+        // A registration whose inputs wait on others reaches the mock late, while this loop awaits.
+        const mocked = createdByKey.get(`${p.type}\u0000${p.name}`) ?? created.find((c) => c.type === p.type && c.name === p.name);
         registrations.push({
             type: p.type,
             name: p.name,

@@ -29,6 +29,15 @@ export function readStackFile(projectDir: string, stack: string): StackFile {
     return { stack, project, config: source.config, source };
 }
 
+/** A stack file named by its path (`Pulumi.<stack>.yaml` anywhere), for stacks that are not the project's own. */
+export function readStackFileAt(projectDir: string, file: string): StackFile {
+    const project = (parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as { name: string }).name;
+    if (!fs.existsSync(file)) throw new Error(`No stack file ${file}`);
+    const stack = /^Pulumi\.(.+)\.yaml$/.exec(path.basename(file))?.[1] ?? path.basename(file, ".yaml");
+    const source = readStackSource(path.basename(file), fs.readFileSync(file));
+    return { stack, project, config: source.config, source };
+}
+
 /** The config of a stack file's text, as the engine passes it. */
 export function configFromYaml(text: string): Record<string, string> {
     return { ...readStackSource("stack file", new TextEncoder().encode(text)).config };

@@ -1,9 +1,19 @@
 /**
  * `npm run bench [-- --json]`: the full matrix on synthetic clusters, fast engine against the
- * simple evaluator where that one finishes in reasonable time. Each workload runs in a process of
- * its own so that its peak memory is its own. A script, not a timed test.
+ * simple evaluator where that one finishes in reasonable time; then the plan workloads: the whole
+ * offline plan (`npm run plan`, mocked Pulumi program included) of the shipped stacks and of
+ * generated stacks of 100, 300 and 1,000 business namespaces, and the intent check alone on the
+ * same stacks. Each workload runs in a process of its own so that its peak memory is its own.
+ * `--engine` or `--plan` runs one half only. A script, not a timed test.
  */
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { checkIntent } from "../compiler/intentCheck";
+import { parseStackConfig, projectConfigValues } from "../config/schema";
+import { generatedStackFile, generatedStackYaml } from "../offline/generatedStack";
+import { readStackFile } from "../offline/stackFile";
 import { allPolicies, compileIntent } from "../compiler/generate";
 import { NetworkIntent } from "../compiler/intent";
 import { GATEWAY_POD_LABELS, platformTraffic } from "../compiler/platform";
@@ -270,41 +280,186 @@ function round(n: number): number {
     return Math.round(n * 10) / 10;
 }
 
+const PROJECT_DIR = path.resolve(__dirname, "..");
+const PLAN_STACKS: readonly (string | number)[] = ["nonprod", "prod", 100, 300, 1000];
+
+interface PlanResult {
+    name: string;
+    namespaces: number;
+    /** The whole `npm run plan` process: mocked program, manifests, intent check, views. */
+    planMs: number;
+    planPeakRssMiB: number;
+    planExit: number;
+    /** The intent check alone (in a process of its own): world, matrix, intent, mismatches. */
+    checkMs: number;
+    checkPeakRssMiB: number;
+    connections: number;
+    asked: number;
+    mismatches: number;
+}
+
+function planStackName(stack: string | number): string {
+    return typeof stack === "number" ? `generated-${stack}` : stack;
+}
+
+/** The intent check alone on one stack, in this process: `--check <stack>`. */
+function runCheck(stack: string | number): Omit<PlanResult, "name" | "planMs" | "planPeakRssMiB" | "planExit"> {
+    const file = typeof stack === "number" ? generatedStackFile(PROJECT_DIR, stack) : readStackFile(PROJECT_DIR, stack);
+    const parsed = parseStackConfig(projectConfigValues(file.config));
+    if (!parsed.ok) throw new Error(`${planStackName(stack)}: the stack config is invalid`);
+    const intent = parsed.config.network;
+    const plans = compileIntent(intent);
+    const started = process.hrtime.bigint();
+    const check = checkIntent(
+        intent,
+        plans.map((p) => p.namespace),
+        allPolicies(plans),
+    );
+    const checkMs = Number(process.hrtime.bigint() - started) / 1e6;
+    return {
+        namespaces: intent.namespaces.length,
+        checkMs: round(checkMs),
+        checkPeakRssMiB: round(process.resourceUsage().maxRSS / 1024),
+        connections: check.checked,
+        asked: check.asked,
+        mismatches: check.mismatches.length,
+    };
+}
+
+/** The whole plan as `npm run plan` runs it, in a child process whose peak RSS it reports. */
+function runPlan(stack: string | number, dir: string): { ms: number; peakRssMiB: number; exit: number } {
+    let arg = String(stack);
+    if (typeof stack === "number") {
+        arg = path.join(dir, `Pulumi.${planStackName(stack)}.yaml`);
+        fs.writeFileSync(arg, generatedStackYaml(PROJECT_DIR, stack));
+    }
+    const started = process.hrtime.bigint();
+    const child = spawnSync(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", "-r", path.join(__dirname, "peakRss.ts"), path.join(__dirname, "plan.ts"), arg],
+        { cwd: PROJECT_DIR, encoding: "utf8", maxBuffer: 1 << 30 },
+    );
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const peak = /peak-rss-kib (\d+)/.exec(child.stderr ?? "");
+    if (!peak) throw new Error(`plan of ${arg} reported no peak memory: ${child.stderr}`);
+    return { ms: round(ms), peakRssMiB: round(Number(peak[1]) / 1024), exit: child.status ?? -1 };
+}
+
+function planResults(): PlanResult[] {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-plan-"));
+    try {
+        return PLAN_STACKS.map((stack) => {
+            const check = JSON.parse(
+                execFileSync(process.execPath, [...process.execArgv, __filename, "--check", String(stack)], {
+                    encoding: "utf8",
+                    maxBuffer: 1 << 20,
+                }),
+            ) as ReturnType<typeof runCheck>;
+            const plan = runPlan(stack, dir);
+            return {
+                name: typeof stack === "number" ? `plan of ${stack.toLocaleString("en")} generated namespaces` : `plan of ${stack}`,
+                ...check,
+                planMs: plan.ms,
+                planPeakRssMiB: plan.peakRssMiB,
+                planExit: plan.exit,
+            };
+        });
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+/** The issue's targets, judged against the nonprod plan of the same run. */
+function planTargets(results: readonly PlanResult[]): { target: string; met: boolean }[] {
+    const nonprod = results.find((r) => r.name === "plan of nonprod");
+    const big = results.find((r) => r.namespaces === 1000 && r.name.includes("generated"));
+    if (!nonprod || !big) return [];
+    return [
+        {
+            target: `1,000 namespaces: whole plan ${round(big.planMs / 1000)} s < 10 x nonprod's ${round(nonprod.planMs / 1000)} s`,
+            met: big.planMs < 10 * nonprod.planMs,
+        },
+        { target: `1,000 namespaces: whole plan peak ${big.planPeakRssMiB} MiB < 2,048 MiB`, met: big.planPeakRssMiB < 2048 },
+        { target: "every plan exits 0 (intent check passed)", met: results.every((r) => r.planExit === 0 && r.mismatches === 0) },
+    ];
+}
+
+function table(rows: string[][]): string {
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    return `${rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ")).join("\n")}\n`;
+}
+
 function main(argv: string[]): void {
     const only = argv.indexOf("--workload");
     if (only >= 0) {
         process.stdout.write(JSON.stringify(runOne(WORKLOADS[Number(argv[only + 1])]!)));
         return;
     }
-    const results: Result[] = WORKLOADS.map(
-        (_, i) =>
-            JSON.parse(
-                execFileSync(process.execPath, [...process.execArgv, __filename, "--workload", String(i)], {
-                    encoding: "utf8",
-                    maxBuffer: 1 << 20,
-                }),
-            ) as Result,
-    );
-    if (argv.includes("--json")) {
-        process.stdout.write(`${JSON.stringify(results)}\n`);
+    const check = argv.indexOf("--check");
+    if (check >= 0) {
+        const stack = argv[check + 1]!;
+        process.stdout.write(JSON.stringify(runCheck(/^\d+$/.test(stack) ? Number(stack) : stack)));
         return;
     }
-    const rows = [["workload", "pods", "classes", "policies", "full matrix ms", "simple ms", "speed-up", "peak RSS MiB"]];
-    for (const r of results)
-        rows.push([
-            r.name,
-            String(r.pods),
-            String(r.classes),
-            String(r.policies),
-            String(r.ms),
-            r.simpleMs === null ? "-" : String(r.simpleMs),
-            r.simpleMs === null ? "-" : `${round(r.simpleMs / Math.max(r.ms, 0.1))}x`,
-            String(r.peakRssMiB),
-        ]);
-    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    process.stdout.write(
-        `${rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ")).join("\n")}\n`,
-    );
+    const engine = argv.includes("--plan")
+        ? []
+        : WORKLOADS.map(
+              (_, i) =>
+                  JSON.parse(
+                      execFileSync(process.execPath, [...process.execArgv, __filename, "--workload", String(i)], {
+                          encoding: "utf8",
+                          maxBuffer: 1 << 20,
+                      }),
+                  ) as Result,
+          );
+    const plans = argv.includes("--engine") ? [] : planResults();
+    const targets = planTargets(plans);
+    if (argv.includes("--json")) {
+        process.stdout.write(`${JSON.stringify({ machine: machine(), engine, plans, targets })}\n`);
+        return;
+    }
+    process.stdout.write(`${machine()}\n\n`);
+    if (engine.length > 0) {
+        const rows = [["workload", "pods", "classes", "policies", "full matrix ms", "simple ms", "speed-up", "peak RSS MiB"]];
+        for (const r of engine)
+            rows.push([
+                r.name,
+                String(r.pods),
+                String(r.classes),
+                String(r.policies),
+                String(r.ms),
+                r.simpleMs === null ? "-" : String(r.simpleMs),
+                r.simpleMs === null ? "-" : `${round(r.simpleMs / Math.max(r.ms, 0.1))}x`,
+                String(r.peakRssMiB),
+            ]);
+        process.stdout.write(table(rows));
+    }
+    if (plans.length > 0) {
+        const rows = [
+            ["plan workload", "namespaces", "plan s", "plan peak MiB", "check s", "check peak MiB", "connections", "asked", "mismatches"],
+        ];
+        for (const r of plans)
+            rows.push([
+                r.name,
+                String(r.namespaces),
+                String(round(r.planMs / 1000)),
+                String(r.planPeakRssMiB),
+                String(round(r.checkMs / 1000)),
+                String(r.checkPeakRssMiB),
+                r.connections.toLocaleString("en"),
+                r.asked.toLocaleString("en"),
+                String(r.mismatches),
+            ]);
+        process.stdout.write(`${engine.length > 0 ? "\n" : ""}${table(rows)}`);
+        for (const t of targets) process.stdout.write(`${t.met ? "met" : "NOT MET"}: ${t.target}\n`);
+    }
+}
+
+function machine(): string {
+    return `${os.cpus().length} x ${os.cpus()[0]?.model ?? "cpu"}, ${round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, load ${os
+        .loadavg()
+        .map((l) => round(l))
+        .join(" ")}`;
 }
 
 main(process.argv.slice(2));

@@ -7,30 +7,44 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import * as v8 from "v8";
 import { stringify } from "yaml";
 import { parseStackConfig, projectConfigValues } from "../config/schema";
-import { connectivityOf, podAppDescriber, renderNamespaceMatrix } from "../engine/connectivity";
+import { renderNamespaceMatrix } from "../engine/connectivity";
 import { renderConnectivityHtml } from "../engine/html";
-import { checkIntent, formatMismatch } from "../compiler/intentCheck";
+import { checkConnectivity, checkIntent, formatMismatchGroup, groupMismatches } from "../compiler/intentCheck";
 import { Namespace, NetworkPolicy } from "../engine/k8s";
 import { Manifest, deployedObjects } from "../offline/deployed";
 import { localStackOutputs } from "../offline/localStacks";
+import { estimatePlan, planBudgetProblem } from "../offline/planBudget";
 import { runProgram } from "../offline/mockRuntime";
-import { knownStacks, readStackFile } from "../offline/stackFile";
+import { knownStacks, readStackFile, readStackFileAt } from "../offline/stackFile";
 import { renderResourceTree } from "../offline/tree";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
 async function main(argv: string[]): Promise<number> {
-    const stack = argv[0];
-    if (!stack || argv.length > 1) {
-        process.stderr.write(`usage: npm run plan -- <stack>   (stacks: ${knownStacks(PROJECT_DIR).join(", ")})\n`);
+    const arg = argv[0];
+    if (!arg || argv.length > 1) {
+        process.stderr.write(
+            `usage: npm run plan -- <stack | path/to/Pulumi.<stack>.yaml>   (stacks: ${knownStacks(PROJECT_DIR).join(", ")})\n`,
+        );
         return 2;
     }
     let stackFile;
+    let stack = arg;
     let run;
     try {
-        stackFile = readStackFile(PROJECT_DIR, stack);
+        stackFile = arg.endsWith(".yaml") ? readStackFileAt(PROJECT_DIR, path.resolve(arg)) : readStackFile(PROJECT_DIR, arg);
+        stack = stackFile.stack;
+        // Too large for this process? Say so before building anything (see offline/planBudget.ts).
+        const early = parseStackConfig(projectConfigValues(stackFile.config));
+        const problem =
+            early.ok && planBudgetProblem(stack, arg, estimatePlan(early.config.network), v8.getHeapStatistics().heap_size_limit);
+        if (problem) {
+            process.stderr.write(`${problem}\n\nNothing was planned.\n`);
+            return 1;
+        }
         run = await runProgram({
             project: stackFile.project,
             stack,
@@ -67,8 +81,7 @@ async function main(argv: string[]): Promise<number> {
     if (!parsed.ok) throw new Error("the stack config failed to parse a second time");
     const intent = parsed.config.network;
     const check = checkIntent(intent, namespaces, policies);
-    const externals = new Map(check.world.externals.map((e) => [e.ip, e.label]));
-    const connectivity = connectivityOf(check.verdicts, podAppDescriber(intent.appLabel, externals));
+    const connectivity = checkConnectivity(check, intent.appLabel);
 
     print(`\nNamespace connectivity (${check.checked} connections judged on ${check.world.ports.length} ports):\n`);
     print(renderNamespaceMatrix(connectivity));
@@ -80,9 +93,15 @@ async function main(argv: string[]): Promise<number> {
     print(`\nWrote ${path.relative(process.cwd(), html)} (open it in a browser; click a cell for its apps)`);
 
     if (check.mismatches.length > 0) {
-        print(`\nIntent check FAILED: the policies differ from the intent in ${check.mismatches.length} connection(s):`);
-        for (const m of check.mismatches.slice(0, 50)) print(`  ${formatMismatch(m)}`);
-        if (check.mismatches.length > 50) print(`  ... and ${check.mismatches.length - 50} more`);
+        const report = path.join(outDir, "intent-check.json");
+        fs.writeFileSync(report, `${JSON.stringify({ stack, checked: check.checked, mismatches: check.mismatches }, null, 1)}\n`);
+        const groups = groupMismatches(check.mismatches);
+        print(
+            `\nIntent check FAILED: the policies differ from the intent in ${check.mismatches.length} connection(s), in ${groups.length} group(s) by namespace pair and policies:`,
+        );
+        for (const g of groups.slice(0, 30)) for (const line of formatMismatchGroup(g)) print(`  ${line}`);
+        if (groups.length > 30) print(`  ... and ${groups.length - 30} more groups`);
+        print(`Every mismatch: ${path.relative(process.cwd(), report)}`);
         return 1;
     }
     print(`\nIntent check passed: every one of the ${check.checked} connections is allowed exactly when the intent allows it.`);

@@ -681,9 +681,7 @@ describe("every bad input is refused well: EKS endpoint, chart versions, every p
                 'k8s-platform:calico.version: "v3.31.7": is older than v3.32.0, the first Calico release whose CRDs ship as their own chart (crd.projectcalico.org.v1), which this program installs (e.g. v3.32.2)',
             ),
         );
-        assert.ok(
-            lines.includes('k8s-platform:gateway.chartVersion: "latest": is not a chart version (an exact SemVer, e.g. 2.6.7)'),
-        );
+        assert.ok(lines.includes('k8s-platform:gateway.chartVersion: "latest": is not a chart version (an exact SemVer, e.g. 2.6.7)'));
     });
 
     it("refuses publicAccessCidrs while publicAccess is false, and one unsupported ipFamily is one problem", async () => {

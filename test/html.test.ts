@@ -3,11 +3,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { chromium, Browser, Page } from "playwright-core";
-import { connectivityOf, podAppDescriber } from "../engine/connectivity";
 import { allPolicies, compileIntent } from "../compiler/generate";
 import { renderConnectivityHtml } from "../engine/html";
-import { checkIntent } from "../compiler/intentCheck";
-import { stackIntent } from "./harness";
+import { checkConnectivity, checkIntent } from "../compiler/intentCheck";
+import { parseStackConfig, projectConfigValues } from "../config/schema";
+import { generatedStackFile } from "../offline/generatedStack";
+import { PROJECT_DIR, stackIntent } from "./harness";
 
 /** Debian's chromium; .ci/run installs it. Without it the test says so and skips, except in CI. */
 const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
@@ -15,7 +16,9 @@ const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
 describe("the connectivity page in a real headless browser", function () {
     let browser: Browser;
     let page: Page;
+    let bigPage: Page;
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "connectivity-")), "nonprod.html");
+    const bigFile = path.join(path.dirname(file), "generated-100.html");
 
     before(async function () {
         if (!fs.existsSync(CHROMIUM)) {
@@ -30,10 +33,7 @@ describe("the connectivity page in a real headless browser", function () {
             plans.map((p) => p.namespace),
             allPolicies(plans),
         );
-        fs.writeFileSync(
-            file,
-            renderConnectivityHtml("Connectivity of stack nonprod", connectivityOf(result.verdicts, podAppDescriber(intent.appLabel))),
-        );
+        fs.writeFileSync(file, renderConnectivityHtml("Connectivity of stack nonprod", checkConnectivity(result, intent.appLabel)));
         browser = await chromium.launch({
             executablePath: CHROMIUM,
             args: [
@@ -48,6 +48,20 @@ describe("the connectivity page in a real headless browser", function () {
         });
         page = await browser.newPage();
         await page.goto(`file://${file}`);
+
+        // A generated stack of 100 namespaces: too many for the whole matrix.
+        const parsed = parseStackConfig(projectConfigValues(generatedStackFile(PROJECT_DIR, 100).config));
+        if (!parsed.ok) throw new Error("the generated stack is invalid");
+        const big = parsed.config.network;
+        const bigPlans = compileIntent(big);
+        const bigResult = checkIntent(
+            big,
+            bigPlans.map((p) => p.namespace),
+            allPolicies(bigPlans),
+        );
+        fs.writeFileSync(bigFile, renderConnectivityHtml("Connectivity of 100 namespaces", checkConnectivity(bigResult, big.appLabel)));
+        bigPage = await browser.newPage();
+        await bigPage.goto(`file://${bigFile}`);
     });
 
     after(async () => {
@@ -74,5 +88,51 @@ describe("the connectivity page in a real headless browser", function () {
         assert.equal(await app("checkout/api", "payments/api").textContent(), "8443/TCP");
         assert.equal(await app("checkout/web", "payments/api").getAttribute("data-state"), "denied");
         assert.equal(await app("checkout/worker", "payments/reconciler").getAttribute("data-state"), "denied");
+    });
+
+    const bigCell = (from: string, to: string) => bigPage.locator(`#namespaces td[data-from="${from}"][data-to="${to}"]`);
+
+    it("draws at most 40 namespaces of a stack of 100 and says how many it left out", async () => {
+        assert.equal(await bigPage.locator("#namespaces tbody tr").count(), 40);
+        assert.equal(await bigPage.locator("#namespaces td").count(), 40 * 40);
+        assert.equal(
+            await bigPage.locator("#shown").textContent(),
+            "Showing 40 of 103 matching namespaces (103 in all): narrow the filter, or pick a namespace for its row and column.",
+        );
+    });
+
+    it("narrows the matrix to the namespaces the filter box matches", async () => {
+        await bigPage.fill("#filter", "ns-005");
+        assert.deepEqual(await bigPage.locator("#namespaces tbody th").allTextContents(), [
+            "ns-0050",
+            "ns-0051",
+            "ns-0052",
+            "ns-0053",
+            "ns-0054",
+            "ns-0055",
+            "ns-0056",
+            "ns-0057",
+            "ns-0058",
+            "ns-0059",
+        ]);
+        assert.equal(await bigCell("ns-0050", "ns-0051").getAttribute("data-state"), "partial");
+        assert.equal(await bigCell("ns-0050", "ns-0051").textContent(), "1/9");
+        assert.equal(await bigCell("ns-0051", "ns-0050").getAttribute("data-state"), "denied");
+        await bigPage.fill("#filter", "");
+    });
+
+    it("shows a picked namespace's row and column against every namespace, and drills down from there", async () => {
+        await bigPage.fill("#pick", "ns-0050");
+        await bigPage.dispatchEvent("#pick", "change");
+        assert.equal(await bigPage.locator("#namespaces tbody tr").count(), 103);
+        assert.equal(await bigCell("ns-0050", "ns-0051").textContent(), "1/9");
+        assert.equal(await bigCell("ns-0049", "ns-0050").textContent(), "1/9");
+        assert.equal(await bigCell("ns-0050", "ns-0070").getAttribute("data-state"), "denied");
+        assert.equal(await bigCell("ns-0050", "kube-system").textContent(), "3/3");
+        await bigCell("ns-0049", "ns-0050").click();
+        assert.equal(await bigPage.locator("#detail h2").textContent(), "ns-0049 → ns-0050");
+        assert.equal(await bigPage.locator('#apps td[data-from="ns-0049/api"][data-to="ns-0050/api"]').textContent(), "8080/TCP");
+        await bigPage.click("#unpick");
+        assert.equal(await bigPage.locator("#namespaces tbody tr").count(), 40);
     });
 });

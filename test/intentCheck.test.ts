@@ -1,12 +1,29 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
-import { connectivityOf, podAppDescriber, renderNamespaceMatrix } from "../engine/connectivity";
+import { renderNamespaceMatrix } from "../engine/connectivity";
 import { allPolicies, compileIntent } from "../compiler/generate";
-import { checkIntent, formatMismatch } from "../compiler/intentCheck";
 import { AppRef, NetworkIntent, PortSpec } from "../compiler/intent";
 import { platformTraffic } from "../compiler/platform";
+import {
+    checkConnectivity,
+    checkIntent,
+    checkIntentPairwise,
+    formatMismatch,
+    formatMismatchGroup,
+    groupMismatches,
+} from "../compiler/intentCheck";
+import { parseStackConfig, projectConfigValues } from "../config/schema";
+import { generatedStackFile } from "../offline/generatedStack";
+import { estimatePlan, planBudgetProblem } from "../offline/planBudget";
 import { NetworkPolicy } from "../engine/k8s";
-import { stackIntent } from "./harness";
+import { PROJECT_DIR, stackIntent } from "./harness";
+
+/** The intent of a generated stack of `count` business namespaces (offline/generatedStack.ts). */
+function generatedIntent(count: number): NetworkIntent {
+    const parsed = parseStackConfig(projectConfigValues(generatedStackFile(PROJECT_DIR, count).config));
+    if (!parsed.ok) throw new Error(`the generated stack of ${count} namespaces is invalid`);
+    return parsed.config.network;
+}
 
 function check(intent: NetworkIntent, edit: (policies: NetworkPolicy[]) => NetworkPolicy[] = (p) => p) {
     const plans = compileIntent(intent);
@@ -15,6 +32,116 @@ function check(intent: NetworkIntent, edit: (policies: NetworkPolicy[]) => Netwo
         plans.map((p) => p.namespace),
         edit([...allPolicies(plans)]),
     );
+}
+
+/** Small random intents: up to four namespaces of up to three apps, flows, CIDR sources, ports of every kind. */
+function randomIntent(): fc.Arbitrary<NetworkIntent> {
+    const names = ["alpha", "beta", "gamma", "delta"];
+    const apps = ["web", "api", "worker"];
+    const port: fc.Arbitrary<PortSpec> = fc.oneof(
+        fc.constantFrom<PortSpec>(
+            { protocol: "TCP", port: 8080 },
+            { protocol: "TCP", port: 443 },
+            { protocol: "UDP", port: 5353 },
+            { protocol: "TCP", port: "http" },
+        ),
+        fc.constant<PortSpec>({ protocol: "TCP", port: 9000, endPort: 9005 }),
+    );
+    const ports = fc.uniqueArray(port, { maxLength: 2, selector: (p) => `${p.protocol}/${p.port}` });
+    return fc
+        .record({
+            count: fc.integer({ min: 1, max: 4 }),
+            appsOf: fc.array(fc.subarray(apps, { minLength: 1 }), { minLength: 4, maxLength: 4 }),
+            webPorts: fc.array(fc.uniqueArray(port, { minLength: 1, maxLength: 2, selector: (p) => `${p.protocol}/${p.port}` }), {
+                minLength: 4,
+                maxLength: 4,
+            }),
+            flows: fc.array(fc.record({ from: fc.nat(), to: fc.nat(), ports }), { maxLength: 5 }),
+            sources: fc.array(
+                fc.record({
+                    to: fc.nat(),
+                    cidr: fc.constantFrom({ cidr: "192.0.2.0/24", except: ["192.0.2.128/25"] }, { cidr: "198.51.100.0/24", except: [] }),
+                    ports,
+                }),
+                { maxLength: 2 },
+            ),
+            destinations: fc.array(
+                fc.record({
+                    cidr: fc.constantFrom(
+                        { cidr: "10.60.0.0/24", except: [], includesPods: false },
+                        { cidr: "10.0.0.0/8", except: [], includesPods: false },
+                        { cidr: "10.40.0.0/16", except: [], includesPods: true },
+                        { cidr: "0.0.0.0/0", except: ["169.254.0.0/16"], includesPods: false },
+                    ),
+                    ports,
+                }),
+                { maxLength: 3 },
+            ),
+            grants: fc.array(fc.record({ from: fc.nat(), to: fc.nat() }), { maxLength: 4 }),
+            defaultDenyEgress: fc.boolean(),
+            clients: fc.constantFrom(["0.0.0.0/0"], ["203.0.113.0/24"], ["10.0.0.0/8"]),
+            tls: fc.boolean(),
+            podIdentityAgent: fc.boolean(),
+            sts: fc.constantFrom([], ["10.40.224.0/24"]),
+        })
+        .map(
+            ({
+                count,
+                appsOf,
+                webPorts,
+                flows,
+                sources,
+                destinations,
+                grants,
+                defaultDenyEgress,
+                clients,
+                tls,
+                podIdentityAgent,
+                sts,
+            }): NetworkIntent => {
+                const namespaces = names.slice(0, count).map((name, i) => ({ name, team: name, apps: appsOf[i]!, webPorts: webPorts[i]! }));
+                // Every app, and every namespace as a whole (ns/*).
+                const refs: AppRef[] = namespaces.flatMap((n) => [
+                    ...n.apps.map((app) => ({ namespace: n.name, app })),
+                    { namespace: n.name, app: "*" },
+                ]);
+                const egressDestinations = destinations.map((d, i) => ({
+                    name: `dest-${i}`,
+                    cidrs: [{ cidr: d.cidr.cidr, except: d.cidr.except }],
+                    includesPods: d.cidr.includesPods,
+                    ports: d.ports,
+                }));
+                return {
+                    appLabel: "app",
+                    defaultDenyEgress,
+                    toolsNamespace: "tools",
+                    addresses: {
+                        podCidrs: ["10.40.0.0/19", "10.40.32.0/19"],
+                        controlPlaneCidrs: ["10.40.208.0/28", "10.40.208.16/28"],
+                    },
+                    gatewayClients: { cidrs: clients.map((cidr) => ({ cidr, except: [] })), includesPods: false },
+                    platform: platformTraffic("tools", tls),
+                    namespaces,
+                    flows: flows.map((f) => ({ from: refs[f.from % refs.length]!, to: refs[f.to % refs.length]!, ports: f.ports })),
+                    cidrSources: sources.map((c, i) => ({
+                        name: `source-${i}`,
+                        to: refs[c.to % refs.length]!,
+                        cidrs: [c.cidr],
+                        ports: c.ports,
+                        includesPods: false,
+                    })),
+                    egressDestinations,
+                    egress:
+                        egressDestinations.length === 0
+                            ? []
+                            : grants.map((g) => ({
+                                  from: refs[g.from % refs.length]!,
+                                  to: egressDestinations[g.to % egressDestinations.length]!.name,
+                              })),
+                    podCredentials: { podIdentityAgent, stsCidrs: sts },
+                };
+            },
+        );
 }
 
 describe("the intent check", () => {
@@ -67,6 +194,38 @@ describe("the intent check", () => {
         ]);
     });
 
+    it("groups mismatches by namespace pair and policies, with a count and the first examples", () => {
+        const result = check(stackIntent("nonprod"), (policies) =>
+            policies.filter((p) => !(p.metadata.namespace === "cart" && p.metadata.name === "allow-dns-egress")),
+        );
+        const groups = groupMismatches(result.mismatches, 1);
+        assert.deepEqual(
+            groups.map((g) => [g.kind, g.direction, g.from, g.to, g.policies.join(" "), g.count]),
+            [
+                [
+                    "missing",
+                    "egress",
+                    "cart",
+                    "kube-system",
+                    "cart/allow-pod-identity-egress cart/allow-same-namespace cart/default-deny cart/from-api-to-checkout.api",
+                    2,
+                ],
+                [
+                    "missing",
+                    "egress",
+                    "cart",
+                    "kube-system",
+                    "cart/allow-pod-identity-egress cart/allow-same-namespace cart/default-deny cart/web-to-gateway",
+                    2,
+                ],
+            ],
+        );
+        assert.deepEqual(formatMismatchGroup(groups[0]!), [
+            "cart -> kube-system: 2 missing egress (in the intent, but denied); isolated by cart/allow-pod-identity-egress, cart/allow-same-namespace, cart/default-deny, cart/from-api-to-checkout.api",
+            `    e.g. ${formatMismatch(result.mismatches[0]!)}`,
+        ]);
+    });
+
     it("reports a CIDR source whose except range was dropped", () => {
         const result = check(stackIntent("nonprod"), (policies) =>
             policies.map((p) =>
@@ -83,8 +242,7 @@ describe("the intent check", () => {
     it("prints the namespace matrix with same-namespace, flow and gateway cells", () => {
         const intent = stackIntent("nonprod");
         const result = check(intent);
-        const externals = new Map(result.world.externals.map((e) => [e.ip, e.label]));
-        const matrix = renderNamespaceMatrix(connectivityOf(result.verdicts, podAppDescriber(intent.appLabel, externals)));
+        const matrix = renderNamespaceMatrix(checkConnectivity(result, intent.appLabel));
         const row = (ns: string) =>
             matrix
                 .split("\n")
@@ -104,122 +262,80 @@ describe("the intent check", () => {
     });
 
     it("finds no mismatch for any random intent: the generator implements exactly what the intent says", () => {
-        const names = ["alpha", "beta", "gamma", "delta"];
-        const apps = ["web", "api", "worker"];
-        const port: fc.Arbitrary<PortSpec> = fc.oneof(
-            fc.constantFrom<PortSpec>(
-                { protocol: "TCP", port: 8080 },
-                { protocol: "TCP", port: 443 },
-                { protocol: "UDP", port: 5353 },
-                { protocol: "TCP", port: "http" },
-            ),
-            fc.constant<PortSpec>({ protocol: "TCP", port: 9000, endPort: 9005 }),
-        );
-        const ports = fc.uniqueArray(port, { maxLength: 2, selector: (p) => `${p.protocol}/${p.port}` });
-        const intent = fc
-            .record({
-                count: fc.integer({ min: 1, max: 4 }),
-                appsOf: fc.array(fc.subarray(apps, { minLength: 1 }), { minLength: 4, maxLength: 4 }),
-                webPorts: fc.array(fc.uniqueArray(port, { minLength: 1, maxLength: 2, selector: (p) => `${p.protocol}/${p.port}` }), {
-                    minLength: 4,
-                    maxLength: 4,
-                }),
-                flows: fc.array(fc.record({ from: fc.nat(), to: fc.nat(), ports }), { maxLength: 5 }),
-                sources: fc.array(
-                    fc.record({
-                        to: fc.nat(),
-                        cidr: fc.constantFrom(
-                            { cidr: "192.0.2.0/24", except: ["192.0.2.128/25"] },
-                            { cidr: "198.51.100.0/24", except: [] },
-                        ),
-                        ports,
-                    }),
-                    { maxLength: 2 },
-                ),
-                destinations: fc.array(
-                    fc.record({
-                        cidr: fc.constantFrom(
-                            { cidr: "10.60.0.0/24", except: [], includesPods: false },
-                            { cidr: "10.0.0.0/8", except: [], includesPods: false },
-                            { cidr: "10.40.0.0/16", except: [], includesPods: true },
-                            { cidr: "0.0.0.0/0", except: ["169.254.0.0/16"], includesPods: false },
-                        ),
-                        ports,
-                    }),
-                    { maxLength: 3 },
-                ),
-                grants: fc.array(fc.record({ from: fc.nat(), to: fc.nat() }), { maxLength: 4 }),
-                defaultDenyEgress: fc.boolean(),
-                clients: fc.constantFrom(["0.0.0.0/0"], ["203.0.113.0/24"], ["10.0.0.0/8"]),
-                tls: fc.boolean(),
-                podIdentityAgent: fc.boolean(),
-                sts: fc.constantFrom([], ["10.40.224.0/24"]),
-            })
-            .map(
-                ({
-                    count,
-                    appsOf,
-                    webPorts,
-                    flows,
-                    sources,
-                    destinations,
-                    grants,
-                    defaultDenyEgress,
-                    clients,
-                    tls,
-                    podIdentityAgent,
-                    sts,
-                }): NetworkIntent => {
-                    const namespaces = names
-                        .slice(0, count)
-                        .map((name, i) => ({ name, team: name, apps: appsOf[i]!, webPorts: webPorts[i]! }));
-                    // Every app, and every namespace as a whole (ns/*).
-                    const refs: AppRef[] = namespaces.flatMap((n) => [
-                        ...n.apps.map((app) => ({ namespace: n.name, app })),
-                        { namespace: n.name, app: "*" },
-                    ]);
-                    const egressDestinations = destinations.map((d, i) => ({
-                        name: `dest-${i}`,
-                        cidrs: [{ cidr: d.cidr.cidr, except: d.cidr.except }],
-                        includesPods: d.cidr.includesPods,
-                        ports: d.ports,
-                    }));
-                    return {
-                        appLabel: "app",
-                        defaultDenyEgress,
-                        toolsNamespace: "tools",
-                        addresses: {
-                            podCidrs: ["10.40.0.0/19", "10.40.32.0/19"],
-                            controlPlaneCidrs: ["10.40.208.0/28", "10.40.208.16/28"],
-                        },
-                        gatewayClients: { cidrs: clients.map((cidr) => ({ cidr, except: [] })), includesPods: false },
-                        platform: platformTraffic("tools", tls),
-                        namespaces,
-                        flows: flows.map((f) => ({ from: refs[f.from % refs.length]!, to: refs[f.to % refs.length]!, ports: f.ports })),
-                        cidrSources: sources.map((c, i) => ({
-                            name: `source-${i}`,
-                            to: refs[c.to % refs.length]!,
-                            cidrs: [c.cidr],
-                            ports: c.ports,
-                            includesPods: false,
-                        })),
-                        egressDestinations,
-                        egress:
-                            egressDestinations.length === 0
-                                ? []
-                                : grants.map((g) => ({
-                                      from: refs[g.from % refs.length]!,
-                                      to: egressDestinations[g.to % egressDestinations.length]!.name,
-                                  })),
-                        podCredentials: { podIdentityAgent, stsCidrs: sts },
-                    };
-                },
-            );
+        const intent = randomIntent();
         fc.assert(
             fc.property(intent, (i) => {
                 assert.deepEqual(check(i).mismatches.map(formatMismatch), []);
             }),
             { numRuns: 60 },
         );
+    });
+    it("finds exactly the mismatches of the pair-by-pair check, in class space, when policies are dropped or added", () => {
+        // A broken policy set: one generated policy dropped, and maybe one wide policy added.
+        const extraPolicy = (namespace: string, kind: number): NetworkPolicy => ({
+            apiVersion: "networking.k8s.io/v1",
+            kind: "NetworkPolicy",
+            metadata: { namespace, name: `added-${kind}` },
+            spec: [
+                { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP" as const, port: 8080 }] }] },
+                {
+                    podSelector: { matchLabels: { app: "api" } },
+                    ingress: [{ from: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.40.0.0/16"] } }] }],
+                },
+                { podSelector: {}, policyTypes: ["Egress" as const], egress: [{ to: [{ ipBlock: { cidr: "10.40.0.0/16" } }] }] },
+                { podSelector: { matchLabels: { app: "web" } }, policyTypes: ["Ingress" as const, "Egress" as const] },
+            ][kind]!,
+        });
+        const broken = fc.record({ intent: randomIntent(), drop: fc.nat(), add: fc.option(fc.record({ ns: fc.nat(), kind: fc.nat(3) })) });
+        let withMismatches = 0;
+        fc.assert(
+            fc.property(broken, ({ intent, drop, add }) => {
+                const plans = compileIntent(intent);
+                const namespaces = plans.map((p) => p.namespace);
+                const policies = [...allPolicies(plans)];
+                policies.splice(drop % policies.length, 1);
+                if (add) policies.push(extraPolicy(namespaces[add.ns % namespaces.length]!.metadata.name, add.kind));
+                const fast = checkIntent(intent, namespaces, policies).mismatches.map(formatMismatch);
+                const reference = checkIntentPairwise(intent, namespaces, policies).mismatches.map(formatMismatch);
+                assert.deepEqual(fast, reference);
+                if (fast.length > 0) withMismatches++;
+            }),
+            { numRuns: 30 },
+        );
+        assert.ok(withMismatches >= 15, `only ${withMismatches} of 30 broken policy sets had mismatches`);
+    });
+
+    it("proves a generated stack of 300 namespaces in class space, asking the intent about 3% of its connections", () => {
+        const intent = generatedIntent(300);
+        const result = check(intent);
+        assert.deepEqual(result.mismatches, []);
+        // 900 business pods, the gateway, its controller and hook Job, CoreDNS; 45 outside addresses.
+        assert.equal(result.parties.length, 900 + 4 + result.world.externals.length);
+        assert.equal(result.world.externals.length, 45);
+        assert.equal(result.world.ports.length, 18);
+        assert.equal(result.checked, (949 * 948 - 45 * 44) * 18);
+        assert.equal(result.checked, 16_158_096);
+        assert.equal(result.asked, 779_796);
+        assert.equal(result.allowed.length, 4651);
+        const matrix = renderNamespaceMatrix(checkConnectivity(result, intent.appLabel));
+        assert.equal(
+            matrix.split("\n")[0],
+            "303 namespaces (more than 40: no grid); 1505 ordered pairs of distinct namespaces have at least one allowed connection.",
+        );
+    });
+
+    it("refuses up front a stack whose plan would not fit in the heap, naming its size and what to change", () => {
+        const estimate = estimatePlan(generatedIntent(1000));
+        assert.deepEqual(
+            { ...estimate, bytes: Math.round(estimate.bytes / 2 ** 20) },
+            { namespaces: 1000, apps: 3000, flows: 999, ports: 19, bytes: 1474 },
+        );
+        assert.equal(planBudgetProblem("generated-1000", "generated-1000", estimate, 4 * 2 ** 30), undefined);
+        assert.deepEqual(planBudgetProblem("generated-1000", "big.yaml", estimate, 1 * 2 ** 30)!.split("\n"), [
+            "The offline plan of stack generated-1000 would need about 1.4 GiB of memory, more than this Node process may use (1.0 GiB, V8's heap limit):",
+            "  1,000 business namespaces, 3,000 apps, 999 flows, about 19 ports judged per connection.",
+            "About 672 namespaces fit in this limit. Split network.namespaces across stacks (one cluster each), or give the plan more memory:",
+            "  NODE_OPTIONS=--max-old-space-size=1843 npm run plan -- big.yaml   (on a machine with that much free memory)",
+        ]);
     });
 });
