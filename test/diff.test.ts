@@ -105,7 +105,7 @@ describe("the connectivity diff", () => {
     });
 
     it("compares two snapshots pod by pod", () => {
-        const file = path.resolve(PROJECT_DIR, "..", "shared", "netpol", "examples", "default-deny-ingress.json");
+        const file = path.join(PROJECT_DIR, "test", "fixtures", "netpol", "default-deny-ingress.json");
         const raw = JSON.parse(fs.readFileSync(file, "utf8"));
         delete raw.probes;
         const connectivity = (policies: unknown[]) => {
