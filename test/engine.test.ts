@@ -93,26 +93,17 @@ describe("the reachability engine on the example snapshots", () => {
     });
 
     it("explains a denial by the policies that select the destination and why none admits", () => {
-        const out = execFileSync(
+        const run = spawnSync(
             "npm",
-            [
-                "run",
-                "--silent",
-                "netpol",
-                "--",
-                "explain",
-                path.join(EXAMPLES, "cross-namespace-pod.json"),
-                "ns-2/other",
-                "ns-1/web",
-                "80/TCP",
-            ],
+            ["run", "--silent", "netpol", "--", "explain", path.join(EXAMPLES, "cross-namespace-pod.json"), "ns-2/other", "ns-1/web", "80"],
             {
                 cwd: PROJECT_DIR,
                 encoding: "utf8",
             },
         );
+        assert.equal(run.status, 1, "explain exits 1 on a denied connection");
         assert.equal(
-            out,
+            run.stdout,
             [
                 "ns-2/other -> ns-1/web on 80/TCP: DENIED",
                 "  Egress from ns-2/other: allowed; no policy selects ns-2/other for Egress, so it is not isolated.",
