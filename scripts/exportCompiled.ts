@@ -12,23 +12,15 @@ import { formatProblem, parseStackConfig, projectConfigValues } from "../config/
 import { readStackFile } from "../offline/stackFile";
 import { CompiledExport } from "./cli/compiledDiff";
 
-function main(): number {
-    const stack = process.argv[2];
-    if (!stack) {
-        process.stderr.write("usage: node --require tsx/cjs scripts/exportCompiled.ts <stack>\n");
-        return 2;
-    }
-    const projectDir = path.resolve(__dirname, "..");
+/** What this tree compiles for `stack`; throws with the stack file's problems when it is invalid. */
+export function compiledExport(projectDir: string, stack: string): CompiledExport {
     const parsed = parseStackConfig(projectConfigValues(readStackFile(projectDir, stack).config));
-    if (!parsed.ok) {
-        process.stderr.write(`Pulumi.${stack}.yaml is invalid:\n${parsed.problems.map((p) => `  ${formatProblem(p)}`).join("\n")}\n`);
-        return 2;
-    }
+    if (!parsed.ok) throw new Error(`Pulumi.${stack}.yaml is invalid:\n${parsed.problems.map((p) => `  ${formatProblem(p)}`).join("\n")}`);
     const intent = parsed.config.network;
     const plans = compileIntent(intent);
     const namespaces = plans.map((p) => p.namespace);
     const world = intentWorld(intent, namespaces);
-    const out: CompiledExport = {
+    return {
         format: 1,
         stack,
         appLabel: intent.appLabel,
@@ -36,8 +28,21 @@ function main(): number {
         policies: allPolicies(plans),
         world: { snapshot: world.snapshot, externals: world.externals, ports: world.ports },
     };
-    process.stdout.write(JSON.stringify(out));
-    return 0;
 }
 
-process.exitCode = main();
+function main(): number {
+    const stack = process.argv[2];
+    if (!stack) {
+        process.stderr.write("usage: node --require tsx/cjs scripts/exportCompiled.ts <stack>\n");
+        return 2;
+    }
+    try {
+        process.stdout.write(JSON.stringify(compiledExport(path.resolve(__dirname, ".."), stack)));
+        return 0;
+    } catch (e) {
+        process.stderr.write(`${(e as Error).message}\n`);
+        return 2;
+    }
+}
+
+if (require.main === module) process.exitCode = main();

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
+import { execFile, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -34,21 +34,47 @@ function file(name: string, content: unknown): string {
     return target;
 }
 
+interface Ran {
+    readonly status: number | null;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+/** Starts a script as a process without waiting: the few process tests run side by side. */
+function start(file: string, ...argv: string[]): Promise<Ran> {
+    return new Promise((resolve) => {
+        execFile(
+            process.execPath,
+            ["--require", "tsx/cjs", file, ...argv],
+            { cwd: PROJECT_DIR, encoding: "utf8" },
+            (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
+        );
+    });
+}
+
 describe("command-line conventions", () => {
-    for (const [script, args] of [
-        ["netpol.ts", ["--help"]],
-        ["plan.ts", ["--help"]],
-        ["bench.ts", ["--help"]],
-        ["previewGate.ts", ["--help"]],
-    ] as const) {
-        it(`prints usage and exits 0 for ${script} ${args.join(" ")}`, () => {
-            const r = spawn(script, ...args);
+    const helps = ["netpol.ts", "plan.ts", "bench.ts", "previewGate.ts"];
+    const unknown = ["plan.ts", "bench.ts"];
+    let ran: { help: Ran[]; unknown: Ran[]; bin: Ran };
+    before(async () => {
+        const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8"));
+        const [help, flags, bin] = await Promise.all([
+            Promise.all(helps.map((script) => start(path.join("scripts", script), "--help"))),
+            Promise.all(unknown.map((script) => start(path.join("scripts", script), "--dry-run"))),
+            start(pkg.bin["k8s-platform-netpol"], "explain", "--help"),
+        ]);
+        ran = { help, unknown: flags, bin };
+    });
+
+    helps.forEach((script, i) => {
+        it(`prints usage and exits 0 for ${script} --help`, () => {
+            const r = ran.help[i]!;
             assert.equal(r.status, 0, r.stderr);
             assert.match(r.stdout, /^usage: /);
             assert.match(r.stdout, /exit codes: 0 /);
             assert.equal(r.stderr, "");
         });
-    }
+    });
 
     for (const sub of ["evaluate", "explain", "can-i", "diff"]) {
         it(`prints usage and exits 0 for netpol ${sub} --help, naming its exit codes`, () => {
@@ -63,11 +89,10 @@ describe("command-line conventions", () => {
         const r = run("can-i", "a/b", "c/d", "80", "--stack", "nonprod", "--verbose");
         assert.equal(r.code, 2);
         assert.ok(r.stderr.startsWith("unknown flag --verbose\n\nusage: "), r.stderr);
-        for (const script of ["plan.ts", "bench.ts"]) {
-            const p = spawn(script, "--dry-run");
-            assert.equal(p.status, 2);
-            assert.ok(p.stderr.startsWith("unknown flag --dry-run\n"), p.stderr);
-        }
+        unknown.forEach((script, i) => {
+            assert.equal(ran.unknown[i]!.status, 2, script);
+            assert.ok(ran.unknown[i]!.stderr.startsWith("unknown flag --dry-run\n"), ran.unknown[i]!.stderr);
+        });
     });
 
     it("says which flag lacks its value and which command is unknown", () => {
@@ -79,11 +104,8 @@ describe("command-line conventions", () => {
     it("runs as npx k8s-platform-netpol through the package's bin entry", () => {
         const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8"));
         assert.deepEqual(pkg.bin, { "k8s-platform-netpol": "scripts/k8s-platform-netpol.cjs" });
-        const r = spawnSync(process.execPath, [path.join(PROJECT_DIR, pkg.bin["k8s-platform-netpol"]), "explain", "--help"], {
-            encoding: "utf8",
-        });
-        assert.equal(r.status, 0, r.stderr);
-        assert.match(r.stdout, /^usage: npm run --silent netpol -- explain /);
+        assert.equal(ran.bin.status, 0, ran.bin.stderr);
+        assert.match(ran.bin.stdout, /^usage: npm run --silent netpol -- explain /);
     });
 });
 
@@ -214,6 +236,20 @@ describe("netpol can-i on any snapshot", () => {
             dir,
         );
         assert.equal(r.code, 0, r.stderr + r.stdout);
+    });
+
+    it("exits 1 from diff --exit-code only when connectivity changed, and --all lists every row", () => {
+        const examples = path.join(PROJECT_DIR, "test", "fixtures", "netpol");
+        const before = path.join(examples, "default-deny-ingress.json");
+        const raw = JSON.parse(fs.readFileSync(before, "utf8"));
+        const after = file("no-policies.json", { ...raw, probes: undefined, policies: [] });
+        const withoutProbes = file("default-deny-no-probes.json", { ...raw, probes: undefined });
+        assert.equal(run("diff", withoutProbes, withoutProbes, "--exit-code").code, 0);
+        const changed = run("diff", withoutProbes, after, "--exit-code", "--all");
+        assert.equal(changed.code, 1);
+        assert.equal(changed.stdout.split("\n")[0], `Connectivity change ${withoutProbes} → ${after}: +6 connection(s) gained, -0 lost.`);
+        assert.equal(changed.stdout.split("\n").filter((l) => l.startsWith("  + ")).length, 6);
+        assert.equal(run("diff", withoutProbes, after).code, 0, "without --exit-code a change is not a failure");
     });
 
     it("points a stack file given as a snapshot to --stack", () => {

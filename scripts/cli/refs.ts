@@ -34,7 +34,7 @@ const built = new Map<string, CompiledExport>();
 export function buildRef(projectDir: string, stack: string, ref: string): BuiltRef {
     const label = `${stack}@${ref === "." ? "working-tree" : ref}`;
     if (ref === ".")
-        return { label, commit: "working tree", compiled: runExport(projectDir, projectDir, stack, label), install: "working tree" };
+        return { label, commit: "working tree", compiled: workingTreeExport(projectDir, stack, label), install: "working tree" };
     const commit = git(projectDir, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], `${ref} is not a commit, branch or tag here`);
     const known = built.get(`${commit}\u0000${stack}`);
     if (known) return { label, commit, compiled: known, install: "cached" };
@@ -49,6 +49,16 @@ export function buildRef(projectDir: string, stack: string, ref: string): BuiltR
     } finally {
         spawnSync("git", ["worktree", "remove", "--force", dir], { cwd: projectDir, stdio: "ignore" });
         fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+/** The working tree is this process's own code: compiled in-process, no second process. */
+function workingTreeExport(projectDir: string, stack: string, label: string): CompiledExport {
+    const { compiledExport } = require("../exportCompiled") as typeof import("../exportCompiled");
+    try {
+        return compiledExport(projectDir, stack);
+    } catch (e) {
+        throw new UsageError(`cannot compile ${label}:\n${(e as Error).message}`);
     }
 }
 
