@@ -8,14 +8,14 @@ import * as path from "path";
 import { UsageError, execute, parseCommand } from "./cli/args";
 
 const USAGE = `usage: npm run bench:refs [-- --base <ref>] [--json]
-Times netpol diff --stack nonprod <base> HEAD (default base: HEAD, built as a second worktree) against
+Times netpol diff --stack nonprod <base> HEAD (default base: HEAD~1; two commits, two worktrees) against
 npm run plan -- nonprod, each in a process of its own; the diff must take under 3x the plan.
 exit codes: 0 within budget, 1 over budget, 2 usage error`;
 
 process.exitCode = execute((io) => {
     const { flags, positionals } = parseCommand(process.argv.slice(2), { base: { type: "string" }, json: { type: "boolean" } }, USAGE);
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}\n\n${USAGE}`);
-    const base = (flags["base"] as string | undefined) ?? "HEAD";
+    const base = (flags["base"] as string | undefined) ?? "HEAD~1";
     const projectDir = path.resolve(__dirname, "..");
     const time = (args: string[]) => {
         const start = process.hrtime.bigint();
