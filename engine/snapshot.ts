@@ -1,7 +1,9 @@
 /**
- * The cluster snapshot the reachability engine reads (shared/netpol/SNAPSHOT.md), and its
- * validation: every malformed field is reported by its path, and a snapshot with any problem
- * yields no results at all. Also converts `kubectl get namespaces,pods,networkpolicies -A -o json`.
+ * The cluster snapshot the reachability engine reads (engine/SNAPSHOT.md), and its validation:
+ * every malformed field is reported by its path, and a snapshot with any problem yields no
+ * results at all. The same reader takes the plan's `snapshot.json`, Kubernetes objects (a
+ * directory of manifests, multi-document YAML, `kind: List`) and `kubectl get ... -o json` output
+ * with managedFields, status and server-filled defaults: all become one snapshot.
  */
 import { PROTOCOLS, Labels, NetworkPolicy, Protocol } from "./k8s";
 import { isCidrError, parseCidr, parseIp } from "./cidr";
@@ -52,19 +54,71 @@ export function formatSnapshotError(e: SnapshotError): string {
 
 /** Validates a parsed snapshot (or a kubectl List) and returns it typed, or every error found. */
 export function parseSnapshot(input: unknown): SnapshotResult {
-    const v = new Validator();
-    const raw = isKubectlList(input) ? fromKubectlList(input, v) : input;
-    if (!isObject(raw))
-        return { ok: false, errors: [{ path: "(root)", message: "expected an object with namespaces, pods and policies" }] };
+    return parseSnapshotDocuments([{ source: "", value: input }]);
+}
 
+/** One parsed document and where it came from (a file name, with the document's number when a file holds several). */
+export interface SourcedDocument {
+    readonly source: string;
+    readonly value: unknown;
+}
+
+/**
+ * Validates one snapshot made of several documents: snapshots in the SNAPSHOT.md format,
+ * Kubernetes objects (Namespace, Pod, NetworkPolicy; other kinds do not affect reachability) and
+ * Lists of them. Error paths start with the document's source when there is more than one.
+ */
+export function parseSnapshotDocuments(documents: readonly SourcedDocument[]): SnapshotResult {
+    const v = new Validator();
+    const docs = documents.map((d) => ({ source: d.source, value: withoutNulls(d.value) }));
+    const many = docs.length > 1;
+    const at = (source: string, path: string) => (many && source ? `${source}: ${path}` : path);
+    const merged: { namespaces: Record<string, unknown>; pods: Sourced[]; policies: Sourced[]; probes?: unknown; name?: unknown } = {
+        namespaces: {},
+        pods: [],
+        policies: [],
+    };
+    let snapshots = 0;
+    for (const { source, value } of docs) {
+        if (isKubectlList(value) || isKubernetesObject(value)) {
+            const items = isKubectlList(value)
+                ? value.items.map((item, i) => ({ item, path: at(source, `items[${i}]`) }))
+                : [{ item: value, path: at(source, "(document)") }];
+            addKubernetesObjects(items, merged, v);
+        } else if (isObject(value) && ("namespaces" in value || "pods" in value || "policies" in value)) {
+            snapshots++;
+            if (isObject(value["namespaces"])) Object.assign(merged.namespaces, value["namespaces"]);
+            else v.error(at(source, "namespaces"), "expected an object of namespace name -> labels");
+            v.list(value["pods"], at(source, "pods")).forEach((p, i) => merged.pods.push({ path: at(source, `pods[${i}]`), value: p }));
+            v.list(value["policies"] ?? [], at(source, "policies")).forEach((p, i) =>
+                merged.policies.push({ path: at(source, `policies[${i}]`), value: p }),
+            );
+            if (value["probes"] !== undefined) merged.probes = value["probes"];
+            if (value["name"] !== undefined) merged.name = value["name"];
+        } else if (value !== undefined || !many) {
+            v.error(at(source, "(root)"), "expected a snapshot with namespaces, pods and policies, Kubernetes objects, or a List of them");
+        }
+    }
+    if (snapshots > 1) v.error("(root)", "more than one document is a snapshot with namespaces, pods and policies; give one");
+    if (v.errors.length > 0) return { ok: false, errors: v.errors };
+    return build(merged, v);
+}
+
+interface Sourced {
+    readonly path: string;
+    readonly value: unknown;
+}
+
+function build(
+    raw: { namespaces: Record<string, unknown>; pods: Sourced[]; policies: Sourced[]; probes?: unknown; name?: unknown },
+    v: Validator,
+): SnapshotResult {
     const namespaces: Record<string, Labels> = {};
-    if (!isObject(raw["namespaces"])) v.error("namespaces", "expected an object of namespace name -> labels");
-    else for (const [name, labels] of Object.entries(raw["namespaces"])) namespaces[name] = v.labels(labels, `namespaces.${name}`);
+    for (const [name, labels] of Object.entries(raw.namespaces)) namespaces[name] = v.labels(labels, `namespaces.${name}`);
 
     const pods: Pod[] = [];
     const podKeys = new Set<string>();
-    v.list(raw["pods"], "pods").forEach((p, i) => {
-        const at = `pods[${i}]`;
+    raw.pods.forEach(({ path: at, value: p }) => {
         if (!isObject(p)) return v.error(at, "expected an object");
         const namespace = v.string(p["namespace"], `${at}.namespace`);
         const name = v.string(p["name"], `${at}.name`);
@@ -85,11 +139,28 @@ export function parseSnapshot(input: unknown): SnapshotResult {
         });
     });
 
-    const policies = v.list(raw["policies"] ?? [], "policies").map((p, i) => v.policy(p, `policies[${i}]`));
+    const policyKeys = new Map<string, string>();
+    const policies = raw.policies.flatMap(({ path, value }) => {
+        const policy = v.policy(value, path);
+        // The same policy in two files (the plan's manifests beside its snapshot.json) is one policy.
+        const key =
+            isObject(policy) && isObject(policy["metadata"])
+                ? `${String(policy["metadata"]["namespace"])}/${String(policy["metadata"]["name"])}`
+                : undefined;
+        if (key === undefined) return [policy];
+        const seen = policyKeys.get(key);
+        const text = JSON.stringify(isObject(policy) ? policy["spec"] : undefined);
+        if (seen === undefined) {
+            policyKeys.set(key, text);
+            return [policy];
+        }
+        if (seen !== text) v.error(`${path}.metadata.name`, `policy ${key} is given twice with different specs`);
+        return [];
+    });
 
     let probes: Probe[] | undefined;
-    if (raw["probes"] !== undefined) {
-        probes = v.list(raw["probes"], "probes").map((p, i) => {
+    if (raw.probes !== undefined) {
+        probes = v.list(raw.probes, "probes").map((p, i) => {
             const at = `probes[${i}]`;
             if (!isObject(p)) {
                 v.error(at, "expected an object");
@@ -104,7 +175,7 @@ export function parseSnapshot(input: unknown): SnapshotResult {
         });
     }
     if (v.errors.length > 0) return { ok: false, errors: v.errors };
-    const name = typeof raw["name"] === "string" ? raw["name"] : undefined;
+    const name = typeof raw.name === "string" ? raw.name : undefined;
     return {
         ok: true,
         snapshot: { ...(name ? { name } : {}), namespaces, pods, policies: policies as NetworkPolicy[], ...(probes ? { probes } : {}) },
@@ -135,7 +206,13 @@ class Validator {
             this.error(path, "expected an object of label key -> value");
             return {};
         }
-        for (const [k, val] of Object.entries(value)) if (typeof val !== "string") this.error(`${path}.${k}`, "label values are strings");
+        for (const [k, val] of Object.entries(value)) {
+            const keyProblem = labelKeyProblem(k);
+            if (keyProblem) this.error(`${path}.${k}`, `${JSON.stringify(k)} is not a valid label key: ${keyProblem}`);
+            if (typeof val !== "string") this.error(`${path}.${k}`, "label values are strings");
+            else if (!isLabelValue(val))
+                this.error(`${path}.${k}`, `${JSON.stringify(val)} is not a valid label value: ${LABEL_VALUE_RULE}`);
+        }
         return value as Labels;
     }
 
@@ -192,12 +269,19 @@ class Validator {
             this.list(value["matchExpressions"], `${path}.matchExpressions`).forEach((r, i) => {
                 const at = `${path}.matchExpressions[${i}]`;
                 if (!isObject(r)) return this.error(at, "expected a requirement object");
-                this.string(r["key"], `${at}.key`);
+                const key = this.string(r["key"], `${at}.key`);
+                const keyProblem = key === undefined ? undefined : labelKeyProblem(key);
+                if (keyProblem) this.error(`${at}.key`, `${JSON.stringify(key)} is not a valid label key: ${keyProblem}`);
                 const op = r["operator"];
                 const values = r["values"];
                 if (op === "In" || op === "NotIn") {
                     if (!Array.isArray(values) || values.length === 0 || values.some((x) => typeof x !== "string"))
                         this.error(`${at}.values`, `${op} needs a non-empty list of strings`);
+                    else
+                        values.forEach((x: string, k) => {
+                            if (!isLabelValue(x))
+                                this.error(`${at}.values[${k}]`, `${JSON.stringify(x)} is not a valid label value: ${LABEL_VALUE_RULE}`);
+                        });
                 } else if (op === "Exists" || op === "DoesNotExist") {
                     if (values !== undefined && !(Array.isArray(values) && values.length === 0))
                         this.error(`${at}.values`, `${op} takes no values`);
@@ -270,6 +354,13 @@ class Validator {
                     if (isCidrError(inner)) this.error(`${path}.ipBlock.except[${k}]`, `${JSON.stringify(e)}: ${inner.error}`);
                     else if (inner.family !== cidr.family || inner.first < cidr.first || inner.last > cidr.last)
                         this.error(`${path}.ipBlock.except[${k}]`, `${e} is not inside ${String(block["cidr"])}`);
+                    // The API server refuses an except that is not a strict subset of its cidr
+                    // (kubernetes pkg/apis/networking/validation ValidateIPBlock, v1.22 and later).
+                    else if (inner.first === cidr.first && inner.last === cidr.last)
+                        this.error(
+                            `${path}.ipBlock.except[${k}]`,
+                            `${e} covers all of ${String(block["cidr"])}: an except range must be a strict subset of its cidr`,
+                        );
                 });
             }
         }
@@ -297,6 +388,40 @@ function isPortName(name: string): boolean {
     return name.length <= 15 && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name) && /[a-z]/.test(name) && !name.includes("--");
 }
 
+/**
+ * Label syntax as the API server validates it (apimachinery validation.IsQualifiedName and
+ * IsValidLabelValue, https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set).
+ */
+const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_VALUE_RULE = "at most 63 characters: letters, digits, '-', '_' or '.', beginning and ending with a letter or digit (no spaces)";
+
+function isLabelValue(value: string): boolean {
+    return value === "" || (value.length <= 63 && LABEL_NAME.test(value));
+}
+
+function labelKeyProblem(key: string): string | undefined {
+    const slash = key.lastIndexOf("/");
+    const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+    const name = slash >= 0 ? key.slice(slash + 1) : key;
+    if (prefix !== undefined && (prefix.length === 0 || prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix)))
+        return "the prefix before '/' must be a DNS subdomain such as example.com";
+    if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name))
+        return "the name must be 1 to 63 characters: letters, digits, '-', '_' or '.', beginning and ending with a letter or digit";
+    return undefined;
+}
+
+/**
+ * Kubernetes decodes `null` as the field's zero value, so an optional field that is null is
+ * absent (`podSelector: { matchLabels: null }` selects every pod); Go's encoding/json leaves nil
+ * maps, slices and pointers for null. Null list entries stay, and are refused where they appear.
+ */
+function withoutNulls(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map((x) => (x === null ? x : withoutNulls(x)));
+    if (!isObject(value)) return value;
+    return Object.fromEntries(Object.entries(value).flatMap(([k, x]) => (x === null ? [] : [[k, withoutNulls(x)]])));
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
     return value !== null && typeof value === "object" && !Array.isArray(value);
 }
@@ -305,50 +430,69 @@ function isKubectlList(value: unknown): value is { items: unknown[] } {
     return isObject(value) && value["kind"] === "List" && Array.isArray(value["items"]);
 }
 
+function isKubernetesObject(value: unknown): value is Record<string, unknown> {
+    return isObject(value) && typeof value["kind"] === "string" && isObject(value["metadata"]);
+}
+
 /**
- * `kubectl get namespaces,pods,networkpolicies -A -o json` -> snapshot. Pods without an IP yet
- * and host-network pods (which share the node's address; Calico does not apply pod policy to
- * them) are left out.
+ * Kubernetes objects -> the snapshot's namespaces, pods and policies: the plan's manifests, a
+ * directory of YAML, or `kubectl get namespaces,pods,networkpolicies -A -o json`. Fields the
+ * server fills (managedFields, status, uid, defaults) are read past. Pods without an IP yet and
+ * host-network pods (which share the node's address; Calico does not apply pod policy to them)
+ * are left out.
  */
-function fromKubectlList(list: { items: unknown[] }, v: Validator): Record<string, unknown> {
-    const namespaces: Record<string, unknown> = {};
-    const pods: unknown[] = [];
-    const policies: unknown[] = [];
-    list.items.forEach((item, i) => {
-        if (!isObject(item) || !isObject(item["metadata"])) return v.error(`items[${i}]`, "expected a Kubernetes object");
-        const meta = item["metadata"];
+function addKubernetesObjects(
+    items: readonly { item: unknown; path: string }[],
+    into: { namespaces: Record<string, unknown>; pods: Sourced[]; policies: Sourced[] },
+    v: Validator,
+): void {
+    for (const { item, path } of items) {
+        if (!isKubernetesObject(item)) {
+            v.error(path, "expected a Kubernetes object with kind and metadata");
+            continue;
+        }
+        const meta = item["metadata"] as Record<string, unknown>;
         switch (item["kind"]) {
             case "Namespace":
-                namespaces[String(meta["name"])] = meta["labels"] ?? {};
+                into.namespaces[String(meta["name"])] = meta["labels"] ?? {};
                 break;
             case "Pod": {
                 const spec = isObject(item["spec"]) ? item["spec"] : {};
                 const status = isObject(item["status"]) ? item["status"] : {};
                 if (spec["hostNetwork"] === true || typeof status["podIP"] !== "string") break;
                 const containers = Array.isArray(spec["containers"]) ? spec["containers"] : [];
-                pods.push({
-                    namespace: meta["namespace"],
-                    name: meta["name"],
-                    labels: meta["labels"] ?? {},
-                    ip: status["podIP"],
-                    ports: containers.flatMap((c) =>
-                        isObject(c) && Array.isArray(c["ports"])
-                            ? c["ports"].filter(isObject).map((p) => ({
-                                  ...(p["name"] ? { name: p["name"] } : {}),
-                                  port: p["containerPort"],
-                                  protocol: p["protocol"] ?? "TCP",
-                              }))
-                            : [],
-                    ),
+                into.pods.push({
+                    path,
+                    value: {
+                        namespace: meta["namespace"],
+                        name: meta["name"],
+                        labels: meta["labels"] ?? {},
+                        ip: status["podIP"],
+                        ports: containers.flatMap((c) =>
+                            isObject(c) && Array.isArray(c["ports"])
+                                ? c["ports"].filter(isObject).map((p) => ({
+                                      ...(p["name"] ? { name: p["name"] } : {}),
+                                      port: p["containerPort"],
+                                      protocol: p["protocol"] ?? "TCP",
+                                  }))
+                                : [],
+                        ),
+                    },
                 });
                 break;
             }
             case "NetworkPolicy":
-                policies.push(item);
+                into.policies.push({ path, value: item });
+                break;
+            case "List":
+                addKubernetesObjects(
+                    (Array.isArray(item["items"]) ? item["items"] : []).map((x, i) => ({ item: x, path: `${path}.items[${i}]` })),
+                    into,
+                    v,
+                );
                 break;
             default:
                 break; // other kinds do not affect reachability
         }
-    });
-    return { name: "kubectl snapshot", namespaces, pods, policies };
+    }
 }

@@ -84,7 +84,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     pulumi.runtime.setAllConfig({ ...options.config });
     const restoreLog = captureLog(log);
     // The SDK keeps `new Error().stack` on every promise it makes, for a leak report the mocks
-    // never print (@pulumi/pulumi 3.248.0 runtime/debuggable.js); under ts-node each of those
+    // never print (@pulumi/pulumi 3.248.0 runtime/debuggable.js); under a TypeScript runner each of those
     // stacks is source-mapped. A thousand namespaces make tens of thousands of promises, so the
     // run keeps no frames; the SDK's own source positions (Resource.callsites) set their own
     // limit, and an error the program throws keeps its message.

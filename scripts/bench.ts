@@ -21,6 +21,21 @@ import { ReachabilityModel } from "../engine/evaluate";
 import { NetworkPolicy } from "../engine/k8s";
 import { FullMatrix } from "../engine/matrix";
 import { Pod, Snapshot } from "../engine/snapshot";
+import { UsageError, execute, parseCommand } from "./cli/args";
+
+// Arguments first: --help and mistakes end the process before any workload runs.
+const BENCH_USAGE = `usage: npm run bench [-- --json]
+Times the full matrix on synthetic clusters (each workload in a process of its own), the fast
+engine against the simple evaluator where that one finishes in reasonable time.
+  --json              the results as JSON instead of a table
+  --workload <index>  run one workload in this process (used by the benchmark itself)
+exit codes: 0 measured, 2 usage error`;
+const benchExit = execute(() => {
+    const { positionals } = parseCommand(process.argv.slice(2), { json: { type: "boolean" }, workload: { type: "string" } }, BENCH_USAGE);
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+    return -1;
+});
+if (benchExit >= 0) process.exit(benchExit);
 
 interface Result {
     name: string;
@@ -336,7 +351,7 @@ function runPlan(stack: string | number, dir: string): { ms: number; peakRssMiB:
     const started = process.hrtime.bigint();
     const child = spawnSync(
         process.execPath,
-        ["-r", "ts-node/register/transpile-only", "-r", path.join(__dirname, "peakRss.ts"), path.join(__dirname, "plan.ts"), arg],
+        ["--require", "tsx/cjs", "-r", path.join(__dirname, "peakRss.ts"), path.join(__dirname, "plan.ts"), arg],
         { cwd: PROJECT_DIR, encoding: "utf8", maxBuffer: 1 << 30 },
     );
     const ms = Number(process.hrtime.bigint() - started) / 1e6;

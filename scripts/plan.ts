@@ -3,7 +3,8 @@
  * mocked (no CLI, no credentials, no cloud), prints the resource tree the stack would create,
  * writes its namespaces and NetworkPolicies as YAML under out/<stack>/, proves the policies
  * against the stack's network intent, and prints and draws the namespace connectivity.
- * Exits 1 when the config is invalid or the policies differ from the intent.
+ * Also writes out/<stack>/snapshot.json (engine/SNAPSHOT.md) for `netpol evaluate|explain|can-i`.
+ * Exits 1 when the config is invalid or the policies differ from the intent, 2 on a usage error.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -15,22 +16,29 @@ import { renderConnectivityHtml } from "../engine/html";
 import { checkConnectivity, checkIntent, formatMismatchGroup, groupMismatches } from "../compiler/intentCheck";
 import { Namespace, NetworkPolicy } from "../engine/k8s";
 import { Manifest, deployedObjects } from "../offline/deployed";
-import { localStackOutputs } from "../offline/localStacks";
 import { estimatePlan, planBudgetProblem } from "../offline/planBudget";
-import { runProgram } from "../offline/mockRuntime";
 import { knownStacks, readStackFile, readStackFileAt } from "../offline/stackFile";
 import { renderResourceTree } from "../offline/tree";
+import { planSnapshot } from "../compiler/planSnapshot";
+import { HelpRequested, UsageError, exitCodeOf, parseCommand, processIo } from "./cli/args";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
+const USAGE = `usage: npm run plan -- <stack | path/to/Pulumi.<stack>.yaml>   (stacks: ${knownStacks(PROJECT_DIR).join(", ")})
+Runs index.ts with the Pulumi engine mocked (no cloud, no credentials), prints the resource tree,
+writes out/<stack>/: one YAML file per namespace, snapshot.json and connectivity.html, and proves
+the policies against the stack's network intent.
+exit codes: 0 planned and proved, 1 invalid config or policies that differ from the intent, 2 usage error`;
+
 async function main(argv: string[]): Promise<number> {
-    const arg = argv[0];
-    if (!arg || argv.length > 1) {
-        process.stderr.write(
-            `usage: npm run plan -- <stack | path/to/Pulumi.<stack>.yaml>   (stacks: ${knownStacks(PROJECT_DIR).join(", ")})\n`,
-        );
-        return 2;
-    }
+    const { positionals } = parseCommand(argv, {}, USAGE);
+    const arg = positionals[0];
+    if (!arg || positionals.length > 1) throw new UsageError(USAGE);
+    if (!arg.endsWith(".yaml") && !knownStacks(PROJECT_DIR).includes(arg))
+        throw new UsageError(`no stack ${arg}: known stacks are ${knownStacks(PROJECT_DIR).join(", ")}`);
+    // Pulumi's runtime takes seconds to load: only once the arguments are known to be good.
+    const { runProgram } = require("../offline/mockRuntime") as typeof import("../offline/mockRuntime");
+    const { localStackOutputs } = require("../offline/localStacks") as typeof import("../offline/localStacks");
     let stackFile;
     let stack = arg;
     let run;
@@ -85,6 +93,11 @@ async function main(argv: string[]): Promise<number> {
 
     print(`\nNamespace connectivity (${check.checked} connections judged on ${check.world.ports.length} ports):\n`);
     print(renderNamespaceMatrix(connectivity));
+    const snapshotFile = path.join(outDir, "snapshot.json");
+    fs.writeFileSync(snapshotFile, `${JSON.stringify(planSnapshot(`plan of stack ${stack}`, intent, namespaces, policies), null, 2)}\n`);
+    print(
+        `Wrote ${path.relative(process.cwd(), snapshotFile)} (npm run --silent netpol -- can-i <from> <to> <port> --snapshot ${path.relative(process.cwd(), snapshotFile)})`,
+    );
     const html = path.join(outDir, "connectivity.html");
     fs.writeFileSync(
         html,
@@ -151,6 +164,10 @@ function exitWhenFlushed(code: number): void {
 
 main(process.argv.slice(2)).then(finish, (e: unknown) => {
     reported.add(e);
-    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-    finish(1);
+    // --help (0), a usage error (2), or anything else (1), printed as the CLI convention has it.
+    finish(
+        e instanceof HelpRequested || e instanceof UsageError
+            ? exitCodeOf(e, processIo)
+            : (process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`), 1),
+    );
 });

@@ -4,19 +4,25 @@
  */
 import * as fs from "fs";
 import { formatGate, guardedChanges } from "../delivery/previewGate";
+import { UsageError, choice, execute, parseCommand } from "./cli/args";
 
-const file = process.argv[2];
-if (!file) {
-    process.stderr.write("usage: npm run --silent preview-gate -- <pulumi preview --json output>\n");
-    process.exit(2);
-}
-let preview: unknown;
-try {
-    preview = JSON.parse(fs.readFileSync(file, "utf8"));
-} catch (e) {
-    process.stderr.write(`preview gate: cannot read ${file} as JSON: ${(e as Error).message}\n`);
-    process.exit(2);
-}
-const result = guardedChanges(preview);
-process.stdout.write(`${formatGate(result)}\n`);
-process.exit(!result.ok ? 2 : result.changes.length > 0 ? 1 : 0);
+const USAGE = `usage: npm run --silent preview-gate -- <preview.json> [--format text|json]
+Reads the output of \`pulumi preview --json\` and fails when it would replace or delete the cluster,
+its KMS key, a namespace or the Kubernetes provider.
+exit codes: 0 passed, 1 a guarded resource would be replaced or deleted, 2 usage error or input that is not a preview`;
+
+process.exitCode = execute((io) => {
+    const { flags, positionals } = parseCommand(process.argv.slice(2), { format: { type: "string" } }, USAGE);
+    const format = choice(flags["format"], "--format", ["text", "json"], "text");
+    const file = positionals[0];
+    if (!file || positionals.length > 1) throw new UsageError(USAGE);
+    let preview: unknown;
+    try {
+        preview = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+        throw new UsageError(`preview gate: cannot read ${file} as JSON: ${(e as Error).message}`);
+    }
+    const result = guardedChanges(preview);
+    io.stdout(`${format === "json" ? JSON.stringify(result, null, 2) : formatGate(result)}\n`);
+    return !result.ok ? 2 : result.changes.length > 0 ? 1 : 0;
+});

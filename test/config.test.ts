@@ -695,7 +695,7 @@ describe("every bad input is refused well: EKS endpoint, chart versions, every p
         assert.deepEqual(problemLines(failure.message), [
             'k8s-platform:cluster.ipFamily: "ipv6": IPv6 clusters are not supported by this program yet (use ipv4)',
             // The list is as Pulumi.prod.yaml writes it, so the problem names its line there.
-            'Pulumi.prod.yaml:17: k8s-platform:cluster.endpoint.publicAccessCidrs: ["198.51.100.16/28","203.0.113.0/24"]: has no meaning while publicAccess is false, and the update would fail (remove publicAccessCidrs, or set publicAccess: true)',
+            'Pulumi.prod.yaml:18: k8s-platform:cluster.endpoint.publicAccessCidrs: ["198.51.100.16/28","203.0.113.0/24"]: has no meaning while publicAccess is false, and the update would fail (remove publicAccessCidrs, or set publicAccess: true)',
         ]);
     });
 
@@ -843,7 +843,7 @@ describe("every bad input is refused well: where the key is written, and all of 
     it("writes the whole problem list to a pipe, then exits 1", () => {
         // Through `cat`, as `npm run plan -- prod | less` would: before the fix, the process
         // exited with the rest of the list still queued, and the pipe got 64 or 128 KiB of it.
-        const plan = `"${process.execPath}" -r ts-node/register/transpile-only scripts/plan.ts ${stack}`;
+        const plan = `"${process.execPath}" --require tsx/cjs scripts/plan.ts ${stack}`;
         const result = spawnSync("bash", ["-c", `set -o pipefail; ${plan} 2>&1 >/dev/null | cat`], {
             cwd: PROJECT_DIR,
             encoding: "utf8",

@@ -7,6 +7,9 @@ import { diffConnectivity, renderDiffMarkdown, renderDiffText } from "../engine/
 import { diffIntents } from "../compiler/intentDiff";
 import { evaluateSnapshot } from "../engine/report";
 import { parseSnapshot } from "../engine/snapshot";
+import * as os from "os";
+import { Io } from "../scripts/cli/args";
+import { netpol } from "../scripts/netpol";
 import { PROJECT_DIR, stackIntent } from "./harness";
 
 const row = (r: { from: { namespace: string; app: string }; to: { namespace: string; app: string }; ports: readonly string[] }) =>
@@ -105,7 +108,7 @@ describe("the connectivity diff", () => {
     });
 
     it("compares two snapshots pod by pod", () => {
-        const file = path.resolve(PROJECT_DIR, "..", "shared", "netpol", "examples", "default-deny-ingress.json");
+        const file = path.join(PROJECT_DIR, "test", "fixtures", "netpol", "default-deny-ingress.json");
         const raw = JSON.parse(fs.readFileSync(file, "utf8"));
         delete raw.probes;
         const connectivity = (policies: unknown[]) => {
@@ -141,5 +144,62 @@ describe("the connectivity diff", () => {
         });
         assert.match(files, /^Connectivity change Pulumi\.nonprod\.yaml → Pulumi\.prod\.yaml: \+\d+ connection\(s\) gained, -\d+ lost\./);
         assert.match(files, /\+ psp-callbacks 198\.51\.100\.0\/24 -> payments\/api +8443\/TCP/);
+    });
+
+    it("builds each git ref with its own code: a commit that changes the generator shows its gained connections and their policy", function () {
+        this.timeout(180000);
+        const git = (cwd: string, ...args: string[]) =>
+            execFileSync("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", ...args], { cwd, encoding: "utf8" }).trim();
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "generator-change-"));
+        try {
+            git(PROJECT_DIR, "worktree", "add", "--detach", "--quiet", dir, "HEAD");
+            // The changed generator adds one policy that admits every source to payments/api.
+            const generator = path.join(dir, "compiler", "generate.ts");
+            const source = fs.readFileSync(generator, "utf8").replace("export function allPolicies(", "function allPoliciesAsWritten(");
+            fs.writeFileSync(
+                generator,
+                `${source}
+export function allPolicies(plans: readonly NamespacePolicies[]): readonly NetworkPolicy[] {
+    const open: NetworkPolicy = {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: "open-api", namespace: "payments", annotations: { [INTENT_ANNOTATION]: "a test opens payments/api to everyone" } },
+        spec: { podSelector: { matchLabels: { app: "api" } }, ingress: [{}] },
+    };
+    return [...allPoliciesAsWritten(plans), open];
+}
+`,
+            );
+            git(dir, "commit", "--quiet", "--all", "--message", "open payments/api");
+            const commit = git(dir, "rev-parse", "HEAD");
+            let stdout = "";
+            let stderr = "";
+            const io: Io = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
+            const code = netpol(["diff", "--stack", "nonprod", "HEAD", commit, "--format", "json", "--exit-code"], io);
+            assert.equal(code, 1, stderr);
+            const d = JSON.parse(stdout);
+            assert.equal(d.after.commit, commit);
+            assert.deepEqual(d.lost, []);
+            assert.ok(d.gained.length > 0);
+            for (const [i, row] of (d.gained as { to: { namespace: string; app: string } }[]).entries()) {
+                assert.deepEqual(row.to, { namespace: "payments", app: "api" });
+                const policies = (d.gainedCauses[i].admittedBy as { policy: string }[]).map((c) => c.policy);
+                assert.ok(policies.includes("payments/open-api"), policies.join());
+            }
+            // From outside the cluster only the changed policy is involved: there is no egress side.
+            const outside = (d.gained as { from: { namespace: string } }[]).findIndex((r) => r.from.namespace === "(outside)");
+            assert.ok(outside >= 0, JSON.stringify(d.gained));
+            assert.deepEqual(d.gainedCauses[outside].admittedBy, [
+                { policy: "payments/open-api", intent: "a test opens payments/api to everyone" },
+            ]);
+            // The same commits again, as text: built once per process.
+            stdout = "";
+            assert.equal(netpol(["diff", "--stack", "nonprod", "HEAD", commit], io), 0);
+            const text = stdout;
+            assert.match(text, /^Connectivity change nonprod@HEAD → nonprod@[0-9a-f]{40}: \+\d+ connection\(s\) gained, -0 lost\./);
+            assert.match(text, /\n {6}now allowed by: payments\/open-api \("a test opens payments\/api to everyone"\)\n/);
+        } finally {
+            execFileSync("git", ["worktree", "remove", "--force", dir], { cwd: PROJECT_DIR });
+        }
     });
 });

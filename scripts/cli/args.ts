@@ -1,0 +1,118 @@
+/**
+ * Command-line conventions shared by every script: `--help` prints usage and exits 0, an unknown
+ * flag or a missing value is a usage error naming the flag (exit 2), and parsing is Node's own
+ * `util.parseArgs` (stable since Node 20; https://nodejs.org/docs/latest-v20.x/api/util.html#utilparseargsconfig).
+ */
+import { parseArgs } from "util";
+
+/** A mistake in how the command was called: printed without a stack trace, exit 2. */
+export class UsageError extends Error {}
+
+/** Thrown by `parseCommand` when `--help` is given: the caller prints `usage` and exits 0. */
+export class HelpRequested extends Error {
+    constructor(readonly usage: string) {
+        super(usage);
+    }
+}
+
+export interface FlagSpec {
+    readonly type: "string" | "boolean";
+    readonly short?: string;
+}
+
+export interface ParsedCommand {
+    readonly flags: Readonly<Record<string, string | boolean | undefined>>;
+    readonly positionals: readonly string[];
+}
+
+/**
+ * Parses `argv` against `flags` (plus `--help`/`-h`). Unknown flags and flags without their value
+ * become UsageErrors that name the flag and point at `--help`.
+ */
+export function parseCommand(argv: readonly string[], flags: Readonly<Record<string, FlagSpec>>, usage: string): ParsedCommand {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: [...argv],
+            options: { ...flags, help: { type: "boolean", short: "h" } },
+            allowPositionals: true,
+            strict: true,
+        });
+    } catch (e) {
+        throw new UsageError(`${describeParseError(e as Error & { code?: string })}\n\n${usage}`);
+    }
+    if (parsed.values["help"] === true) throw new HelpRequested(usage);
+    const values = parsed.values as Record<string, string | boolean | undefined>;
+    return { flags: values, positionals: parsed.positionals };
+}
+
+function describeParseError(e: Error & { code?: string }): string {
+    const flag = /'(-[^']*)'/.exec(e.message)?.[1];
+    switch (e.code) {
+        case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+            return `unknown flag ${flag ?? e.message}`;
+        case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+            return flag && e.message.includes("argument missing") ? `${flag.split(" ")[0]} needs a value` : e.message;
+        default:
+            return e.message;
+    }
+}
+
+/** One of `choices`, or a UsageError naming the flag and the choices. */
+export function choice<T extends string>(value: unknown, flag: string, choices: readonly T[], fallback: T): T {
+    if (value === undefined) return fallback;
+    if (typeof value === "string" && (choices as readonly string[]).includes(value)) return value as T;
+    throw new UsageError(`${flag} is one of ${choices.join(", ")}, not ${String(value)}`);
+}
+
+/** Where a command writes; the process's streams, or a buffer in tests. */
+export interface Io {
+    stdout(text: string): void;
+    stderr(text: string): void;
+}
+
+export const processIo: Io = {
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+};
+
+/**
+ * The exit code for an error thrown by a command: usage errors print the message to stderr (2),
+ * --help prints usage to stdout (0), anything else is an internal error with its stack (1).
+ */
+export function exitCodeOf(e: unknown, io: Io): number {
+    if (e instanceof HelpRequested) {
+        io.stdout(`${e.usage}\n`);
+        return 0;
+    }
+    if (e instanceof UsageError) {
+        io.stderr(`${e.message}\n`);
+        return 2;
+    }
+    io.stderr(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 1;
+}
+
+/** Runs a synchronous command and returns its exit code. */
+export function execute(main: (io: Io) => number, io: Io = processIo): number {
+    try {
+        return main(io);
+    } catch (e) {
+        return exitCodeOf(e, io);
+    }
+}
+
+/**
+ * Runs an asynchronous command's main as the process. The exit code is set, not forced, so
+ * piped output is flushed before the process ends.
+ */
+export function runMain(main: () => Promise<number>): void {
+    main().then(
+        (code) => {
+            process.exitCode = code;
+        },
+        (e: unknown) => {
+            process.exitCode = exitCodeOf(e, processIo);
+        },
+    );
+}

@@ -1,0 +1,208 @@
+/**
+ * Reading what the engine is given from disk: a snapshot file (JSON or YAML, one or many
+ * documents), a directory of them (the plan's out/<stack>/, a folder of manifests), or a stack's
+ * compiled intent (`--stack`). A file that parses as neither JSON nor YAML is refused with the
+ * position of the problem.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parseAllDocuments } from "yaml";
+import { allPolicies, compileIntent } from "../../compiler/generate";
+import { NetworkIntent } from "../../compiler/intent";
+import { planSnapshot } from "../../compiler/planSnapshot";
+import { formatProblem, parseStackConfig, projectConfigValues } from "../../config/schema";
+import { Snapshot, SourcedDocument, formatSnapshotError, parseSnapshotDocuments } from "../../engine/snapshot";
+import { knownStacks, readStackFile } from "../../offline/stackFile";
+import { UsageError } from "./args";
+
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+
+/** Every document of a file or of the JSON/YAML files of a directory (not recursive), in name order. */
+export function readDocuments(target: string): SourcedDocument[] {
+    let stat;
+    try {
+        stat = fs.statSync(target);
+    } catch {
+        throw new UsageError(`cannot read ${target}: no such file or directory`);
+    }
+    if (!stat.isDirectory()) return parseDocuments(target, readText(target));
+    const files = fs
+        .readdirSync(target)
+        .filter((f) => /\.(json|ya?ml)$/.test(f))
+        .sort();
+    if (files.length === 0) throw new UsageError(`${target} holds no .json, .yaml or .yml file`);
+    return files.flatMap((f) => parseDocuments(f, readText(path.join(target, f))));
+}
+
+export function readText(file: string): string {
+    try {
+        return fs.readFileSync(file, "utf8");
+    } catch {
+        throw new UsageError(`cannot read ${file}`);
+    }
+}
+
+/**
+ * JSON first (the exact parser for JSON files), then YAML (multi-document). When both fail, the
+ * message gives the position from the parser the file was meant for: JSON when it is named .json
+ * or starts with `{` or `[`, YAML otherwise.
+ */
+export function parseDocuments(source: string, text: string): SourcedDocument[] {
+    let jsonError: Error;
+    try {
+        return [{ source, value: JSON.parse(text) as unknown }];
+    } catch (e) {
+        jsonError = e as Error;
+    }
+    const docs = parseAllDocuments(text);
+    const list = Array.isArray(docs) ? docs : [docs];
+    const yamlError = list.flatMap((d) => d.errors)[0];
+    if (!yamlError) {
+        const values = list.map((d) => d.toJS({ maxAliasCount: 1000 }) as unknown).filter((v) => v !== null && v !== undefined);
+        return values.map((value, i) => ({ source: values.length > 1 ? `${source}#${i + 1}` : source, value }));
+    }
+    const meantAsJson = source.endsWith(".json") || /^\s*[[{]/.test(text);
+    if (meantAsJson) {
+        // Node's own message has no position for some errors (V8: `Unexpected token ',', "..." is not valid JSON`).
+        const problem = firstJsonProblem(text) ?? { offset: text.length, message: jsonError.message };
+        const lines = text.slice(0, problem.offset).split("\n");
+        throw new UsageError(
+            `${source} is neither valid JSON nor YAML: JSON error at line ${lines.length}, column ${lines[lines.length - 1]!.length + 1}: ${problem.message}`,
+        );
+    }
+    const [line, column] = [yamlError.linePos?.[0].line ?? 1, yamlError.linePos?.[0].col ?? 1];
+    throw new UsageError(
+        `${source} is neither valid JSON nor YAML: YAML error at line ${line}, column ${column}: ${yamlError.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`,
+    );
+}
+
+/** Where JSON text first goes wrong, and what was expected there (RFC 8259 grammar). */
+export function firstJsonProblem(text: string): { offset: number; message: string } | undefined {
+    let i = 0;
+    const fail = (message: string): never => {
+        throw { offset: i, message };
+    };
+    const space = () => {
+        while (i < text.length && " \t\n\r".includes(text[i]!)) i++;
+    };
+    const literal = (word: string) => (text.startsWith(word, i) ? void (i += word.length) : fail(`expected ${word}`));
+    const string = () => {
+        if (text[i] !== '"') fail("expected a double-quoted string");
+        for (i++; i < text.length; i++) {
+            const c = text[i]!;
+            if (c === '"') return void i++;
+            if (c === "\\") {
+                i++;
+                if (text[i] === "u") {
+                    if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail("expected four hex digits after \\u");
+                    i += 4;
+                } else if (!'"\\/bfnrt'.includes(text[i] ?? "")) fail("invalid escape in a string");
+            } else if (c < " ") fail("a control character inside a string (newlines must be written \\n)");
+        }
+        fail("unterminated string");
+    };
+    const value = (): void => {
+        space();
+        const c = text[i];
+        if (c === "{") {
+            i++;
+            space();
+            if (text[i] === "}") return void i++;
+            for (;;) {
+                space();
+                string();
+                space();
+                if (text[i] !== ":") fail("expected ':' after a property name");
+                i++;
+                value();
+                space();
+                if (text[i] === ",") {
+                    i++;
+                    space();
+                    if (text[i] === "}") fail("a trailing comma before '}'");
+                    continue;
+                }
+                if (text[i] === "}") return void i++;
+                fail("expected ',' or '}' after a property value");
+            }
+        }
+        if (c === "[") {
+            i++;
+            space();
+            if (text[i] === "]") return void i++;
+            for (;;) {
+                value();
+                space();
+                if (text[i] === ",") {
+                    i++;
+                    space();
+                    if (text[i] === "]") fail("a trailing comma before ']'");
+                    continue;
+                }
+                if (text[i] === "]") return void i++;
+                fail("expected ',' or ']' after a list item");
+            }
+        }
+        if (c === '"') return string();
+        if (c === "t") return literal("true");
+        if (c === "f") return literal("false");
+        if (c === "n") return literal("null");
+        const number = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+        if (number) return void (i += number[0].length);
+        fail(i >= text.length ? "unexpected end of the file" : `expected a value, found ${JSON.stringify(c)}`);
+    };
+    try {
+        value();
+        space();
+        if (i < text.length) fail("unexpected text after the JSON value");
+        return undefined;
+    } catch (e) {
+        if (typeof e === "object" && e !== null && "offset" in e) return e as { offset: number; message: string };
+        throw e;
+    }
+}
+
+/** A snapshot from a file or directory; a stack file is pointed to `--stack`. */
+export function loadSnapshot(target: string): Snapshot {
+    const docs = readDocuments(target);
+    const stackFile = docs.find((d) => isStackFile(d.value));
+    if (stackFile) {
+        const stack = /Pulumi\.(.+)\.yaml$/.exec(path.basename(target))?.[1] ?? "<stack>";
+        throw new UsageError(`${target} is a stack file, not a snapshot: give --stack ${stack} to judge what it compiles to`);
+    }
+    const result = parseSnapshotDocuments(docs);
+    if (!result.ok)
+        throw new UsageError(`${target} is not a valid snapshot:\n${result.errors.map((e) => `  ${formatSnapshotError(e)}`).join("\n")}`);
+    return result.snapshot;
+}
+
+export function isStackFile(doc: unknown): boolean {
+    return typeof doc === "object" && doc !== null && !Array.isArray(doc) && "config" in doc;
+}
+
+/** The validated network intent of the working tree's Pulumi.<stack>.yaml. */
+export function stackIntent(stack: string): NetworkIntent {
+    if (!knownStacks(PROJECT_DIR).includes(stack))
+        throw new UsageError(`no stack ${stack}: known stacks are ${knownStacks(PROJECT_DIR).join(", ")}`);
+    const parsed = parseStackConfig(projectConfigValues(readStackFile(PROJECT_DIR, stack).config));
+    if (!parsed.ok)
+        throw new UsageError(
+            `Pulumi.${stack}.yaml has an invalid stack configuration:\n${parsed.problems.map((p) => `  ${formatProblem(p)}`).join("\n")}`,
+        );
+    return parsed.config.network;
+}
+
+/** What the plan would deploy for a stack, as the snapshot it writes (compiled in memory). */
+export function stackSnapshot(stack: string): { snapshot: Snapshot; appLabel: string } {
+    const intent = stackIntent(stack);
+    const plans = compileIntent(intent);
+    return {
+        snapshot: planSnapshot(
+            `stack ${stack}`,
+            intent,
+            plans.map((p) => p.namespace),
+            allPolicies(plans),
+        ),
+        appLabel: intent.appLabel,
+    };
+}

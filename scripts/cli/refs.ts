@@ -1,0 +1,125 @@
+/**
+ * Builds a git ref of this repository with its own code: a temporary `git worktree` of the
+ * commit, dependencies installed from the commit's own lock file, and the commit's compiled
+ * namespaces, policies and intent world exported as JSON (scripts/exportCompiled.ts, or for
+ * older commits scripts/cli/legacyExport.ts loading the commit's compiler by path).
+ *
+ * Installs are reused: a commit whose package-lock.json equals the working tree's uses the
+ * working tree's node_modules; any other lock file is installed once (`npm ci`, install scripts
+ * off) under node_modules/.cache/k8s-platform/refs/<sha256 of the lock file>/ and reused by every
+ * later run with the same lock file.
+ */
+import { execFileSync, spawnSync } from "child_process";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { UsageError } from "./args";
+import { CompiledExport } from "./compiledDiff";
+
+export interface BuiltRef {
+    /** `stack@ref` */
+    readonly label: string;
+    /** The commit built, or "working tree". */
+    readonly commit: string;
+    readonly compiled: CompiledExport;
+    /** How the commit's dependencies were provided. */
+    readonly install: "working tree" | "same lock file" | "cached" | "installed";
+}
+
+/** Exports by commit and stack: a commit's code never changes, so one build serves a process. */
+const built = new Map<string, CompiledExport>();
+
+/** The ref "." is the working tree as it is, uncommitted changes included. */
+export function buildRef(projectDir: string, stack: string, ref: string): BuiltRef {
+    const label = `${stack}@${ref === "." ? "working-tree" : ref}`;
+    if (ref === ".")
+        return { label, commit: "working tree", compiled: workingTreeExport(projectDir, stack, label), install: "working tree" };
+    const commit = git(projectDir, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], `${ref} is not a commit, branch or tag here`);
+    const known = built.get(`${commit}\u0000${stack}`);
+    if (known) return { label, commit, compiled: known, install: "cached" };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k8s-platform-ref-"));
+    try {
+        git(projectDir, ["worktree", "add", "--detach", "--quiet", dir, commit], `cannot check out ${ref}`);
+        if (!fs.existsSync(path.join(dir, `Pulumi.${stack}.yaml`))) throw new UsageError(`${ref} has no Pulumi.${stack}.yaml`);
+        const install = provideNodeModules(projectDir, dir);
+        const compiled = runExport(projectDir, dir, stack, label);
+        built.set(`${commit}\u0000${stack}`, compiled);
+        return { label, commit, compiled, install };
+    } finally {
+        spawnSync("git", ["worktree", "remove", "--force", dir], { cwd: projectDir, stdio: "ignore" });
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+/** The working tree is this process's own code: compiled in-process, no second process. */
+function workingTreeExport(projectDir: string, stack: string, label: string): CompiledExport {
+    const { compiledExport } = require("../exportCompiled") as typeof import("../exportCompiled");
+    try {
+        return compiledExport(projectDir, stack);
+    } catch (e) {
+        throw new UsageError(`cannot compile ${label}:\n${(e as Error).message}`);
+    }
+}
+
+/** Links the worktree's node_modules to an install made from its own lock file. */
+function provideNodeModules(projectDir: string, dir: string): BuiltRef["install"] {
+    const lock = path.join(dir, "package-lock.json");
+    if (!fs.existsSync(lock)) throw new UsageError("that commit has no package-lock.json to install from");
+    const hash = sha256(lock);
+    if (hash === sha256(path.join(projectDir, "package-lock.json"))) {
+        fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(dir, "node_modules"), "dir");
+        return "same lock file";
+    }
+    const cache = path.join(projectDir, "node_modules", ".cache", "k8s-platform", "refs", hash);
+    const done = path.join(cache, ".installed");
+    let install: BuiltRef["install"] = "cached";
+    if (!fs.existsSync(done)) {
+        install = "installed";
+        fs.rmSync(cache, { recursive: true, force: true });
+        fs.mkdirSync(cache, { recursive: true });
+        for (const f of ["package.json", "package-lock.json"]) fs.copyFileSync(path.join(dir, f), path.join(cache, f));
+        process.stderr.write(
+            `installing the dependencies of a different package-lock.json once, into ${path.relative(projectDir, cache)}\n`,
+        );
+        const run = spawnSync("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], {
+            cwd: cache,
+            stdio: ["ignore", "ignore", "pipe"],
+            encoding: "utf8",
+        });
+        if (run.status !== 0) throw new UsageError(`npm ci of the ref's lock file failed:\n${run.stderr}`);
+        fs.writeFileSync(done, new Date().toISOString());
+    }
+    fs.symlinkSync(path.join(cache, "node_modules"), path.join(dir, "node_modules"), "dir");
+    return install;
+}
+
+/** Runs the commit's export with this tree's TypeScript runner (tsx only transpiles). */
+function runExport(projectDir: string, dir: string, stack: string, label: string): CompiledExport {
+    const own = path.join(dir, "scripts", "exportCompiled.ts");
+    const args = fs.existsSync(own) ? [own, stack] : [path.join(__dirname, "legacyExport.ts"), dir, stack];
+    const tsx = require.resolve("tsx/cjs", { paths: [projectDir] });
+    const run = spawnSync(process.execPath, ["--require", tsx, ...args], {
+        cwd: dir,
+        encoding: "utf8",
+        maxBuffer: 512 * 1024 * 1024,
+        stdio: ["ignore", "pipe", "pipe"],
+    });
+    if (run.status !== 0) throw new UsageError(`cannot compile ${label}:\n${(run.stderr || run.stdout).trim()}`);
+    const out = JSON.parse(run.stdout) as CompiledExport;
+    if (out.format !== 1) throw new UsageError(`${label} exported format ${String(out.format)}; this tool reads format 1`);
+    return out;
+}
+
+function git(cwd: string, args: string[], problem: string): string {
+    try {
+        return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    } catch (e) {
+        const stderr = String((e as { stderr?: string }).stderr ?? "").trim();
+        throw new UsageError(`${problem}${stderr ? `: ${stderr}` : ""}`);
+    }
+}
+
+function sha256(file: string): string {
+    return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+}
