@@ -24,6 +24,16 @@ const cidrEntry = z.preprocess(
     z.strictObject({ cidr: z.string(), except: z.array(z.string()).default([]) }),
 );
 
+/** The fields of a named address rule (a CIDR source, an egress destination). */
+const addressRule = {
+    cidrs: z.array(cidrEntry).min(1),
+    ports: ports.optional(),
+    /** The ranges are meant to admit pods too; otherwise the pod ranges are excepted from them. */
+    includesPods: z.boolean().default(false),
+    /** Production: ranges that together cover every address must say so. */
+    acknowledgeAnyAddress: z.boolean().default(false),
+};
+
 /** A string or a list of strings (`to: psp-api` or `to: [psp-api, orders-db]`). */
 const oneOrMore = z.preprocess((v) => (typeof v === "string" ? [v] : v), z.array(z.string()).min(1));
 
@@ -137,30 +147,9 @@ const networkSchema = z.strictObject({
         }),
     ),
     flows: z.array(z.strictObject({ from: z.string(), to: z.string(), ports: ports.optional() })).default([]),
-    cidrSources: z
-        .array(
-            z.strictObject({
-                name: z.string(),
-                to: z.string(),
-                cidrs: z.array(cidrEntry).min(1),
-                ports: ports.optional(),
-                includesPods: z.boolean().default(false),
-                acknowledgeAnyAddress: z.boolean().default(false),
-            }),
-        )
-        .default([]),
+    cidrSources: z.array(z.strictObject({ name: z.string(), to: z.string(), ...addressRule })).default([]),
     /** Named places outside the cluster that workloads may reach. */
-    egressDestinations: z
-        .array(
-            z.strictObject({
-                name: z.string(),
-                cidrs: z.array(cidrEntry).min(1),
-                ports: ports.optional(),
-                includesPods: z.boolean().default(false),
-                acknowledgeAnyAddress: z.boolean().default(false),
-            }),
-        )
-        .default([]),
+    egressDestinations: z.array(z.strictObject({ name: z.string(), ...addressRule })).default([]),
     /** Which apps (`ns/app`, `ns/*`) reach which destinations. */
     egress: z.array(z.strictObject({ from: oneOrMore, to: oneOrMore })).default([]),
     /** Egress every pod may need for AWS credentials; off by default. */

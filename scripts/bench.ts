@@ -24,14 +24,29 @@ import { Pod, Snapshot } from "../engine/snapshot";
 import { UsageError, execute, parseCommand } from "./cli/args";
 
 // Arguments first: --help and mistakes end the process before any workload runs.
-const BENCH_USAGE = `usage: npm run bench [-- --json]
+const BENCH_USAGE = `usage: npm run bench [-- --json] [--engine | --plan]
 Times the full matrix on synthetic clusters (each workload in a process of its own), the fast
-engine against the simple evaluator where that one finishes in reasonable time.
+engine against the simple evaluator where that one finishes in reasonable time; then the whole
+offline plan and the intent check alone on the shipped stacks and generated stacks of 100, 300 and
+1,000 namespaces, with their peak memory, against the targets.
   --json              the results as JSON instead of a table
-  --workload <index>  run one workload in this process (used by the benchmark itself)
+  --engine            the engine workloads only
+  --plan              the plan workloads only
+  --workload <index>  run one engine workload in this process (used by the benchmark itself)
+  --check <stack>     run the intent check of one plan workload in this process (likewise)
 exit codes: 0 measured, 2 usage error`;
 const benchExit = execute(() => {
-    const { positionals } = parseCommand(process.argv.slice(2), { json: { type: "boolean" }, workload: { type: "string" } }, BENCH_USAGE);
+    const { positionals } = parseCommand(
+        process.argv.slice(2),
+        {
+            json: { type: "boolean" },
+            engine: { type: "boolean" },
+            plan: { type: "boolean" },
+            workload: { type: "string" },
+            check: { type: "string" },
+        },
+        BENCH_USAGE,
+    );
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
     return -1;
 });
