@@ -97,8 +97,6 @@ export function checkIntent(
     namespaceOf.forEach((ns, i) => (byNamespace.get(ns) ?? byNamespace.set(ns, []).get(ns)!).push(i));
     const slices = new IntentSlices(intent);
 
-    // What the whole policy set allows, for the connectivity views.
-    const allowedPorts = allowedByMatrix(world, asPods, policies, ports, isExternal);
     // Each half: the engine under that direction's policies alone, against the intent's reading of that half.
     const halfAllowed = new Map(DIRECTIONS.map((d) => [d, allowedByMatrix(world, asPods, onlyDirection(policies, d), ports, isExternal)]));
     const engineAllows = (direction: Direction, from: number, to: number, k: number) =>
@@ -106,6 +104,13 @@ export function checkIntent(
             .get(direction)!
             .get(from * n + to)
             ?.includes(k) ?? false;
+    // What the whole policy set allows, for the connectivity views: both halves.
+    const allowedPorts = new Map<number, number[]>();
+    for (const [key, list] of halfAllowed.get("egress")!) {
+        const ingress = halfAllowed.get("ingress")!.get(key);
+        const both = ingress ? list.filter((k) => ingress.includes(k)) : [];
+        if (both.length > 0) allowedPorts.set(key, both);
+    }
     // Outside addresses in the same declared ranges get the same answer from the intent: ask once.
     const asked$ = { count: 0 };
     const askKey = addressSignatures(intent, parties);
@@ -116,12 +121,12 @@ export function checkIntent(
         if (visited.has(key)) continue;
         visited.add(key);
         const slice = slices.of(a, b);
-        const answers = new Map<string, ReturnType<typeof expectedHalves>>();
+        const answers = new Map<number, ReturnType<typeof expectedHalves>>();
         for (const from of byNamespace.get(a)!) {
             for (const to of byNamespace.get(b)!) {
                 if (from === to || (isExternal[from] && isExternal[to])) continue;
                 ports.forEach(({ port, protocol }, k) => {
-                    const question = `${askKey[from]}\u0000${askKey[to]}\u0000${k}`;
+                    const question = (askKey[from]! * n + askKey[to]!) * ports.length + k;
                     let expected = answers.get(question);
                     if (!expected) {
                         asked$.count++;
@@ -185,11 +190,11 @@ export function checkIntent(
 }
 
 /**
- * What the intent can tell of a party: a pod is itself; an outside address is the set of ranges
- * the intent names that hold it (every address rule's ranges and excepts, the control plane, the
+ * What the intent can tell of a party, as a party index: a pod is itself; an outside address
+ * stands for every outside address in the same set of ranges the intent names (every address rule's ranges and excepts, the control plane, the
  * STS and Pod Identity addresses), which is all `expectedHalves` reads of an address.
  */
-function addressSignatures(intent: NetworkIntent, parties: readonly Party[]): string[] {
+function addressSignatures(intent: NetworkIntent, parties: readonly Party[]): number[] {
     const ranges = [
         ...[intent.gatewayClients, ...intent.cidrSources, ...intent.egressDestinations].flatMap((r) =>
             r.cidrs.flatMap((c) => [c.cidr, ...c.except]),
@@ -198,10 +203,14 @@ function addressSignatures(intent: NetworkIntent, parties: readonly Party[]): st
         ...intent.podCredentials.stsCidrs,
         POD_IDENTITY_AGENT.cidr,
     ].map((c) => requireCidr(c));
+    // Each party's index, or the index of the first outside address with the same ranges.
+    const first = new Map<string, number>();
     return parties.map((p, i) => {
-        if (p.kind === "pod") return `pod:${i}`;
+        if (p.kind === "pod") return i;
         const ip = parseIp(p.ip)!;
-        return `outside:${ranges.map((r) => (blockContainsIp(r, ip) ? "1" : "0")).join("")}`;
+        const signature = ranges.map((r) => (blockContainsIp(r, ip) ? "1" : "0")).join("");
+        if (!first.has(signature)) first.set(signature, i);
+        return first.get(signature)!;
     });
 }
 
@@ -221,22 +230,27 @@ function allowedByMatrix(
     });
     const n = asPods.length;
     const allowed = new Map<number, number[]>();
-    // Pods of a class share the answer: one question per destination class and port.
-    for (const [toClass, destinations] of partiesOfClass) {
-        ports.forEach((port, k) => {
-            for (const sourceClass of matrix.allowedSources(toClass, port)) {
-                for (const from of partiesOfClass.get(sourceClass)!) {
-                    for (const to of destinations) {
-                        if (from === to || (isExternal[from] && isExternal[to])) continue;
-                        const key = from * n + to;
-                        const list = allowed.get(key);
-                        if (list) list.push(k);
-                        else allowed.set(key, [k]);
+    const add = (from: number, to: number, k: number) => {
+        if (from === to || (isExternal[from] && isExternal[to])) return;
+        const key = from * n + to;
+        const list = allowed.get(key);
+        if (list) list.push(k);
+        else allowed.set(key, [k]);
+    };
+    // Pods of a class share the answer: one question per class and port, asked from the side
+    // that selects (egress policies alone: the sources; otherwise the destinations).
+    const fromSources = policies.every((p) => !(p.spec.policyTypes ?? []).includes("Ingress"));
+    ports.forEach((port, k) => {
+        for (const [classIndex, members] of partiesOfClass) {
+            const others = fromSources ? matrix.allowedDestinations(classIndex, port) : matrix.allowedSources(classIndex, port);
+            for (const otherClass of others)
+                for (const other of partiesOfClass.get(otherClass) ?? [])
+                    for (const member of members) {
+                        if (fromSources) add(member, other, k);
+                        else add(other, member, k);
                     }
-                }
-            }
-        });
-    }
+        }
+    });
     return allowed;
 }
 

@@ -162,14 +162,41 @@ export class FullMatrix {
         const ingress = this.ingressGroupOf[to];
         const admitted = ingress ? this.admits(ingress, port, destination) : Bits.full(this.classes.length);
         const result: number[] = [];
+        // Many sources share an egress group: one answer per group for this destination and port.
+        const reaches = new Map<Group, boolean>();
         for (let w = 0; w < admitted.words.length; w++) {
             let word = admitted.words[w]!;
             while (word !== 0) {
                 const s = (w << 5) + (31 - Math.clz32(word & -word));
                 word &= word - 1;
                 const egress = this.egressGroupOf[s];
-                if (!egress || this.admits(egress, port, destination).has(to)) result.push(s);
+                if (!egress) {
+                    result.push(s);
+                    continue;
+                }
+                let reach = reaches.get(egress);
+                if (reach === undefined) reaches.set(egress, (reach = this.admits(egress, port, destination).has(to)));
+                if (reach) result.push(s);
             }
+        }
+        return result;
+    }
+
+    /**
+     * The classes `from` may reach on `port`: what its egress admits (every class when its egress
+     * is open), each checked against the destination's ingress. The mirror of `allowedSources`,
+     * cheaper where egress is the selective side.
+     */
+    allowedDestinations(from: number, port: ContainerPort): number[] {
+        const source = this.classes[from]!;
+        const egress = this.egressGroupOf[from];
+        // Without named ports the egress answer does not depend on the destination.
+        const reach = !egress ? Bits.full(this.classes.length) : egress.hasNamedPorts ? undefined : this.admits(egress, port, source);
+        const result: number[] = [];
+        for (let d = 0; d < this.classes.length; d++) {
+            if (reach ? !reach.has(d) : !this.admits(egress!, port, this.classes[d]!).has(d)) continue;
+            const ingress = this.ingressGroupOf[d];
+            if (!ingress || this.admits(ingress, port, this.classes[d]!).has(from)) result.push(d);
         }
         return result;
     }

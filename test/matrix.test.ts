@@ -151,6 +151,25 @@ describe("the fast matrix", () => {
         );
     });
 
+    it("finds the same allowed pairs from the source side as from the destination side", () => {
+        fc.assert(
+            fc.property(snapshot, (s) => {
+                const matrix = new FullMatrix(s);
+                const ports = [...new Map(s.pods.flatMap((p) => p.ports).map((p) => [`${p.port}/${p.protocol}`, p])).values()];
+                for (const port of ports) {
+                    const bySource = new Set<string>();
+                    const byDestination = new Set<string>();
+                    matrix.classes.forEach((c) => {
+                        for (const d of matrix.allowedDestinations(c.index, port)) bySource.add(`${c.index}>${d}`);
+                        for (const f of matrix.allowedSources(c.index, port)) byDestination.add(`${f}>${c.index}`);
+                    });
+                    assert.deepEqual([...bySource].sort(), [...byDestination].sort());
+                }
+            }),
+            { numRuns: 200 },
+        );
+    });
+
     it("agrees with the simple evaluator on the example snapshots", () => {
         const dir = path.join(PROJECT_DIR, "test", "fixtures", "netpol");
         for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".json"))) {
