@@ -19,14 +19,15 @@ export interface PlanEstimate extends PlanSize {
 }
 
 const MiB = 2 ** 20;
-const BASE = 150 * MiB;
-const PER_NAMESPACE = 1.3 * MiB;
+const BASE = 250 * MiB;
+const PER_NAMESPACE = 2.25 * MiB;
 
 /**
  * Calibrated on `npm run bench` (README "Performance"): the mocked Pulumi program dominates, at
- * about 1.3 MiB per business namespace (a SegmentedNamespace and its ~7 policies, with
- * the SDK's promises and outputs), over ~150 MiB for the platform and the loaded modules (peak RSS
- * measured: 0.22 GiB nonprod, 0.65 GiB at 300 namespaces, 1.5 GiB at 1,000). The
+ * about 2.25 MiB per business namespace (a SegmentedNamespace with its ~10 policies, Role,
+ * RoleBinding, ResourceQuota and LimitRange, with the SDK's promises and outputs), over ~250 MiB
+ * for the platform and the loaded modules (peak RSS measured: 0.25 GiB nonprod, 0.48 GiB at 100
+ * namespaces, 0.81 GiB at 300, 2.5 GiB at 1,000). The
  * intent check keeps, per group of pods isolated alike (at most one per party) and per port, a
  * bitset of parties: parties^2 x ports / 8 bytes, plus its lists of allowed pairs.
  */
