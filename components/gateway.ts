@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { NGF_CHART, NGF_RELEASE, gatewayApiCrdsUrl, ngfChartValues } from "../compiler/platform";
+import { retainOnDelete } from "./calico";
 
 export interface NginxGatewayArgs {
     /** NGINX Gateway Fabric chart version. */
@@ -28,11 +29,12 @@ export class NginxGateway extends pulumi.ComponentResource {
         const children = { parent: this, provider: args.provider };
 
         // Gateway API CRDs, applied server-side; retained on delete, since deleting a CRD deletes
-        // every route of every team with it.
+        // every route of every team with it. The transform reaches each CRD the remote component
+        // registers, as for Calico's CRDs.
         const crds = new k8s.yaml.v2.ConfigFile(
             `${name}-gateway-api-crds`,
             { file: gatewayApiCrdsUrl(args.gatewayApiVersion) },
-            { ...children, retainOnDelete: true },
+            { ...children, retainOnDelete: true, transforms: [retainOnDelete] },
         );
         // The chart; its pre-install hook Job needs the tools policies to exist already.
         const release = new k8s.helm.v3.Release(

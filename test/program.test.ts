@@ -234,6 +234,19 @@ for (const stack of ["nonprod", "prod"]) {
                 "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.1/standard-install.yaml",
             );
             assert.equal(crds.retainOnDelete, true);
+            // Each CRD the remote component registers gets the transform, so each is kept.
+            const crd = {
+                custom: true,
+                type: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+                name: "httproutes.gateway.networking.k8s.io",
+                props: {},
+                opts: {},
+            };
+            const kept = crds.transforms.reduce<{ opts: pulumi.ResourceOptions }>(
+                (acc, t) => (t({ ...crd, opts: acc.opts }) as { opts: pulumi.ResourceOptions }) ?? acc,
+                { opts: {} },
+            );
+            assert.equal(kept.opts.retainOnDelete, true);
             const release = byName(run, "kubernetes:helm.sh/v3:Release", "gateway-chart");
             assert.deepEqual(
                 [release.inputs["name"], release.inputs["chart"], release.inputs["version"], release.inputs["namespace"]],
