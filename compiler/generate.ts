@@ -336,7 +336,7 @@ function addressPeers(intent: NetworkIntent, rule: AddressRule): NetworkPolicyPe
 }
 
 /** The range's own excepts plus the `excluded` ranges strictly inside it, sorted, without ranges already excepted. */
-export function withExcepts(range: CidrRange, excluded: readonly string[]): string[] {
+function withExcepts(range: CidrRange, excluded: readonly string[]): string[] {
     const outer = requireCidr(range.cidr);
     const own = range.except.map((e) => requireCidr(e));
     const inside = excluded
@@ -413,7 +413,7 @@ function appSelector(intent: NetworkIntent, app: string): LabelSelector {
 }
 
 /** How an app appears in policy names: `all` for every app of a namespace (config reserves the name). */
-export function nameOfApp(ref: AppRef): string {
+function nameOfApp(ref: AppRef): string {
     return ref.app === ALL_APPS ? ALL_APPS_NAME : ref.app;
 }
 

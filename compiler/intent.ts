@@ -208,10 +208,6 @@ export function appRefString(ref: AppRef): string {
     return `${ref.namespace}/${ref.app}`;
 }
 
-export function isWholeNamespace(ref: AppRef): boolean {
-    return ref.app === ALL_APPS;
-}
-
 export function platformWorkload(intent: NetworkIntent, name: string): PlatformWorkload {
     const found = intent.platform.workloads.find((w) => w.name === name);
     if (!found) throw new Error(`no platform workload named ${name}`);

@@ -135,7 +135,7 @@ export function intentWorld(
     return { snapshot: { name: "intent", namespaces: namespaceLabels, pods, policies: [] }, externals, ports: sortedPorts };
 }
 
-export function collectNamedPorts(intent: NetworkIntent): ContainerPort[] {
+function collectNamedPorts(intent: NetworkIntent): ContainerPort[] {
     const all = [
         ...intent.namespaces.flatMap((n) => n.webPorts),
         ...intent.flows.flatMap((f) => f.ports),
@@ -168,7 +168,7 @@ function allExcepts(intent: NetworkIntent): CidrBlock[] {
  * Job controller's `batch.kubernetes.io/job-name` (which the workload selects on) and the legacy
  * `job-name` (Kubernetes 1.27+ sets both), so selectors are judged against what the cluster shows.
  */
-export function platformPodLabels(w: PlatformWorkload): Record<string, string> {
+function platformPodLabels(w: PlatformWorkload): Record<string, string> {
     const job = w.podLabels["batch.kubernetes.io/job-name"];
     return w.kind === "Job" && job !== undefined ? { ...w.podLabels, "job-name": job } : { ...w.podLabels };
 }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { retainOnDelete } from "./retainOnDelete";
 
 export const CALICO_CHART_REPO = "https://docs.tigera.io/calico/charts";
 export const CALICO_NAMESPACE = "tigera-operator";
@@ -15,17 +16,6 @@ export interface CalicoArgs {
 
 /** The Installation's condition that says Calico runs (operator.tigera.io/v1 InstallationStatus.conditions). */
 export const CALICO_READY = "condition=Ready";
-
-/**
- * Keeps what it is given when the stack deletes it, or replaces it under a new name. Set as a
- * transform on the CRD chart: transforms, unlike `retainOnDelete` on a component, also reach the
- * children a remote (multi-language) component such as helm.v4.Chart registers (Pulumi docs,
- * "Resource options: transforms", @pulumi/pulumi 3.248.0 `ResourceOptions.transforms`).
- */
-export const retainOnDelete: pulumi.ResourceTransform = (args) => ({
-    props: args.props,
-    opts: pulumi.mergeOptions(args.opts, { retainOnDelete: true }),
-});
 
 /**
  * Calico in policy-only mode on the Amazon VPC CNI: the VPC CNI keeps pod networking, Calico

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { NGF_CHART, NGF_RELEASE, gatewayApiCrdsUrl, ngfChartValues } from "../compiler/platform";
-import { retainOnDelete } from "./calico";
+import { retainOnDelete } from "./retainOnDelete";
 
 export interface NginxGatewayArgs {
     /** NGINX Gateway Fabric chart version. */

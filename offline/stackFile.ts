@@ -38,11 +38,6 @@ export function readStackFileAt(projectDir: string, file: string): StackFile {
     return { stack, project, config: source.config, source };
 }
 
-/** The config of a stack file's text, as the engine passes it. */
-export function configFromYaml(text: string): Record<string, string> {
-    return { ...readStackSource("stack file", new TextEncoder().encode(text)).config };
-}
-
 /** The `config` section of an already parsed stack file, as the engine passes it. */
 export function configFromDocument(document: unknown): Record<string, string> {
     const doc = (document ?? {}) as { config?: Record<string, unknown> };
