@@ -10,6 +10,7 @@ import { Calico } from "./components/calico";
 import { NginxGateway } from "./components/gateway";
 import { enforcePromotion } from "./components/promotionGate";
 import { SegmentedNamespace } from "./components/segmentedNamespace";
+import { buildInTurn } from "./components/inTurn";
 import { describePromotion } from "./delivery/promotion";
 import { policySetDigest, promotionDigest } from "./compiler/digest";
 import { MANAGED_BY_LABELS, ZONE_LABEL, allPolicies, compileIntent } from "./compiler/generate";
@@ -26,7 +27,8 @@ export = async () => {
 
     const cluster = new PlatformCluster("platform", { config: config.cluster });
     const calico = new Calico("calico", { version: config.calico.version, provider: cluster.provider, after: cluster.nodesReady });
-    const namespaces = plans.map(
+    const namespaces = await buildInTurn(
+        plans,
         (plan) =>
             new SegmentedNamespace(`ns-${plan.namespace.metadata.name}`, {
                 plan,

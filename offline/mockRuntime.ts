@@ -12,9 +12,9 @@ export interface Registration {
     readonly urn: string;
     readonly custom: boolean;
     readonly inputs: Readonly<Record<string, unknown>>;
-    /** URN of the parent (the stack for top-level resources). */
+    /** URN of the parent; undefined for top-level resources (the stack's children). */
     readonly parent: string | undefined;
-    /** URNs named in `dependsOn`. */
+    /** URNs it depends on, as the engine receives them: `dependsOn` (a component stands for its resources) and where its inputs come from. */
     readonly dependsOn: readonly string[];
     readonly protect: boolean;
     /** Pulumi `retainOnDelete`: deleting it from the stack leaves it in the cloud or cluster. */
@@ -50,25 +50,18 @@ export interface RunOptions {
  * registrations made before that are in `error.registrations` so callers can check there were none.
  */
 export async function runProgram(options: RunOptions): Promise<ProgramRun> {
-    const pending: {
-        type: string;
-        name: string;
-        custom: boolean;
-        inputs: Record<string, unknown>;
-        parent?: pulumi.Resource;
-        dependsOn: pulumi.Resource[];
-        protect: boolean;
-        retainOnDelete: boolean;
-        transforms: pulumi.ResourceTransform[];
-        resource?: pulumi.Resource;
-    }[] = [];
-    const created: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
+    // In the order the program constructs them: what the tree and the tests read in order.
+    const constructed: { type: string; name: string; transforms: pulumi.ResourceTransform[] }[] = [];
+    // What the engine receives for each registration, keyed by type and name.
+    const received = new Map<string, EngineSide[]>();
+    // The resolved inputs the mocked engine was given, likewise.
+    const inputs = new Map<string, Record<string, unknown>[]>();
     const log: string[] = [];
 
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => {
-                created.push({ type: args.type, name: args.name, inputs: args.inputs });
+                queueFor(inputs, args.type, args.name).push(args.inputs as Record<string, unknown>);
                 if (args.type === "pulumi:pulumi:StackReference") {
                     const name = String(args.inputs["name"] ?? args.name);
                     return { id: name, state: { name, outputs: options.stackOutputs?.[name] ?? {}, secretOutputNames: [] } };
@@ -81,6 +74,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
         options.stack,
         options.preview ?? false,
     );
+    recordRequests(received);
     pulumi.runtime.setAllConfig({ ...options.config });
     const restoreLog = captureLog(log);
     // The SDK keeps `new Error().stack` on every promise it makes, for a leak report the mocks
@@ -100,18 +94,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
                 // A resource reference read back from the engine is rebuilt with its URN; it is
                 // not a registration.
                 if (args.opts.urn) return undefined;
-                pending.push({
-                    type: args.type,
-                    name: args.name,
-                    custom: args.resource instanceof pulumi.CustomResource,
-                    inputs: args.props as Record<string, unknown>,
-                    parent: args.opts.parent,
-                    dependsOn: toArray(args.opts.dependsOn),
-                    protect: args.opts.protect === true,
-                    retainOnDelete: args.opts.retainOnDelete === true,
-                    transforms: args.opts.transforms ?? [],
-                    resource: args.resource,
-                });
+                constructed.push({ type: args.type, name: args.name, transforms: args.opts.transforms ?? [] });
                 return undefined;
             });
             delete require.cache[require.resolve(options.program)];
@@ -120,6 +103,9 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
             programExports = typeof program === "function" ? await program() : { ...program };
             return programExports;
         });
+        // The stack's outputs can settle before registrations whose inputs wait on other
+        // resources reach the engine; the run ends when the engine has had every one.
+        await pulumi.runtime.disconnect();
     } catch (e) {
         failure = e;
     } finally {
@@ -127,26 +113,12 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
         Error.stackTraceLimit = stackTraceLimit;
     }
 
-    const urnOf = async (r: pulumi.Resource | undefined) => (r ? await promiseOf(r.urn) : undefined);
+    if (process.env.T0) console.error("stack done", Date.now() - Number(process.env.T0));
+    // runInPulumiStack has waited for every registration to reach the engine.
     const registrations: Registration[] = [];
-    const createdByKey = new Map<string, (typeof created)[number]>();
-    for (const c of created) if (!createdByKey.has(`${c.type}\u0000${c.name}`)) createdByKey.set(`${c.type}\u0000${c.name}`, c);
-    for (const p of pending) {
-        // A registration whose inputs wait on others reaches the mock late, while this loop awaits.
-        const mocked = createdByKey.get(`${p.type}\u0000${p.name}`) ?? created.find((c) => c.type === p.type && c.name === p.name);
-        registrations.push({
-            type: p.type,
-            name: p.name,
-            urn: (await urnOf(p.resource)) ?? "",
-            custom: p.custom,
-            // The engine sees resolved inputs; components' args are what they were given.
-            inputs: mocked ? mocked.inputs : await resolveDeep(p.inputs),
-            parent: await urnOf(p.parent),
-            dependsOn: (await Promise.all(p.dependsOn.map(urnOf))).filter((u): u is string => u !== undefined),
-            protect: p.protect,
-            retainOnDelete: p.retainOnDelete,
-            transforms: p.transforms,
-        });
+    for (const c of constructed) {
+        const request = queueFor(received, c.type, c.name).shift();
+        if (request) registrations.push({ ...request, inputs: queueFor(inputs, c.type, c.name).shift() ?? {}, transforms: c.transforms });
     }
     if (failure !== undefined) {
         throw Object.assign(failure instanceof Error ? failure : new Error(String(failure)), { registrations });
@@ -158,9 +130,60 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     return { registrations, outputs: await resolveDeep(outputs ?? {}), secretOutputs, log };
 }
 
-function toArray(deps: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource> | undefined): pulumi.Resource[] {
-    if (deps === undefined) return [];
-    return (Array.isArray(deps) ? deps : [deps]).filter((d): d is pulumi.Resource => pulumi.Resource.isInstance(d));
+/** The engine's side of a registration or a read, as the SDK sends it (@pulumi/pulumi 3.248.0 proto/resource_pb). */
+interface ResourceRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getDependenciesList(): string[];
+    getCustom?(): boolean;
+    getProtect?(): boolean | undefined;
+    getRetainondelete?(): boolean | undefined;
+}
+type Callback = (error: unknown, response?: { getUrn(): string }) => void;
+type MonitorMethod = (request: ResourceRequest, callback: Callback) => unknown;
+type EngineSide = Omit<Registration, "inputs" | "transforms">;
+
+/**
+ * Records each registration and read as the mocked engine receives it: the URNs of its parent and
+ * of everything it depends on (dependsOn expanded, and the resources its inputs come from), and
+ * its options. Read at the monitor, nothing waits on the program's Outputs afterwards and the run
+ * holds no resource objects: a thousand namespaces are fifteen thousand of them.
+ */
+function recordRequests(into: Map<string, EngineSide[]>): void {
+    const monitor = pulumi.runtime.getMonitor() as unknown as Record<"registerResource" | "readResource", MonitorMethod>;
+    const wrap =
+        (original: MonitorMethod): MonitorMethod =>
+        (request, callback) =>
+            original.call(monitor, request, (error, response) => {
+                if (!error && response) {
+                    queueFor(into, request.getType(), request.getName()).push({
+                        type: request.getType(),
+                        name: request.getName(),
+                        urn: response.getUrn(),
+                        custom: request.getCustom?.() ?? true,
+                        parent: ownParent(request.getParent()),
+                        dependsOn: request.getDependenciesList(),
+                        protect: request.getProtect?.() === true,
+                        retainOnDelete: request.getRetainondelete?.() === true,
+                    });
+                }
+                callback(error, response);
+            });
+    monitor.registerResource = wrap(monitor.registerResource);
+    monitor.readResource = wrap(monitor.readResource);
+}
+
+/** The parent's URN, undefined for the stack's own children (the stack is not a registration). */
+function ownParent(urn: string): string | undefined {
+    return urn === "" || urn.includes("::pulumi:pulumi:Stack::") ? undefined : urn;
+}
+
+function queueFor<T>(map: Map<string, T[]>, type: string, name: string): T[] {
+    const key = `${type}\u0000${name}`;
+    let queue = map.get(key);
+    if (!queue) map.set(key, (queue = []));
+    return queue;
 }
 
 function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
