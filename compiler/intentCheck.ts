@@ -28,8 +28,8 @@ import { NetworkPolicy, Namespace, Protocol } from "../engine/k8s";
 import { FullMatrix } from "../engine/matrix";
 import { Pod } from "../engine/snapshot";
 import { IntentWorld, intentWorld } from "./world";
-import { Expectation, expectedHalves } from "./expected";
-import { NetworkIntent, POD_IDENTITY_AGENT } from "./intent";
+import { Expectation, expectedHalves, platformWorkloadOf } from "./expected";
+import { ALL_APPS, AppRef, CLUSTER_DNS, NetworkIntent, POD_IDENTITY_AGENT, WEB_APP } from "./intent";
 
 export type { ExternalParty, IntentWorld } from "./world";
 export { intentWorld } from "./world";
@@ -98,22 +98,39 @@ export function checkIntent(
     const slices = new IntentSlices(intent);
 
     // Each half: the engine under that direction's policies alone, against the intent's reading of that half.
-    const halfAllowed = new Map(DIRECTIONS.map((d) => [d, allowedByMatrix(world, asPods, onlyDirection(policies, d), ports, isExternal)]));
-    const engineAllows = (direction: Direction, from: number, to: number, k: number) =>
-        halfAllowed
-            .get(direction)!
-            .get(from * n + to)
-            ?.includes(k) ?? false;
+    const egressHalf = allowedByMatrix(world, asPods, onlyDirection(policies, "egress"), ports, isExternal);
+    const ingressHalf = allowedByMatrix(world, asPods, onlyDirection(policies, "ingress"), ports, isExternal);
+    const everyPort = ports.map((_, k) => k);
+    /** The ports (ascending indices) on which the engine allows one half of from -> to; undefined for none. */
+    const engineHalf = (direction: Direction, from: number, to: number): readonly number[] | undefined =>
+        direction === "egress"
+            ? egressHalf.open[from]
+                ? everyPort
+                : egressHalf.ports.get(from * n + to)
+            : ingressHalf.open[to]
+              ? everyPort
+              : ingressHalf.ports.get(from * n + to);
     // What the whole policy set allows, for the connectivity views: both halves.
-    const allowedPorts = new Map<number, number[]>();
-    for (const [key, list] of halfAllowed.get("egress")!) {
-        const ingress = halfAllowed.get("ingress")!.get(key);
-        const both = ingress ? list.filter((k) => ingress.includes(k)) : [];
-        if (both.length > 0) allowedPorts.set(key, both);
-    }
-    // Outside addresses in the same declared ranges get the same answer from the intent: ask once.
-    const asked$ = { count: 0 };
-    const askKey = addressSignatures(intent, parties);
+    const allowedPorts = new Map<number, readonly number[]>();
+    const consider = (from: number, to: number) => {
+        if (from === to || (isExternal[from] && isExternal[to]) || allowedPorts.has(from * n + to)) return;
+        const egress = engineHalf("egress", from, to);
+        const ingress = engineHalf("ingress", from, to);
+        if (!egress || !ingress) return;
+        const both = egress === everyPort ? ingress : ingress === everyPort ? egress : egress.filter((k) => ingress.includes(k));
+        if (both.length > 0) allowedPorts.set(from * n + to, both);
+    };
+    for (const key of egressHalf.ports.keys()) consider(Math.floor(key / n), key % n);
+    for (const key of ingressHalf.ports.keys()) if (egressHalf.open[Math.floor(key / n)]) consider(Math.floor(key / n), key % n);
+    const openSources = parties.flatMap((_, i) => (egressHalf.open[i] ? [i] : []));
+    const openDestinations = parties.flatMap((_, i) => (ingressHalf.open[i] ? [i] : []));
+    for (const from of openSources) for (const to of openDestinations) consider(from, to);
+    // Parties the intent cannot tell apart share its answers: ask once per class pair and port.
+    const classOf = intentClasses(intent, parties);
+    const classes = Math.max(0, ...classOf) + 1;
+    const relations = new FlowRelations(intent);
+    const answers = new Map<number, Uint8Array>();
+    let asked = 0;
     const found: { from: number; to: number; k: number; direction: Direction }[] = [];
     const visited = new Set<string>();
     for (const [a, b] of related.pairs(byNamespace.keys())) {
@@ -121,21 +138,24 @@ export function checkIntent(
         if (visited.has(key)) continue;
         visited.add(key);
         const slice = slices.of(a, b);
-        const answers = new Map<number, ReturnType<typeof expectedHalves>>();
+        const relation = relations.of(a, b);
         for (const from of byNamespace.get(a)!) {
             for (const to of byNamespace.get(b)!) {
                 if (from === to || (isExternal[from] && isExternal[to])) continue;
-                ports.forEach(({ port, protocol }, k) => {
-                    const question = (askKey[from]! * n + askKey[to]!) * ports.length + k;
-                    let expected = answers.get(question);
-                    if (!expected) {
-                        asked$.count++;
-                        expected = expectedHalves(slice, parties[from]!, parties[to]!, port, protocol);
-                        answers.set(question, expected);
-                    }
-                    for (const direction of DIRECTIONS)
-                        if (expected[direction].allowed !== engineAllows(direction, from, to, k)) found.push({ from, to, k, direction });
-                });
+                const question = (classOf[from]! * classes + classOf[to]!) * relations.count + relation;
+                let expected = answers.get(question);
+                if (!expected) {
+                    // Per port: 1 where the intent allows the egress half, 2 where it allows the ingress half.
+                    expected = new Uint8Array(ports.length);
+                    ports.forEach(({ port, protocol }, k) => {
+                        const halves = expectedHalves(slice, parties[from]!, parties[to]!, port, protocol);
+                        expected![k] = (halves.egress.allowed ? 1 : 0) | (halves.ingress.allowed ? 2 : 0);
+                    });
+                    asked += ports.length;
+                    answers.set(question, expected);
+                }
+                compareHalf(expected, 1, engineHalf("egress", from, to), found, from, to, "egress");
+                compareHalf(expected, 2, engineHalf("ingress", from, to), found, from, to, "ingress");
             }
         }
     }
@@ -145,20 +165,34 @@ export function checkIntent(
         // egress is open the intent allows every egress half: what the engine denies is missing
         // (nothing, unless some policy isolates egress).
         const egressOpen = direction === "egress" && !intent.defaultDenyEgress;
+        const half = direction === "egress" ? egressHalf : ingressHalf;
         if (!egressOpen) {
-            for (const [key, list] of halfAllowed.get(direction)!) {
+            for (const [key, list] of half.ports) {
                 const from = Math.floor(key / n);
                 const to = key % n;
                 if (related.has(namespaceOf[from]!, namespaceOf[to]!)) continue;
                 for (const k of list) found.push({ from, to, k, direction });
             }
+            // A party no policy of this direction selects has this half open to and from everyone.
+            for (const party of direction === "egress" ? openSources : openDestinations)
+                for (const [other, members] of byNamespace) {
+                    const [a, b] = direction === "egress" ? [namespaceOf[party]!, other] : [other, namespaceOf[party]!];
+                    if (related.has(a, b)) continue;
+                    for (const member of members) {
+                        const [from, to] = direction === "egress" ? [party, member] : [member, party];
+                        if (from !== to && !(isExternal[from] && isExternal[to]))
+                            for (const k of everyPort) found.push({ from, to, k, direction });
+                    }
+                }
         } else if (onlyDirection(policies, "egress").length > 0) {
             for (const [a, froms] of byNamespace)
-                for (const [b, tos] of byNamespace) {
-                    if (related.has(a, b)) continue;
-                    for (const from of froms)
+                for (const from of froms) {
+                    if (half.open[from]) continue;
+                    for (const [b, tos] of byNamespace) {
+                        if (related.has(a, b)) continue;
                         for (const to of tos)
-                            ports.forEach((_, k) => engineAllows(direction, from, to, k) || found.push({ from, to, k, direction }));
+                            compareHalf(ALL_ALLOWED(ports.length), 1, half.ports.get(from * n + to), found, from, to, direction);
+                    }
                 }
         }
     }
@@ -186,15 +220,46 @@ export function checkIntent(
     allowed.sort((x, y) => x.from - y.from || x.to - y.to);
     const externals = world.externals.length;
     const pairs = n * (n - 1) - externals * (externals - 1);
-    return { world, parties, checked: pairs * ports.length, asked: asked$.count, allowed, mismatches };
+    return { world, parties, checked: pairs * ports.length, asked, allowed, mismatches };
+}
+
+/** The intent's answer where it allows a half on every port. */
+const ALL_ALLOWED = (ports: number): Uint8Array => new Uint8Array(ports).fill(3);
+
+/** Adds to `found` each port where the engine's half (`allowed`, ascending port indices) differs from the intent's `bit`. */
+function compareHalf(
+    expected: Uint8Array,
+    bit: number,
+    allowed: readonly number[] | undefined,
+    found: { from: number; to: number; k: number; direction: Direction }[],
+    from: number,
+    to: number,
+    direction: Direction,
+): void {
+    let next = 0;
+    for (let k = 0; k < expected.length; k++) {
+        const engine = allowed !== undefined && allowed[next] === k;
+        if (engine) next++;
+        if (engine !== ((expected[k]! & bit) !== 0)) found.push({ from, to, k, direction });
+    }
 }
 
 /**
- * What the intent can tell of a party, as a party index: a pod is itself; an outside address
- * stands for every outside address in the same set of ranges the intent names (every address rule's ranges and excepts, the control plane, the
- * STS and Pod Identity addresses), which is all `expectedHalves` reads of an address.
+ * The parties `expectedHalves` (compiler/expected.ts) cannot tell apart, as class numbers: two
+ * parties of one class get the same answer against any third party, in the same relation to it
+ * (same namespace or not, and the flows between the two namespaces, FlowRelations). That holds
+ * because the class holds everything the intent reads of a party:
+ * - an outside address: which of the intent's ranges hold it (every address rule's ranges and
+ *   excepts, the control plane, STS and the Pod Identity agent);
+ * - a pod of a business namespace: the same of its address (rules that include pods), its app,
+ *   whether it is the namespace's web app and the namespace's web ports, its container ports
+ *   (named ports), the platform workload it is (none, normally), the egress grants and CIDR
+ *   sources that name its app (ns/app or ns/*);
+ * - any other pod (tools, kube-system) is a class of its own.
+ * Thousands of namespaces of the same shape then ask the intent a few thousand questions, not
+ * millions. The property test compares the result with the pair-by-pair check.
  */
-function addressSignatures(intent: NetworkIntent, parties: readonly Party[]): number[] {
+function intentClasses(intent: NetworkIntent, parties: readonly Party[]): number[] {
     const ranges = [
         ...[intent.gatewayClients, ...intent.cidrSources, ...intent.egressDestinations].flatMap((r) =>
             r.cidrs.flatMap((c) => [c.cidr, ...c.except]),
@@ -203,25 +268,96 @@ function addressSignatures(intent: NetworkIntent, parties: readonly Party[]): nu
         ...intent.podCredentials.stsCidrs,
         POD_IDENTITY_AGENT.cidr,
     ].map((c) => requireCidr(c));
-    // Each party's index, or the index of the first outside address with the same ranges.
-    const first = new Map<string, number>();
+    const rangesHolding = (ip: string) => {
+        const address = parseIp(ip)!;
+        return ranges.map((r) => (blockContainsIp(r, address) ? "1" : "0")).join("");
+    };
+    const business = new Map(intent.namespaces.map((ns) => [ns.name, ns]));
+    const signatures = new Map<string, number>();
     return parties.map((p, i) => {
-        if (p.kind === "pod") return i;
-        const ip = parseIp(p.ip)!;
-        const signature = ranges.map((r) => (blockContainsIp(r, ip) ? "1" : "0")).join("");
-        if (!first.has(signature)) first.set(signature, i);
-        return first.get(signature)!;
+        let signature: string;
+        if (p.kind === "external") signature = `outside ${rangesHolding(p.ip)}`;
+        else {
+            const pod = p.pod;
+            const ns = business.get(pod.namespace);
+            if (!ns || pod.namespace === intent.toolsNamespace || pod.namespace === CLUSTER_DNS.namespace) signature = `party ${i}`;
+            else {
+                const app = pod.labels[intent.appLabel];
+                const names = (ref: AppRef) => ref.namespace === pod.namespace && (ref.app === ALL_APPS || ref.app === app);
+                signature = JSON.stringify([
+                    rangesHolding(pod.ip),
+                    app ?? null,
+                    ns.apps.includes(WEB_APP) && app === WEB_APP ? ns.webPorts : null,
+                    pod.ports,
+                    platformWorkloadOf(intent, pod)?.name ?? null,
+                    intent.egress.filter((g) => names(g.from)).map((g) => g.to),
+                    intent.cidrSources.flatMap((s, k) => (names(s.to) ? [k] : [])),
+                ]);
+            }
+        }
+        const known = signatures.get(signature);
+        if (known !== undefined) return known;
+        signatures.set(signature, signatures.size);
+        return signatures.size - 1;
     });
 }
 
-/** Every allowed (source, destination, port) of the matrix over `policies`, by `from * n + to`; ports ascending. */
+/**
+ * How two namespaces relate in the intent, as a number: 0 for one namespace with itself, and
+ * otherwise one number per distinct list of flows from the first to the second (their apps and
+ * ports; the namespaces' names do not matter to `expectedHalves`, only that the flow joins them).
+ */
+class FlowRelations {
+    private readonly numbers = new Map<string, number>([
+        ["same", 0],
+        ["[]", 1],
+    ]);
+    private readonly flowsBetween = new Map<string, NetworkIntent["flows"][number][]>();
+
+    constructor(intent: NetworkIntent) {
+        for (const f of intent.flows) {
+            if (f.from.namespace === f.to.namespace) continue;
+            const key = `${f.from.namespace}\u0000${f.to.namespace}`;
+            (this.flowsBetween.get(key) ?? this.flowsBetween.set(key, []).get(key)!).push(f);
+        }
+    }
+
+    /** More than any number `of` returns: "same", "no flows", and at most one more per pair of namespaces with flows. */
+    get count(): number {
+        return 2 + this.flowsBetween.size;
+    }
+
+    of(from: string, to: string): number {
+        if (from === to) return 0;
+        const flows = this.flowsBetween.get(`${from}\u0000${to}`) ?? [];
+        const shape = JSON.stringify(flows.map((f) => [f.from.app, f.to.app, f.ports]));
+        const known = this.numbers.get(shape);
+        if (known !== undefined) return known;
+        this.numbers.set(shape, this.numbers.size);
+        return this.numbers.size - 1;
+    }
+}
+
+/** What one direction's policies allow (`allowedByMatrix`). */
+interface HalfAllowed {
+    /**
+     * Per party: no policy of the direction selects it (a source for egress, a destination for
+     * ingress), so the half is allowed on every port whatever the other end. Outside addresses
+     * always are; listing them pair by pair would be most of a thousand namespaces' allowed pairs.
+     */
+    readonly open: readonly boolean[];
+    /** The allowed ports (ascending indices) of every other pair, by `from * n + to`. */
+    readonly ports: ReadonlyMap<number, readonly number[]>;
+}
+
+/** What the matrix over one direction's `policies` allows: the open parties, and every allowed (source, destination, port) of the rest. */
 function allowedByMatrix(
     world: IntentWorld,
     asPods: readonly Pod[],
     policies: readonly NetworkPolicy[],
     ports: readonly { port: number; protocol: Protocol }[],
     isExternal: readonly boolean[],
-): Map<number, number[]> {
+): HalfAllowed {
     const matrix = new FullMatrix({ ...world.snapshot, pods: [...asPods], policies });
     const partiesOfClass = new Map<number, number[]>();
     asPods.forEach((p, i) => {
@@ -229,29 +365,31 @@ function allowedByMatrix(
         (partiesOfClass.get(c) ?? partiesOfClass.set(c, []).get(c)!).push(i);
     });
     const n = asPods.length;
-    const allowed = new Map<number, number[]>();
-    const add = (from: number, to: number, k: number) => {
-        if (from === to || (isExternal[from] && isExternal[to])) return;
-        const key = from * n + to;
-        const list = allowed.get(key);
-        if (list) list.push(k);
-        else allowed.set(key, [k]);
-    };
     // Pods of a class share the answer: one question per class and port, asked from the side
     // that selects (egress policies alone: the sources; otherwise the destinations).
     const fromSources = policies.every((p) => !(p.spec.policyTypes ?? []).includes("Ingress"));
+    const open = asPods.map(() => false);
+    const selecting: [number, number[]][] = [];
+    for (const [classIndex, members] of partiesOfClass) {
+        if (matrix.isolated(classIndex, fromSources ? "Egress" : "Ingress")) selecting.push([classIndex, members]);
+        else for (const member of members) open[member] = true;
+    }
+    const allowed = new Map<number, number[]>();
     ports.forEach((port, k) => {
-        for (const [classIndex, members] of partiesOfClass) {
+        for (const [classIndex, members] of selecting) {
             const others = fromSources ? matrix.allowedDestinations(classIndex, port) : matrix.allowedSources(classIndex, port);
             for (const otherClass of others)
                 for (const other of partiesOfClass.get(otherClass) ?? [])
                     for (const member of members) {
-                        if (fromSources) add(member, other, k);
-                        else add(other, member, k);
+                        const [from, to] = fromSources ? [member, other] : [other, member];
+                        if (from === to || (isExternal[from] && isExternal[to])) continue;
+                        const list = allowed.get(from * n + to);
+                        if (list) list.push(k);
+                        else allowed.set(from * n + to, [k]);
                     }
         }
     });
-    return allowed;
+    return { open, ports: allowed };
 }
 
 /**

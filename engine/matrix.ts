@@ -143,6 +143,11 @@ export class FullMatrix {
         return this.classOfPod.get(pod)!;
     }
 
+    /** Whether some policy of `direction` selects the class (otherwise that direction is open for it). */
+    isolated(classIndex: number, direction: PolicyType): boolean {
+        return (direction === "Ingress" ? this.ingressGroupOf : this.egressGroupOf)[classIndex] !== undefined;
+    }
+
     /** Whether pods of class `from` reach pods of class `to` on `port`, one of `to`'s declared ports. */
     allowed(from: number, to: number, port: ContainerPort): boolean {
         const destination = this.classes[to]!;
