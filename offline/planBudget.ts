@@ -19,17 +19,18 @@ export interface PlanEstimate extends PlanSize {
 }
 
 const MiB = 2 ** 20;
-const BASE = 250 * MiB;
-const PER_NAMESPACE = 2.25 * MiB;
+const BASE = 220 * MiB;
+const PER_NAMESPACE = 0.7 * MiB;
 
 /**
  * Calibrated on `npm run bench` (README "Performance"): the mocked Pulumi program dominates, at
- * about 2.25 MiB per business namespace (a SegmentedNamespace with its ~10 policies, Role,
- * RoleBinding, ResourceQuota and LimitRange, with the SDK's promises and outputs), over ~250 MiB
- * for the platform and the loaded modules (peak RSS measured: 0.25 GiB nonprod, 0.48 GiB at 100
- * namespaces, 0.81 GiB at 300, 2.5 GiB at 1,000). The
- * intent check keeps, per group of pods isolated alike (at most one per party) and per port, a
- * bitset of parties: parties^2 x ports / 8 bytes, plus its lists of allowed pairs.
+ * about 0.7 MiB per business namespace (a SegmentedNamespace with its policies, Role, RoleBinding,
+ * ResourceQuota and LimitRange, with the SDK's promises and outputs; index.ts builds them one per
+ * event-loop turn, so only one namespace's are in flight), over ~220 MiB for the platform and the
+ * loaded modules (peak RSS measured: 224 MiB nonprod, 295 MiB at 100 namespaces, 385 MiB at 300,
+ * 845 MiB at 1,000). The intent check keeps, per group of pods isolated alike (at most one per
+ * party) and per port, a bitset of parties: parties^2 x ports / 8 bytes, plus its lists of
+ * allowed pairs.
  */
 export function estimatePlan(intent: NetworkIntent): PlanEstimate {
     const size = planSize(intent);
