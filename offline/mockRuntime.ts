@@ -81,9 +81,13 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     // never print (@pulumi/pulumi 3.248.0 runtime/debuggable.js); under a TypeScript runner each of those
     // stacks is source-mapped. A thousand namespaces make tens of thousands of promises, so the
     // run keeps no frames; the SDK's own source positions (Resource.callsites) set their own
-    // limit, and an error the program throws keeps its message.
+    // limit, and an error the program throws keeps its message. With no frames to map, source
+    // maps are off during the run too: the program loads the providers' SDKs (about 900 modules,
+    // each with a source map Node would read and parse), a tenth of a shipped stack's plan.
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
+    const sourceMaps = process.sourceMapsEnabled;
+    process.setSourceMapsEnabled(false);
 
     let outputs: Record<string, unknown> | undefined;
     let programExports: Record<string, unknown> = {};
@@ -111,6 +115,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     } finally {
         restoreLog();
         Error.stackTraceLimit = stackTraceLimit;
+        process.setSourceMapsEnabled(sourceMaps);
     }
 
     if (process.env.T0) console.error("stack done", Date.now() - Number(process.env.T0));
