@@ -13,11 +13,14 @@
  *   addresses as pods of a namespace that does not exist (no selector can match them, no policy
  *   selects them, ipBlocks match them by address: exactly how the simple evaluator treats them);
  *   a half is judged as the whole connection under the policies of that direction alone (the
- *   other direction is then open everywhere);
+ *   other direction is then open everywhere); a party no policy of that direction selects (an
+ *   outside address, always) is a flag, not a list of every pair it is in;
  * - the intent's side is still `expectedHalves`, the one source of truth, but it is only asked
  *   about pairs of namespaces the intent could connect at all (`relatedNamespaces`, a coarse
- *   over-approximation); everywhere else the intent denies, so the only possible mismatches there
- *   are connections the engine allows, and those are read off the matrix.
+ *   over-approximation), and once per pair of intent classes (`intentClasses`: parties it reads
+ *   alike, such as the api pods of a thousand namespaces of one shape) and port; everywhere else
+ *   the intent denies, so the only possible mismatches there are connections the engine allows,
+ *   and those are read off the matrix.
  * `checkIntentPairwise` is the original pair-by-pair check with the simple evaluator; a property
  * test requires both to report identical mismatches on random intents and broken policy sets.
  */
@@ -66,7 +69,7 @@ export interface IntentCheck {
     readonly parties: readonly Party[];
     /** Connections covered: every ordered pair of distinct parties (not both outside) x every port. */
     readonly checked: number;
-    /** How many of them the intent was asked about; the rest are denied by `relatedNamespaces`. */
+    /** How many questions the intent was asked (one per pair of intent classes, relation and port); the rest are answered by those or denied by `relatedNamespaces`. */
     readonly asked: number;
     /** Ordered pairs the policies connect on at least one port. */
     readonly allowed: readonly AllowedPair[];
