@@ -32,7 +32,7 @@ import { FullMatrix } from "../engine/matrix";
 import { Pod } from "../engine/snapshot";
 import { IntentWorld, intentWorld } from "./world";
 import { Expectation, expectedHalves, platformWorkloadOf } from "./expected";
-import { ALL_APPS, AppRef, CLUSTER_DNS, NetworkIntent, POD_IDENTITY_AGENT, WEB_APP } from "./intent";
+import { ALL_APPS, AddressRule, AppRef, CLUSTER_DNS, NetworkIntent, POD_IDENTITY_AGENT, WEB_APP } from "./intent";
 
 export type { ExternalParty, IntentWorld } from "./world";
 export { intentWorld } from "./world";
@@ -130,7 +130,7 @@ export function checkIntent(
     for (const from of openSources) for (const to of openDestinations) consider(from, to);
     // Parties the intent cannot tell apart share its answers: ask once per class pair and port.
     const classOf = intentClasses(intent, parties);
-    const classes = Math.max(0, ...classOf) + 1;
+    const classes = classOf.reduce((most, c) => Math.max(most, c), 0) + 1;
     const relations = new FlowRelations(intent);
     const answers = new Map<number, Uint8Array>();
     let asked = 0;
@@ -255,7 +255,7 @@ function compareHalf(
  * - an outside address: which of the intent's ranges hold it (every address rule's ranges and
  *   excepts, the control plane, STS and the Pod Identity agent);
  * - a pod of a business namespace: the same of its address (rules that include pods), its app,
- *   whether it is the namespace's web app and the namespace's web ports, its container ports
+ *   whether it is the namespace's web app, the namespace's web ports, its container ports
  *   (named ports), the platform workload it is (none, normally), the egress grants and CIDR
  *   sources that name its app (ns/app or ns/*);
  * - any other pod (tools, kube-system) is a class of its own.
@@ -290,7 +290,9 @@ function intentClasses(intent: NetworkIntent, parties: readonly Party[]): number
                 signature = JSON.stringify([
                     rangesHolding(pod.ip),
                     app ?? null,
-                    ns.apps.includes(WEB_APP) && app === WEB_APP ? ns.webPorts : null,
+                    ns.apps.includes(WEB_APP) && app === WEB_APP,
+                    // Read for web pods, and for any pod a platform connection reaches on its namespace's web ports.
+                    ns.webPorts,
                     pod.ports,
                     platformWorkloadOf(intent, pod)?.name ?? null,
                     intent.egress.filter((g) => names(g.from)).map((g) => g.to),
@@ -489,17 +491,19 @@ function mismatchOf(verdict: Verdict, direction: Direction, expected: Expectatio
 
 /**
  * Which ordered pairs of namespaces (OUTSIDE for addresses outside the cluster) the intent could
- * connect at all. Deliberately coarse, so that it is obviously an over-approximation of
- * `expectedConnection` (compiler/expected.ts): a connection needs its ingress half, and into a
- * pod of a business namespace B from a pod of another business namespace A, the intent admits
- * only a declared flow A -> B, or a CIDR source whose range holds the source's address; and out of
- * A to a pod of B only a declared flow, or an egress destination whose range holds B's pods. So:
+ * connect at all, in either half. Deliberately coarse, so that it is obviously an
+ * over-approximation of `expectedHalves` (compiler/expected.ts): into a pod of a business
+ * namespace B from a pod of another business namespace A, the intent admits only a declared flow
+ * A -> B, or a CIDR source into B that includes pods and whose range holds the source's address;
+ * and out of A to a pod of B only a declared flow, or an egress grant of A to a destination that
+ * includes pods and whose range holds B's pods. So:
  * - a namespace with itself;
  * - any pair where either side is not a business namespace (tools, kube-system, the platform's
  *   namespaces, outside addresses);
  * - two business namespaces linked by a flow, in either direction;
- * - everything, when the range of some CIDR source or egress destination that includes pods
- *   holds the address of a pod of the world.
+ * - every namespace into B, when a CIDR source into B includes pods and its range holds a pod
+ *   of the world; A to every namespace, when A has an egress grant to a destination that
+ *   includes pods and whose range holds a pod of the world.
  * Every other pair is denied by the intent, whatever the port.
  */
 export function relatedNamespaces(
@@ -517,19 +521,22 @@ export function relatedNamespaces(
     }
     const podIps = world.snapshot.pods.map((p) => parseIp(p.ip)!);
     // Only a rule that says `includesPods` admits pods (compiler/expected.ts, addressAdmits).
-    const addressRuleMayAdmitPods = [...intent.cidrSources, ...intent.egressDestinations].some(
-        (s) => s.includesPods && s.cidrs.some((c) => podIps.some((ip) => blockContainsIp(requireCidr(c.cidr), ip))),
-    );
+    const mayAdmitPods = (rule: AddressRule) =>
+        rule.includesPods && rule.cidrs.some((c) => podIps.some((ip) => blockContainsIp(requireCidr(c.cidr), ip)));
+    const intoFromAny = new Set(intent.cidrSources.filter(mayAdmitPods).map((s) => s.to.namespace));
+    const podDestinations = new Set(intent.egressDestinations.filter(mayAdmitPods).map((d) => d.name));
+    const outToAny = new Set(intent.egress.filter((g) => podDestinations.has(g.to)).map((g) => g.from.namespace));
     const has = (from: string, to: string) =>
-        addressRuleMayAdmitPods || from === to || !business.has(from) || !business.has(to) || linked.has(`${from}\u0000${to}`);
+        from === to ||
+        !business.has(from) ||
+        !business.has(to) ||
+        linked.has(`${from}\u0000${to}`) ||
+        outToAny.has(from) ||
+        intoFromAny.has(to);
     return {
         has,
         *pairs(namespaces: Iterable<string>) {
             const all = [...namespaces];
-            if (addressRuleMayAdmitPods) {
-                for (const a of all) for (const b of all) yield [a, b] as const;
-                return;
-            }
             const present = new Set(all);
             for (const a of all) {
                 yield [a, a] as const;
@@ -544,6 +551,8 @@ export function relatedNamespaces(
                 const [a, b] = key.split("\u0000") as [string, string];
                 if (a !== b && present.has(a) && present.has(b)) yield [a, b] as const;
             }
+            for (const a of outToAny) if (present.has(a)) for (const b of all) yield [a, b] as const;
+            for (const b of intoFromAny) if (present.has(b)) for (const a of all) yield [a, b] as const;
         },
     };
 }

@@ -3,6 +3,8 @@
  * Records every registration with its inputs, parent, dependencies and options, which is what
  * the offline plan prints and what the component tests assert.
  */
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { mockOutputs } from "./mockOutputs";
 
@@ -50,18 +52,20 @@ export interface RunOptions {
  * registrations made before that are in `error.registrations` so callers can check there were none.
  */
 export async function runProgram(options: RunOptions): Promise<ProgramRun> {
-    // In the order the program constructs them: what the tree and the tests read in order.
-    const constructed: { type: string; name: string; transforms: pulumi.ResourceTransform[] }[] = [];
-    // What the engine receives for each registration, keyed by type and name.
-    const received = new Map<string, EngineSide[]>();
-    // The resolved inputs the mocked engine was given, likewise.
-    const inputs = new Map<string, Record<string, unknown>[]>();
+    // In the order the program constructs them (what the tree and the tests read in order), by
+    // their place in the tree: the parent's key, the type and the name, which Pulumi requires to
+    // be unique (two children of the same name and type under different parents are two).
+    const constructed: { key: string; transforms: pulumi.ResourceTransform[] }[] = [];
+    const keys = new WeakMap<pulumi.Resource, string>();
+    // What the engine receives for each registration, by the same key.
+    const received = new Map<string, Omit<Registration, "transforms">>();
     const log: string[] = [];
 
+    const engine = new RecordingEngine(received);
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => {
-                queueFor(inputs, args.type, args.name).push(args.inputs as Record<string, unknown>);
+                engine.inputsReceived(args.inputs as Record<string, unknown>);
                 if (args.type === "pulumi:pulumi:StackReference") {
                     const name = String(args.inputs["name"] ?? args.name);
                     return { id: name, state: { name, outputs: options.stackOutputs?.[name] ?? {}, secretOutputNames: [] } };
@@ -74,20 +78,17 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
         options.stack,
         options.preview ?? false,
     );
-    recordRequests(received);
+    engine.attach();
     pulumi.runtime.setAllConfig({ ...options.config });
     const restoreLog = captureLog(log);
     // The SDK keeps `new Error().stack` on every promise it makes, for a leak report the mocks
     // never print (@pulumi/pulumi 3.248.0 runtime/debuggable.js); under a TypeScript runner each of those
     // stacks is source-mapped. A thousand namespaces make tens of thousands of promises, so the
     // run keeps no frames; the SDK's own source positions (Resource.callsites) set their own
-    // limit, and an error the program throws keeps its message. With no frames to map, source
-    // maps are off during the run too: the program loads the providers' SDKs (about 900 modules,
-    // each with a source map Node would read and parse), a tenth of a shipped stack's plan.
+    // limit, and an error the program throws keeps its message.
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
-    const sourceMaps = process.sourceMapsEnabled;
-    process.setSourceMapsEnabled(false);
+    loadProviderSdks(options.program);
 
     let outputs: Record<string, unknown> | undefined;
     let programExports: Record<string, unknown> = {};
@@ -98,7 +99,9 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
                 // A resource reference read back from the engine is rebuilt with its URN; it is
                 // not a registration.
                 if (args.opts.urn) return undefined;
-                constructed.push({ type: args.type, name: args.name, transforms: args.opts.transforms ?? [] });
+                const key = treeKey((args.opts.parent && keys.get(args.opts.parent)) ?? "", args.type, args.name);
+                keys.set(args.resource, key);
+                constructed.push({ key, transforms: args.opts.transforms ?? [] });
                 return undefined;
             });
             delete require.cache[require.resolve(options.program)];
@@ -107,23 +110,21 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
             programExports = typeof program === "function" ? await program() : { ...program };
             return programExports;
         });
-        // The stack's outputs can settle before registrations whose inputs wait on other
-        // resources reach the engine; the run ends when the engine has had every one.
-        await pulumi.runtime.disconnect();
     } catch (e) {
         failure = e;
     } finally {
+        // The stack's outputs (or the program's error) can come before registrations whose
+        // inputs wait on other resources reach the engine; the run ends when the engine has had
+        // every one, so that a failed run reports what it registered and leaves nothing running.
+        await pulumi.runtime.disconnect().catch(() => undefined);
         restoreLog();
         Error.stackTraceLimit = stackTraceLimit;
-        process.setSourceMapsEnabled(sourceMaps);
     }
 
-    if (process.env.T0) console.error("stack done", Date.now() - Number(process.env.T0));
-    // runInPulumiStack has waited for every registration to reach the engine.
     const registrations: Registration[] = [];
     for (const c of constructed) {
-        const request = queueFor(received, c.type, c.name).shift();
-        if (request) registrations.push({ ...request, inputs: queueFor(inputs, c.type, c.name).shift() ?? {}, transforms: c.transforms });
+        const request = received.get(c.key);
+        if (request) registrations.push({ ...request, transforms: c.transforms });
     }
     if (failure !== undefined) {
         throw Object.assign(failure instanceof Error ? failure : new Error(String(failure)), { registrations });
@@ -133,6 +134,26 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
         if (pulumi.Output.isInstance(value) && (await pulumi.isSecret(value))) secretOutputs.push(key);
     }
     return { registrations, outputs: await resolveDeep(outputs ?? {}), secretOutputs, log };
+}
+
+/**
+ * Loads the Pulumi packages the program's project depends on (@pulumi/aws, awsx, eks,
+ * kubernetes: about 900 modules) with source maps off. Under a TypeScript runner Node would read
+ * and parse the source map of each, a tenth of a shipped stack's plan; the program's own modules
+ * load afterwards with theirs, so its stack traces still point at its TypeScript.
+ */
+function loadProviderSdks(program: string): void {
+    const projectDir = path.dirname(program);
+    const manifest = path.join(projectDir, "package.json");
+    if (!fs.existsSync(manifest)) return;
+    const dependencies = Object.keys((JSON.parse(fs.readFileSync(manifest, "utf8")) as { dependencies?: object }).dependencies ?? {});
+    const sourceMaps = process.sourceMapsEnabled;
+    process.setSourceMapsEnabled(false);
+    try {
+        for (const name of dependencies.filter((d) => d.startsWith("@pulumi/"))) require(require.resolve(name, { paths: [projectDir] }));
+    } finally {
+        process.setSourceMapsEnabled(sourceMaps);
+    }
 }
 
 /** The engine's side of a registration or a read, as the SDK sends it (@pulumi/pulumi 3.248.0 proto/resource_pb). */
@@ -147,48 +168,74 @@ interface ResourceRequest {
 }
 type Callback = (error: unknown, response?: { getUrn(): string }) => void;
 type MonitorMethod = (request: ResourceRequest, callback: Callback) => unknown;
-type EngineSide = Omit<Registration, "inputs" | "transforms">;
 
 /**
  * Records each registration and read as the mocked engine receives it: the URNs of its parent and
- * of everything it depends on (dependsOn expanded, and the resources its inputs come from), and
- * its options. Read at the monitor, nothing waits on the program's Outputs afterwards and the run
- * holds no resource objects: a thousand namespaces are fifteen thousand of them.
+ * of everything it depends on (dependsOn expanded, and the resources its inputs come from), its
+ * options and its resolved inputs. Read at the monitor, nothing waits on the program's Outputs
+ * afterwards and the run holds no resource objects: a thousand namespaces are fifteen thousand
+ * of them.
  */
-function recordRequests(into: Map<string, EngineSide[]>): void {
-    const monitor = pulumi.runtime.getMonitor() as unknown as Record<"registerResource" | "readResource", MonitorMethod>;
-    const wrap =
-        (original: MonitorMethod): MonitorMethod =>
-        (request, callback) =>
-            original.call(monitor, request, (error, response) => {
-                if (!error && response) {
-                    queueFor(into, request.getType(), request.getName()).push({
-                        type: request.getType(),
-                        name: request.getName(),
-                        urn: response.getUrn(),
-                        custom: request.getCustom?.() ?? true,
-                        parent: ownParent(request.getParent()),
-                        dependsOn: request.getDependenciesList(),
-                        protect: request.getProtect?.() === true,
-                        retainOnDelete: request.getRetainondelete?.() === true,
+class RecordingEngine {
+    private pending: ResourceRequest | undefined;
+    private readonly inputs = new Map<ResourceRequest, Record<string, unknown>>();
+    /** The tree key of each URN recorded, for its children's keys. */
+    private readonly keyOfUrn = new Map<string, string>();
+
+    constructor(private readonly into: Map<string, Omit<Registration, "transforms">>) {}
+
+    /** The mocks' newResource, called by the monitor while it takes `pending` (synchronously, before its first await). */
+    inputsReceived(inputs: Record<string, unknown>): void {
+        if (this.pending) this.inputs.set(this.pending, inputs);
+    }
+
+    attach(): void {
+        const monitor = pulumi.runtime.getMonitor() as unknown as Record<"registerResource" | "readResource", MonitorMethod>;
+        const wrap =
+            (original: MonitorMethod): MonitorMethod =>
+            (request, callback) => {
+                this.pending = request;
+                try {
+                    return original.call(monitor, request, (error, response) => {
+                        if (!error && response) this.record(request, response.getUrn());
+                        callback(error, response);
                     });
+                } finally {
+                    this.pending = undefined;
                 }
-                callback(error, response);
-            });
-    monitor.registerResource = wrap(monitor.registerResource);
-    monitor.readResource = wrap(monitor.readResource);
+            };
+        monitor.registerResource = wrap(monitor.registerResource);
+        monitor.readResource = wrap(monitor.readResource);
+    }
+
+    private record(request: ResourceRequest, urn: string): void {
+        // A parent is recorded before its children: their requests wait for its URN.
+        const parent = ownParent(request.getParent());
+        const key = treeKey((parent && this.keyOfUrn.get(parent)) ?? "", request.getType(), request.getName());
+        this.keyOfUrn.set(urn, key);
+        this.into.set(key, {
+            type: request.getType(),
+            name: request.getName(),
+            urn,
+            custom: request.getCustom?.() ?? true,
+            inputs: this.inputs.get(request) ?? {},
+            parent,
+            dependsOn: request.getDependenciesList(),
+            protect: request.getProtect?.() === true,
+            retainOnDelete: request.getRetainondelete?.() === true,
+        });
+        this.inputs.delete(request);
+    }
+}
+
+/** A resource's place in the tree: its parent's key ("" for the stack), its type and its name. */
+function treeKey(parentKey: string, type: string, name: string): string {
+    return `${parentKey}\u0001${type}\u0000${name}`;
 }
 
 /** The parent's URN, undefined for the stack's own children (the stack is not a registration). */
 function ownParent(urn: string): string | undefined {
     return urn === "" || urn.includes("::pulumi:pulumi:Stack::") ? undefined : urn;
-}
-
-function queueFor<T>(map: Map<string, T[]>, type: string, name: string): T[] {
-    const key = `${type}\u0000${name}`;
-    let queue = map.get(key);
-    if (!queue) map.set(key, (queue = []));
-    return queue;
 }
 
 function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {

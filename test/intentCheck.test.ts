@@ -69,7 +69,12 @@ function randomIntent(): fc.Arbitrary<NetworkIntent> {
             sources: fc.array(
                 fc.record({
                     to: fc.nat(),
-                    cidr: fc.constantFrom({ cidr: "192.0.2.0/24", except: ["192.0.2.128/25"] }, { cidr: "198.51.100.0/24", except: [] }),
+                    cidr: fc.constantFrom(
+                        { cidr: "192.0.2.0/24", except: ["192.0.2.128/25"], includesPods: false },
+                        { cidr: "198.51.100.0/24", except: [], includesPods: false },
+                        // Pods of the second pod range as clients: every namespace may reach the source's app.
+                        { cidr: "10.40.32.0/19", except: [], includesPods: true },
+                    ),
                     ports,
                 }),
                 { maxLength: 2 },
@@ -139,9 +144,9 @@ function randomIntent(): fc.Arbitrary<NetworkIntent> {
                     cidrSources: sources.map((c, i) => ({
                         name: `source-${i}`,
                         to: refs[c.to % refs.length]!,
-                        cidrs: [c.cidr],
+                        cidrs: [{ cidr: c.cidr.cidr, except: c.cidr.except }],
                         ports: c.ports,
-                        includesPods: false,
+                        includesPods: c.cidr.includesPods,
                     })),
                     egressDestinations,
                     egress:
@@ -318,7 +323,7 @@ describe("the intent check", () => {
         assert.ok(withMismatches >= 15, `only ${withMismatches} of 30 broken policy sets had mismatches`);
     });
 
-    it("never shares the intent's answer between parties it can tell apart: flows to other apps, pods in other ranges", () => {
+    it("never shares the intent's answer between parties it can tell apart, nor skips a pair an address rule with pods joins", () => {
         const web = [{ protocol: "TCP" as const, port: 8080 }];
         const threeNamespaces = (over: Partial<NetworkIntent>): NetworkIntent => ({
             appLabel: "app",
@@ -351,14 +356,28 @@ describe("the intent check", () => {
                 ],
                 egress: [{ from: { namespace: "alpha", app: "*" }, to: "second-range" }],
             }),
+            // The pods of the second pod range, whatever their namespace, may reach gamma/api.
+            threeNamespaces({
+                cidrSources: [
+                    {
+                        name: "second-range",
+                        to: { namespace: "gamma", app: "api" },
+                        cidrs: [{ cidr: "10.40.32.0/19", except: [] }],
+                        ports: [],
+                        includesPods: true,
+                    },
+                ],
+            }),
         ];
         for (const intent of cases) {
             const plans = compileIntent(intent);
             const namespaces = plans.map((p) => p.namespace);
             const policies = [...allPolicies(plans)];
             assert.deepEqual(checkIntent(intent, namespaces, policies).mismatches.map(formatMismatch), []);
-            // With the flow's or the grant's policy dropped, both checks find the same missing halves.
-            for (const name of policies.map((p) => p.metadata.name).filter((n) => /^from-alpha/.test(n))) {
+            // With the flow's, the grant's or the source's policy dropped, both checks find the same missing halves.
+            const dropped = policies.map((p) => p.metadata.name).filter((n) => n.startsWith("from-"));
+            assert.ok(dropped.length > 0);
+            for (const name of dropped) {
                 const broken = policies.filter((p) => p.metadata.name !== name);
                 const fast = checkIntent(intent, namespaces, broken).mismatches.map(formatMismatch);
                 assert.ok(fast.length > 0, name);
