@@ -52,16 +52,13 @@ export interface RunOptions {
  * registrations made before that are in `error.registrations` so callers can check there were none.
  */
 export async function runProgram(options: RunOptions): Promise<ProgramRun> {
-    // In the order the program constructs them (what the tree and the tests read in order), by
-    // their place in the tree: the parent's key, the type and the name, which Pulumi requires to
-    // be unique (two children of the same name and type under different parents are two).
-    const constructed: { key: string; transforms: pulumi.ResourceTransform[] }[] = [];
-    const keys = new WeakMap<pulumi.Resource, string>();
-    // What the engine receives for each registration, by the same key.
-    const received = new Map<string, Omit<Registration, "transforms">>();
+    // In the order the program constructs them (what the tree and the tests read in order), each
+    // with its place in the tree: its parent's place, its type and its name.
+    const constructed: { place: Place; transforms: pulumi.ResourceTransform[] }[] = [];
+    const places = new WeakMap<pulumi.Resource, Place | string>();
     const log: string[] = [];
 
-    const engine = new RecordingEngine(received);
+    const engine = new RecordingEngine();
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => {
@@ -88,20 +85,23 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     // limit, and an error the program throws keeps its message.
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
-    loadProviderSdks(options.program);
 
     let outputs: Record<string, unknown> | undefined;
     let programExports: Record<string, unknown> = {};
     let failure: unknown;
     try {
+        loadProviderSdks(options.program);
         outputs = await pulumi.runtime.runInPulumiStack(async () => {
             pulumi.runtime.registerStackTransformation((args) => {
                 // A resource reference read back from the engine is rebuilt with its URN; it is
-                // not a registration.
-                if (args.opts.urn) return undefined;
-                const key = treeKey((args.opts.parent && keys.get(args.opts.parent)) ?? "", args.type, args.name);
-                keys.set(args.resource, key);
-                constructed.push({ key, transforms: args.opts.transforms ?? [] });
+                // not a registration, but it may be a parent.
+                if (args.opts.urn) {
+                    places.set(args.resource, args.opts.urn);
+                    return undefined;
+                }
+                const place = { parent: args.opts.parent && places.get(args.opts.parent), type: args.type, name: args.name };
+                places.set(args.resource, place);
+                constructed.push({ place, transforms: args.opts.transforms ?? [] });
                 return undefined;
             });
             delete require.cache[require.resolve(options.program)];
@@ -123,9 +123,14 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
 
     const registrations: Registration[] = [];
     for (const c of constructed) {
-        const request = received.get(c.key);
+        const request = engine.take(c.place);
         if (request) registrations.push({ ...request, transforms: c.transforms });
     }
+    // What the engine received that no constructed resource accounts for is still a registration.
+    for (const request of engine.untaken()) registrations.push({ ...request, transforms: [] });
+    // The engine refuses a second resource with a URN it has (a URN names the parent's type, not
+    // the parent): `pulumi preview` would fail here.
+    failure ??= engine.duplicates().map((urn) => new Error(`Duplicate resource URN '${urn}'; try giving it a unique name`))[0];
     if (failure !== undefined) {
         throw Object.assign(failure instanceof Error ? failure : new Error(String(failure)), { registrations });
     }
@@ -150,7 +155,15 @@ function loadProviderSdks(program: string): void {
     const sourceMaps = process.sourceMapsEnabled;
     process.setSourceMapsEnabled(false);
     try {
-        for (const name of dependencies.filter((d) => d.startsWith("@pulumi/"))) require(require.resolve(name, { paths: [projectDir] }));
+        for (const name of dependencies.filter((d) => d.startsWith("@pulumi/"))) {
+            let resolved: string;
+            try {
+                resolved = require.resolve(name, { paths: [projectDir] });
+            } catch {
+                continue; // not installed: the program will say so if it imports it
+            }
+            require(resolved);
+        }
     } finally {
         process.setSourceMapsEnabled(sourceMaps);
     }
@@ -169,6 +182,15 @@ interface ResourceRequest {
 type Callback = (error: unknown, response?: { getUrn(): string }) => void;
 type MonitorMethod = (request: ResourceRequest, callback: Callback) => unknown;
 
+/** A resource's place in the tree: its parent's place (a URN for a resource rebuilt from one; none for the stack), its type, its name. */
+interface Place {
+    readonly parent: Place | string | undefined;
+    readonly type: string;
+    readonly name: string;
+}
+
+type Received = Omit<Registration, "transforms">;
+
 /**
  * Records each registration and read as the mocked engine receives it: the URNs of its parent and
  * of everything it depends on (dependsOn expanded, and the resources its inputs come from), its
@@ -179,10 +201,11 @@ type MonitorMethod = (request: ResourceRequest, callback: Callback) => unknown;
 class RecordingEngine {
     private pending: ResourceRequest | undefined;
     private readonly inputs = new Map<ResourceRequest, Record<string, unknown>>();
-    /** The tree key of each URN recorded, for its children's keys. */
+    /** Each registration by its place in the tree (parent's key, type, name), in the order received. */
+    private readonly byKey = new Map<string, Received>();
+    /** The tree key of each URN received, for its children's keys. */
     private readonly keyOfUrn = new Map<string, string>();
-
-    constructor(private readonly into: Map<string, Omit<Registration, "transforms">>) {}
+    private readonly seenTwice: string[] = [];
 
     /** The mocks' newResource, called by the monitor while it takes `pending` (synchronously, before its first await). */
     inputsReceived(inputs: Record<string, unknown>): void {
@@ -208,12 +231,40 @@ class RecordingEngine {
         monitor.readResource = wrap(monitor.readResource);
     }
 
+    /** The registration at `place`, once. */
+    take(place: Place): Received | undefined {
+        const key = this.keyOf(place);
+        const received = this.byKey.get(key);
+        this.byKey.delete(key);
+        return received;
+    }
+
+    /** Registrations no `take` asked for (the stack aside). */
+    untaken(): Received[] {
+        return [...this.byKey.values()].filter((r) => r.type !== "pulumi:pulumi:Stack");
+    }
+
+    /** URNs the engine received more than once. */
+    duplicates(): readonly string[] {
+        return this.seenTwice;
+    }
+
+    private keyOf(place: Place | string | undefined): string {
+        if (place === undefined) return "";
+        if (typeof place === "string") return this.keyOfUrn.get(place) ?? "";
+        return treeKey(this.keyOf(place.parent), place.type, place.name);
+    }
+
     private record(request: ResourceRequest, urn: string): void {
+        if (this.keyOfUrn.has(urn)) {
+            this.seenTwice.push(urn);
+            return;
+        }
         // A parent is recorded before its children: their requests wait for its URN.
         const parent = ownParent(request.getParent());
         const key = treeKey((parent && this.keyOfUrn.get(parent)) ?? "", request.getType(), request.getName());
         this.keyOfUrn.set(urn, key);
-        this.into.set(key, {
+        this.byKey.set(key, {
             type: request.getType(),
             name: request.getName(),
             urn,
@@ -228,7 +279,7 @@ class RecordingEngine {
     }
 }
 
-/** A resource's place in the tree: its parent's key ("" for the stack), its type and its name. */
+/** A resource's key in the tree: its parent's key ("" for the stack), its type and its name. */
 function treeKey(parentKey: string, type: string, name: string): string {
     return `${parentKey}\u0001${type}\u0000${name}`;
 }

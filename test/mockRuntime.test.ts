@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import { ProgramRun, runProgram } from "../offline/mockRuntime";
 
 const PROGRAMS = path.join(__dirname, "fixtures", "programs");
@@ -67,5 +68,40 @@ describe("the mocked engine", () => {
         } finally {
             process.off("unhandledRejection", listener);
         }
+    });
+
+    it("keeps a child whose parent was rebuilt from its URN, under that parent", async () => {
+        const { registrations } = await run("childOfRebuiltParent.ts");
+        assert.deepEqual(
+            registrations.map((r) => [r.name, r.parent?.split("::").slice(2).join("::"), r.inputs]),
+            [
+                ["original", undefined, {}],
+                ["adopted", "pulumi:pulumi:Stack$test:index:Thing::original", { y: 1 }],
+            ],
+        );
+    });
+
+    it("fails on a URN the program registers twice, as the engine would", async () => {
+        const error = await run("duplicateUrn.ts").then(
+            () => assert.fail("the program should fail"),
+            (e: unknown) => e as Error,
+        );
+        assert.equal(
+            error.message,
+            "Duplicate resource URN 'urn:pulumi:s::p::test:index:Holder$test:index:Thing::child'; try giving it a unique name",
+        );
+    });
+
+    it("ignores a Pulumi package the project lists but has not installed, and restores the process after any run", async () => {
+        const limit = Error.stackTraceLimit;
+        const warn = pulumi.log.warn;
+        const { registrations } = await run(path.join("unusedDependency", "index.ts"));
+        assert.deepEqual(
+            registrations.map((r) => r.name),
+            ["only"],
+        );
+        await run("failsAfterRegistering.ts").catch(() => undefined);
+        assert.equal(Error.stackTraceLimit, limit);
+        assert.equal(pulumi.log.warn, warn);
     });
 });
