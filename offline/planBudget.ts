@@ -27,8 +27,8 @@ const PER_NAMESPACE = 0.7 * MiB;
  * about 0.7 MiB per business namespace (a SegmentedNamespace with its policies, Role, RoleBinding,
  * ResourceQuota and LimitRange, with the SDK's promises and outputs; index.ts builds them one per
  * event-loop turn, so only one namespace's are in flight), over ~220 MiB for the platform and the
- * loaded modules (peak RSS measured over three runs: 224-227 MiB nonprod, 295-325 MiB at 100
- * namespaces, 385-487 MiB at 300, 821-845 MiB at 1,000; the heap V8 limits is a part of that).
+ * loaded modules (peak RSS measured over four runs: 224-227 MiB nonprod, 290-325 MiB at 100
+ * namespaces, 385-487 MiB at 300, 820-845 MiB at 1,000; the heap V8 limits is a part of that).
  * The intent check keeps, per group of pods isolated alike (at most one per
  * party) and per port, a bitset of parties: parties^2 x ports / 8 bytes, plus its lists of
  * allowed pairs.
