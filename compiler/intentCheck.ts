@@ -188,13 +188,13 @@ export function checkIntent(
                     }
                 }
         } else if (onlyDirection(policies, "egress").length > 0) {
+            const everyPortAllowed = new Uint8Array(ports.length).fill(1);
             for (const [a, froms] of byNamespace)
                 for (const from of froms) {
                     if (half.open[from]) continue;
                     for (const [b, tos] of byNamespace) {
                         if (related.has(a, b)) continue;
-                        for (const to of tos)
-                            compareHalf(ALL_ALLOWED(ports.length), 1, half.ports.get(from * n + to), found, from, to, direction);
+                        for (const to of tos) compareHalf(everyPortAllowed, 1, half.ports.get(from * n + to), found, from, to, direction);
                     }
                 }
         }
@@ -225,9 +225,6 @@ export function checkIntent(
     const pairs = n * (n - 1) - externals * (externals - 1);
     return { world, parties, checked: pairs * ports.length, asked, allowed, mismatches };
 }
-
-/** The intent's answer where it allows a half on every port. */
-const ALL_ALLOWED = (ports: number): Uint8Array => new Uint8Array(ports).fill(3);
 
 /** Adds to `found` each port where the engine's half (`allowed`, ascending port indices) differs from the intent's `bit`. */
 function compareHalf(
