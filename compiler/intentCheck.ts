@@ -30,7 +30,7 @@ import { Party, ReachabilityModel, Verdict, partyName } from "../engine/evaluate
 import { NetworkPolicy, Namespace, Protocol } from "../engine/k8s";
 import { FullMatrix } from "../engine/matrix";
 import { Pod } from "../engine/snapshot";
-import { IntentWorld, intentWorld } from "./world";
+import { IntentWorld, declaredRangesAndExcepts, intentWorld } from "./world";
 import { Expectation, expectedHalves, platformWorkloadOf } from "./expected";
 import { ALL_APPS, AddressRule, AppRef, CLUSTER_DNS, NetworkIntent, POD_IDENTITY_AGENT, WEB_APP } from "./intent";
 
@@ -260,14 +260,7 @@ function compareHalf(
  * millions. The property test compares the result with the pair-by-pair check.
  */
 function intentClasses(intent: NetworkIntent, parties: readonly Party[]): number[] {
-    const ranges = [
-        ...[intent.gatewayClients, ...intent.cidrSources, ...intent.egressDestinations].flatMap((r) =>
-            r.cidrs.flatMap((c) => [c.cidr, ...c.except]),
-        ),
-        ...intent.addresses.controlPlaneCidrs,
-        ...intent.podCredentials.stsCidrs,
-        POD_IDENTITY_AGENT.cidr,
-    ].map((c) => requireCidr(c));
+    const ranges = [...declaredRangesAndExcepts(intent), requireCidr(POD_IDENTITY_AGENT.cidr)];
     const rangesHolding = (ip: string) => {
         const address = parseIp(ip)!;
         return ranges.map((r) => (blockContainsIp(r, address) ? "1" : "0")).join("");

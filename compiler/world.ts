@@ -90,7 +90,7 @@ export function intentWorld(
     addExternal("instance metadata", INSTANCE_METADATA_IP);
     addExternal("internet", outsideAll(allDeclaredBlocks(intent), taken));
     // Just outside every declared range and every except: a rule wider than declared shows there.
-    for (const block of [...allDeclaredBlocks(intent), ...allExcepts(intent)]) {
+    for (const block of declaredRangesAndExcepts(intent)) {
         for (const [side, value] of [
             ["below", block.first - 1n],
             ["above", block.last + 1n],
@@ -155,6 +155,11 @@ function allDeclaredBlocks(intent: NetworkIntent): CidrBlock[] {
         ...[intent.gatewayClients, ...intent.cidrSources, ...intent.egressDestinations].flatMap((r) => r.cidrs.map((c) => c.cidr)),
         ...intent.podCredentials.stsCidrs,
     ].map((c) => requireCidr(c));
+}
+
+/** Every range the intent names, and every except: all an address is ever judged by (with the Pod Identity agent's). */
+export function declaredRangesAndExcepts(intent: NetworkIntent): CidrBlock[] {
+    return [...allDeclaredBlocks(intent), ...allExcepts(intent)];
 }
 
 function allExcepts(intent: NetworkIntent): CidrBlock[] {
