@@ -7,6 +7,7 @@ import { ClusterConfig } from "../config/schema";
 import { subnetLayout } from "../compiler/subnets";
 import { MANAGED_BY_LABELS } from "../compiler/generate";
 import { eksAccessEntries, readAllRbac } from "../compiler/tenancy";
+import { podIdentityRole } from "./podIdentity";
 
 export interface PlatformClusterArgs {
     /** Validated cluster settings of the stack; every prod/nonprod difference lives here. */
@@ -180,30 +181,20 @@ function createControlPlane(
  * EKS Pod Identity for the VPC CNI: a role holding AmazonEKS_CNI_Policy, associated with the
  * `aws-node` service account in kube-system, and the Pod Identity agent that hands its credentials
  * out. AWS recommends a separate role for the CNI so that pods do not share its permissions through
- * the node role (EKS user guide, "Configure Amazon VPC CNI plugin to use IRSA" and "Learn how EKS
- * Pod Identity grants pods access to AWS services"). Pod Identity rather than IRSA: the role's trust
- * names the EKS service, not the cluster's OIDC provider, so it needs nothing from eks.Cluster
- * before the cluster exists (the VPC CNI add-on is created inside eks.Cluster).
+ * the node role (EKS user guide, "Configure Amazon VPC CNI plugin to use IRSA"). Pod Identity
+ * rather than IRSA: see podIdentityRole.
  */
 function createCniIdentity(name: string, c: ClusterConfig, cluster: eks.Cluster, parent: pulumi.Resource): pulumi.Resource[] {
-    const role = new aws.iam.Role(
+    const cni = podIdentityRole(
         `${name}-vpc-cni`,
         {
-            // The trust policy EKS Pod Identity requires: pods.eks.amazonaws.com with AssumeRole and TagSession.
-            assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [
-                    { Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] },
-                ],
-            }),
+            clusterName: cluster.eksCluster.name,
+            namespace: "kube-system",
+            serviceAccount: "aws-node",
+            managedPolicies: ["AmazonEKS_CNI_Policy"],
             tags: c.tags,
         },
-        { parent },
-    );
-    const policy = new aws.iam.RolePolicyAttachment(
-        `${name}-vpc-cni-AmazonEKS_CNI_Policy`,
-        { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy" },
-        { parent },
+        parent,
     );
     // A DaemonSet with no nodes yet is healthy, so the agent can come before the node group.
     const agent = new aws.eks.Addon(
@@ -211,12 +202,7 @@ function createCniIdentity(name: string, c: ClusterConfig, cluster: eks.Cluster,
         { clusterName: cluster.eksCluster.name, addonName: "eks-pod-identity-agent", resolveConflictsOnCreate: "OVERWRITE" },
         { parent },
     );
-    const association = new aws.eks.PodIdentityAssociation(
-        `${name}-vpc-cni`,
-        { clusterName: cluster.eksCluster.name, namespace: "kube-system", serviceAccount: "aws-node", roleArn: role.arn, tags: c.tags },
-        { parent, dependsOn: [policy] },
-    );
-    return [policy, agent, association];
+    return [...cni.ready, agent];
 }
 
 function createNodeGroup(
