@@ -1,8 +1,10 @@
 /**
- * The snapshot the offline plan writes beside its manifests (`out/<stack>/snapshot.json`, in the
- * format of engine/SNAPSHOT.md): the namespaces and policies the program deploys, and the intent
- * check's representative pods (one per app, platform pods included) with their labels and the
- * ports they receive on. `netpol evaluate`, `explain` and `can-i` read it like any snapshot.
+ * The snapshot the offline plan writes beside its manifests (`out/<stack>.netpol/snapshot.json`,
+ * in the format of engine/SNAPSHOT.md): the namespaces and policies the program deploys, and the
+ * intent check's representative pods (one per app, platform pods included) with their labels and
+ * the ports they receive on. `netpol evaluate`, `explain` and `can-i` read it like any snapshot;
+ * given the manifest folder out/<stack>/, they take the pods from it and the policies from the
+ * folder (scripts/cli/input.ts, planPods).
  */
 import { Namespace, NetworkPolicy, Protocol } from "../engine/k8s";
 import { effectivePolicyTypes } from "../engine/evaluate";

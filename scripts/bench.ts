@@ -21,25 +21,28 @@ import { ReachabilityModel } from "../engine/evaluate";
 import { NetworkPolicy } from "../engine/k8s";
 import { FullMatrix } from "../engine/matrix";
 import { Pod, Snapshot } from "../engine/snapshot";
-import { UsageError, execute, parseCommand } from "./cli/args";
+import { UsageError, choice, execute, parseCommand } from "./cli/args";
 
 // Arguments first: --help and mistakes end the process before any workload runs.
-const BENCH_USAGE = `usage: npm run bench [-- --json] [--engine | --plan]
+const BENCH_USAGE = `usage: npm run bench [-- --output table|json] [--engine | --plan]
 Times the full matrix on synthetic clusters (each workload in a process of its own), the fast
 engine against the simple evaluator where that one finishes in reasonable time; then the whole
 offline plan and the intent check alone on the shipped stacks and generated stacks of 100, 300 and
-1,000 namespaces, with their peak memory, against the targets.
-  --json              the results as JSON instead of a table
+1,000 namespaces, with their peak memory, against the targets. Plans and generated stack files are
+written into a temporary folder that is removed afterwards; out/ is left as it was.
+  --output, -o json   the results as JSON instead of a table (--json does the same)
   --engine            the engine workloads only
   --plan              the plan workloads only
   --workload <index>  run one engine workload in this process (used by the benchmark itself)
   --check <stack>     run the intent check of one plan workload in this process (likewise)
 exit codes: 0 measured, 2 usage error`;
+let asJson = false;
 const benchExit = execute(() => {
-    const { positionals } = parseCommand(
+    const { positionals, flags } = parseCommand(
         process.argv.slice(2),
         {
             json: { type: "boolean" },
+            output: { type: "string", short: "o" },
             engine: { type: "boolean" },
             plan: { type: "boolean" },
             workload: { type: "string" },
@@ -48,6 +51,7 @@ const benchExit = execute(() => {
         BENCH_USAGE,
     );
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+    asJson = flags["json"] === true || choice(flags["output"], "--output", ["table", "json"], "table") === "json";
     return -1;
 });
 if (benchExit >= 0) process.exit(benchExit);
@@ -366,7 +370,8 @@ function runPlan(stack: string | number, dir: string): { ms: number; peakRssMiB:
     const started = process.hrtime.bigint();
     const child = spawnSync(
         process.execPath,
-        ["--require", "tsx/cjs", "-r", path.join(__dirname, "peakRss.ts"), path.join(__dirname, "plan.ts"), arg],
+        // Into the benchmark's temporary folder: the user's out/ stays as it was.
+        ["--require", "tsx/cjs", "-r", path.join(__dirname, "peakRss.ts"), path.join(__dirname, "plan.ts"), arg, "--out-dir", dir],
         { cwd: PROJECT_DIR, encoding: "utf8", maxBuffer: 1 << 30 },
     );
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -444,7 +449,7 @@ function main(argv: string[]): void {
           );
     const plans = argv.includes("--engine") ? [] : planResults();
     const targets = planTargets(plans);
-    if (argv.includes("--json")) {
+    if (asJson) {
         process.stdout.write(`${JSON.stringify({ machine: machine(), engine, plans, targets })}\n`);
         return;
     }

@@ -4,6 +4,8 @@
  * nonprod. The budget is 3x the plan; exits 1 above it.
  */
 import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { UsageError, execute, parseCommand } from "./cli/args";
 
@@ -22,7 +24,14 @@ process.exitCode = execute((io) => {
         execFileSync(process.execPath, ["--require", "tsx/cjs", ...args], { cwd: projectDir, stdio: "ignore" });
         return Number(process.hrtime.bigint() - start) / 1e6;
     };
-    const planMs = time(["scripts/plan.ts", "nonprod"]);
+    // The plan writes into a temporary folder: the user's out/nonprod stays as it was.
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-refs-"));
+    let planMs: number;
+    try {
+        planMs = time(["scripts/plan.ts", "nonprod", "--out-dir", outDir]);
+    } finally {
+        fs.rmSync(outDir, { recursive: true, force: true });
+    }
     const diffMs = time(["scripts/netpol.ts", "diff", "--stack", "nonprod", base, "HEAD"]);
     const ratio = diffMs / planMs;
     const result = { planMs: Math.round(planMs), diffMs: Math.round(diffMs), ratio: Math.round(ratio * 100) / 100, budget: 3 };

@@ -22,8 +22,9 @@ import { buildRef } from "./cli/refs";
 
 const RUN = "npm run --silent netpol --";
 
-const SNAPSHOT_HELP = `<snapshot>: a snapshot file (engine/SNAPSHOT.md; JSON or YAML), the plan's out/<stack>/snapshot.json,
-  a directory or file of Kubernetes manifests (multi-document YAML, kind: List), or the output of
+const SNAPSHOT_HELP = `<snapshot>: a snapshot file (engine/SNAPSHOT.md; JSON or YAML), the plan's out/<stack>.netpol/snapshot.json,
+  a directory or file of Kubernetes manifests (multi-document YAML, kind: List; the plan's out/<stack>/
+  is read with the pods of out/<stack>.netpol/snapshot.json), or the output of
   kubectl get namespaces,pods,networkpolicies -A -o json`;
 
 const USAGE = `usage: ${RUN} <command> [options]   (or: npx k8s-platform-netpol <command> ...)
@@ -82,6 +83,9 @@ what two git refs of this repository compile for a stack. With --stack each ref 
 code in a temporary git worktree (its own install from its lock file, reused between runs) and both
 are judged on one world; each row names the policies and intent entries behind it. "." is the
 working tree.
+A ref whose package-lock.json differs from the working tree's is installed once into
+node_modules/.cache/k8s-platform/refs/<sha256 of the lock file>/ (about 340 MB each); the cache keeps the
+3 most recently used installs and removes older ones after each new install.
 options:
   --format text|markdown|json   (default text)
   --title <title>               heading of the text or Markdown

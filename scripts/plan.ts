@@ -1,21 +1,24 @@
 /**
  * The offline plan: `npm run plan -- <stack>`. Runs the real index.ts with the Pulumi engine
  * mocked (no CLI, no credentials, no cloud), prints the resource tree the stack would create,
- * writes its namespaces and NetworkPolicies as YAML under out/<stack>/, proves the policies
- * against the stack's network intent, and prints and draws the namespace connectivity.
- * Also writes out/<stack>/snapshot.json (engine/SNAPSHOT.md) for `netpol evaluate|explain|can-i`.
+ * writes its Kubernetes manifests under out/<stack>/ (only manifests, in apply order, so that
+ * `kubectl apply -f out/<stack>/` works), proves the policies against the stack's network intent,
+ * and prints and draws the namespace connectivity. The engine's files go beside the manifests, in
+ * out/<stack>.netpol/: snapshot.json (engine/SNAPSHOT.md) for `netpol evaluate|explain|can-i`,
+ * connectivity.html and, when the intent check fails, intent-check.json.
  * Exits 1 when the config is invalid or the policies differ from the intent, 2 on a usage error.
  */
 import * as fs from "fs";
 import * as path from "path";
 import * as v8 from "v8";
-import { stringify } from "yaml";
 import { parseStackConfig, projectConfigValues } from "../config/schema";
 import { renderNamespaceMatrix } from "../engine/connectivity";
 import { renderConnectivityHtml } from "../engine/html";
 import { checkConnectivity, checkIntent, formatMismatchGroup, groupMismatches } from "../compiler/intentCheck";
-import { Namespace, NetworkPolicy } from "../engine/k8s";
-import { Manifest, deployedObjects } from "../offline/deployed";
+import { gatewayApiCrdsUrl } from "../compiler/platform";
+import { deployedObjects } from "../offline/deployed";
+import { generatedStackFile } from "../offline/generatedStack";
+import { manifestFiles } from "../offline/manifests";
 import { estimatePlan, planBudgetProblem } from "../offline/planBudget";
 import { knownStacks, readStackFile, readStackFileAt } from "../offline/stackFile";
 import { renderResourceTree } from "../offline/tree";
@@ -23,32 +26,57 @@ import { planSnapshot } from "../compiler/planSnapshot";
 import { HelpRequested, UsageError, exitCodeOf, parseCommand, processIo } from "./cli/args";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
+/** Where the user ran the command: npm runs scripts in the project folder and keeps the caller's folder in INIT_CWD. */
+const USER_DIR = process.env["INIT_CWD"] ?? process.cwd();
 
-const USAGE = `usage: npm run plan -- <stack | path/to/Pulumi.<stack>.yaml>   (stacks: ${knownStacks(PROJECT_DIR).join(", ")})
+const USAGE = `usage: npm run plan -- <stack | path/to/Pulumi.<stack>.yaml> [--out-dir <dir>]   (stacks: ${knownStacks(PROJECT_DIR).join(", ")})
+       npm run plan -- --generated <count> [--out-dir <dir>]
 Runs index.ts with the Pulumi engine mocked (no cloud, no credentials), prints the resource tree,
-writes out/<stack>/: one YAML file per namespace, snapshot.json and connectivity.html, and proves
-the policies against the stack's network intent.
+and proves the policies against the stack's network intent. Writes:
+  out/<stack>/          the Kubernetes manifests only, in apply order (kubectl apply -f out/<stack>/)
+  out/<stack>.netpol/   snapshot.json (netpol's input), connectivity.html, intent-check.json on failure
+  --out-dir <dir>       write <dir>/<stack>/ and <dir>/<stack>.netpol/ instead of out/
+  --generated <count>   plan a generated stack: Pulumi.nonprod.yaml with <count> business namespaces
+                        of three apps each (stack generated-<count>), to try the page at scale
 exit codes: 0 planned and proved, 1 invalid config or policies that differ from the intent, 2 usage error`;
 
 async function main(argv: string[]): Promise<number> {
-    const { positionals } = parseCommand(argv, {}, USAGE);
+    const { positionals, flags } = parseCommand(argv, { "out-dir": { type: "string" }, generated: { type: "string" } }, USAGE);
+    const generated = flags["generated"] as string | undefined;
     const arg = positionals[0];
-    if (!arg || positionals.length > 1) throw new UsageError(USAGE);
-    if (!arg.endsWith(".yaml") && !knownStacks(PROJECT_DIR).includes(arg))
-        throw new UsageError(`no stack ${arg}: known stacks are ${knownStacks(PROJECT_DIR).join(", ")}`);
-    // Pulumi's runtime takes seconds to load: only once the arguments are known to be good.
+    if (generated !== undefined) {
+        if (!/^[1-9]\d{0,4}$/.test(generated))
+            throw new UsageError(`--generated takes a number of namespaces (1 to 99999), not ${generated}`);
+        if (positionals.length > 0) throw new UsageError(`--generated plans a generated stack: give no stack as well\n\n${USAGE}`);
+    } else {
+        if (!arg || positionals.length > 1) throw new UsageError(USAGE);
+        if (!arg.endsWith(".yaml") && !knownStacks(PROJECT_DIR).includes(arg))
+            throw new UsageError(`no stack ${arg}: known stacks are ${knownStacks(PROJECT_DIR).join(", ")}`);
+    }
+    const outRoot = path.resolve(USER_DIR, (flags["out-dir"] as string | undefined) ?? path.join(PROJECT_DIR, "out"));
     const { runProgram } = require("../offline/mockRuntime") as typeof import("../offline/mockRuntime");
     const { localStackOutputs } = require("../offline/localStacks") as typeof import("../offline/localStacks");
     let stackFile;
-    let stack = arg;
+    let stack = arg ?? `generated-${generated}`;
     let run;
     try {
-        stackFile = arg.endsWith(".yaml") ? readStackFileAt(PROJECT_DIR, path.resolve(arg)) : readStackFile(PROJECT_DIR, arg);
+        stackFile =
+            generated !== undefined
+                ? generatedStackFile(PROJECT_DIR, Number(generated))
+                : arg!.endsWith(".yaml")
+                  ? readStackFileAt(PROJECT_DIR, path.resolve(USER_DIR, arg!))
+                  : readStackFile(PROJECT_DIR, arg!);
         stack = stackFile.stack;
         // Too large for this process? Say so before building anything (see offline/planBudget.ts).
         const early = parseStackConfig(projectConfigValues(stackFile.config));
         const problem =
-            early.ok && planBudgetProblem(stack, arg, estimatePlan(early.config.network), v8.getHeapStatistics().heap_size_limit);
+            early.ok &&
+            planBudgetProblem(
+                stack,
+                arg ?? `--generated ${generated}`,
+                estimatePlan(early.config.network),
+                v8.getHeapStatistics().heap_size_limit,
+            );
         if (problem) {
             process.stderr.write(`${problem}\n\nNothing was planned.\n`);
             return 1;
@@ -75,38 +103,48 @@ async function main(argv: string[]): Promise<number> {
     print("The Pulumi engine was mocked: nothing was sent to AWS or to a cluster. `pulumi preview` is the real thing.\n");
     print(renderResourceTree(`${stackFile.project}-${stack}`, run.registrations));
 
-    const outDir = path.join(PROJECT_DIR, "out", stack);
-    const relative = path.relative(process.cwd(), outDir) || ".";
+    const outDir = path.join(outRoot, stack);
+    const engineDir = path.join(outRoot, `${stack}.netpol`);
+    const shown = (p: string) => path.relative(USER_DIR, p) || ".";
     const { namespaces, policies, gateways } = deployedObjects(run.registrations);
-    writeManifests(namespaces, [...policies, ...gateways], outDir);
-    print(
-        `\nWrote ${namespaces.length} namespaces, ${policies.length} NetworkPolicies and ${gateways.length} Gateway to ${relative}/ (kubectl apply -f ${relative}/)`,
-    );
-    print(`Network policy set ${String(run.outputs["networkPolicyDigest"])}; ${String(run.outputs["promotionGate"])}`);
-
     // The same parse the program ran; it succeeded, or runProgram would have thrown.
     const parsed = parseStackConfig(projectConfigValues(stackFile.config));
     if (!parsed.ok) throw new Error("the stack config failed to parse a second time");
+    const crdsUrl = gatewayApiCrdsUrl(parsed.config.gateway.gatewayApiVersion);
+    const files = manifestFiles(namespaces, policies, gateways, (kind) => crdNote(kind, crdsUrl));
+    for (const dir of [outDir, engineDir]) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        fs.mkdirSync(dir, { recursive: true });
+    }
+    for (const f of files) fs.writeFileSync(path.join(outDir, f.name), f.text);
+    print(
+        `\nWrote ${namespaces.length} namespaces, ${policies.length} NetworkPolicies and ${gateways.length} Gateway to ${shown(outDir)}/ in apply order (kubectl apply -f ${shown(outDir)}/)`,
+    );
+    if (gateways.length > 0)
+        print(
+            `The Gateway (${files[files.length - 1]!.name}, last) needs the Gateway API CRDs first: kubectl apply --server-side -f ${crdsUrl}`,
+        );
+    print(`Network policy set ${String(run.outputs["networkPolicyDigest"])}; ${String(run.outputs["promotionGate"])}`);
+
     const intent = parsed.config.network;
     const check = checkIntent(intent, namespaces, policies);
     const connectivity = checkConnectivity(check, intent.appLabel);
 
     print(`\nNamespace connectivity (${check.checked} connections judged on ${check.world.ports.length} ports):\n`);
     print(renderNamespaceMatrix(connectivity));
-    const snapshotFile = path.join(outDir, "snapshot.json");
+    const snapshotFile = path.join(engineDir, "snapshot.json");
     fs.writeFileSync(snapshotFile, `${JSON.stringify(planSnapshot(`plan of stack ${stack}`, intent, namespaces, policies), null, 2)}\n`);
-    print(
-        `Wrote ${path.relative(process.cwd(), snapshotFile)} (npm run --silent netpol -- can-i <from> <to> <port> --snapshot ${path.relative(process.cwd(), snapshotFile)})`,
-    );
-    const html = path.join(outDir, "connectivity.html");
+    print(`Wrote ${shown(snapshotFile)} (npm run --silent netpol -- can-i <from> <to> <port> --snapshot ${shown(snapshotFile)};`);
+    print(`  given ${shown(outDir)}/ instead, netpol reads the manifests there, edits included, with the pods of this snapshot)`);
+    const html = path.join(engineDir, "connectivity.html");
     fs.writeFileSync(
         html,
         renderConnectivityHtml(`Connectivity of stack ${stack}`, connectivity, [`Ports judged: ${connectivity.portsChecked.join(", ")}.`]),
     );
-    print(`\nWrote ${path.relative(process.cwd(), html)} (open it in a browser; click a cell for its apps)`);
+    print(`\nWrote ${shown(html)} (open it in a browser; click a cell for its apps)`);
 
     if (check.mismatches.length > 0) {
-        const report = path.join(outDir, "intent-check.json");
+        const report = path.join(engineDir, "intent-check.json");
         fs.writeFileSync(report, `${JSON.stringify({ stack, checked: check.checked, mismatches: check.mismatches }, null, 1)}\n`);
         const groups = groupMismatches(check.mismatches);
         print(
@@ -114,22 +152,23 @@ async function main(argv: string[]): Promise<number> {
         );
         for (const g of groups.slice(0, 30)) for (const line of formatMismatchGroup(g)) print(`  ${line}`);
         if (groups.length > 30) print(`  ... and ${groups.length - 30} more groups`);
-        print(`Every mismatch: ${path.relative(process.cwd(), report)}`);
+        print(`Every mismatch: ${shown(report)}`);
         return 1;
     }
     print(`\nIntent check passed: every one of the ${check.checked} connections is allowed exactly when the intent allows it.`);
     return 0;
 }
 
-/** One file per namespace: the Namespace, then its NetworkPolicies (and the Gateway in tools), as applied. */
-function writeManifests(namespaces: readonly Namespace[], policies: readonly (NetworkPolicy | Manifest)[], dir: string): void {
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.mkdirSync(dir, { recursive: true });
-    for (const ns of namespaces) {
-        const own = policies.filter((p) => p.metadata.namespace === ns.metadata.name);
-        const docs = [ns, ...own].map((o) => stringify(o, { lineWidth: 0 }));
-        fs.writeFileSync(path.join(dir, `${ns.metadata.name}.yaml`), docs.join("---\n"));
-    }
+/** The comment heading a file of custom objects: what must exist before kubectl can apply it. */
+function crdNote(kind: string, crdsUrl: string): string {
+    return kind === "Gateway"
+        ? [
+              "The Gateway needs the Gateway API CRDs (standard channel) before kubectl can apply it, and NGINX",
+              "Gateway Fabric (its GatewayClass) to be served; `pulumi up` installs both. By hand, first:",
+              `  kubectl apply --server-side -f ${crdsUrl}`,
+              'Without the CRDs kubectl reports `no matches for kind "Gateway"` for this file alone.',
+          ].join("\n")
+        : `Needs the CustomResourceDefinition of ${kind} before kubectl can apply it.`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import fc from "fast-check";
 import { stringify } from "yaml";
@@ -79,8 +80,7 @@ describe("the reachability engine on the example snapshots", () => {
     });
 
     it("reads a snapshot written as YAML", () => {
-        const file = path.join(PROJECT_DIR, "out", "ipblock-except.yaml");
-        fs.mkdirSync(path.dirname(file), { recursive: true });
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "netpol-yaml-")), "ipblock-except.yaml");
         fs.writeFileSync(file, stringify(JSON.parse(fs.readFileSync(path.join(EXAMPLES, "ipblock-except.json"), "utf8"))));
         const out = execFileSync("npm", ["run", "--silent", "netpol", "--", "evaluate", file, "--format", "json"], {
             cwd: PROJECT_DIR,
@@ -308,8 +308,7 @@ describe("snapshot validation", () => {
     });
 
     it("exits non-zero from the command line with the paths and no results", () => {
-        const file = path.join(PROJECT_DIR, "out", "bad-snapshot.json");
-        fs.mkdirSync(path.dirname(file), { recursive: true });
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "netpol-bad-")), "bad-snapshot.json");
         fs.writeFileSync(file, JSON.stringify({ namespaces: {}, pods: [{ namespace: "x", name: "p", ip: "1.2.3.4" }], policies: [] }));
         const run = spawnSync("npm", ["run", "--silent", "netpol", "--", "evaluate", file], { cwd: PROJECT_DIR, encoding: "utf8" });
         assert.equal(run.status, 2);

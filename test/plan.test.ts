@@ -1,8 +1,11 @@
 import { strict as assert } from "assert";
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
+import { manifestFiles } from "../offline/manifests";
+import { Namespace, NetworkPolicy } from "../engine/k8s";
 import { PROJECT_DIR } from "./harness";
 
 interface Manifest {
@@ -12,12 +15,36 @@ interface Manifest {
     spec: { podSelector?: object; policyTypes?: string[] };
 }
 
+/** Every document of a YAML file, as parsed. */
+function documents(file: string): Manifest[] {
+    return parseAllDocuments(fs.readFileSync(file, "utf8")).map((d) => d.toJS() as Manifest);
+}
+
+/** The working tree's out/, as `npm test` found it: names and modification times. */
+function outState(): string {
+    const out = path.join(PROJECT_DIR, "out");
+    if (!fs.existsSync(out)) return "(no out/)";
+    return (fs.readdirSync(out, { recursive: true }) as string[])
+        .sort()
+        .map((f) => `${f} ${fs.statSync(path.join(out, f)).mtimeMs}`)
+        .join("\n");
+}
+
+const outBefore = outState();
+
 for (const stack of ["nonprod", "prod"]) {
     describe(`npm run plan -- ${stack}`, () => {
         let stdout: string;
+        const outDir = fs.mkdtempSync(path.join(os.tmpdir(), `plan-${stack}-`));
+        const manifests = path.join(outDir, stack);
+        const engineFiles = path.join(outDir, `${stack}.netpol`);
         before(() => {
-            stdout = execFileSync("npm", ["run", "--silent", "plan", "--", stack], { cwd: PROJECT_DIR, encoding: "utf8" });
+            stdout = execFileSync("npm", ["run", "--silent", "plan", "--", stack, "--out-dir", outDir], {
+                cwd: PROJECT_DIR,
+                encoding: "utf8",
+            });
         });
+        after(() => fs.rmSync(outDir, { recursive: true, force: true }));
 
         it("says plainly that the plan is offline", () => {
             assert.match(stdout, /The Pulumi engine was mocked: nothing was sent to AWS or to a cluster/);
@@ -43,42 +70,172 @@ for (const stack of ["nonprod", "prod"]) {
             assert.match(stdout, /Intent check passed: every one of the \d+ connections is allowed exactly when the intent allows it\./);
             assert.match(stdout, /^from \\ to +analytics +cart +catalog/m);
             assert.match(stdout, /^checkout +· +· +· +6\/6 +1\/6 /m);
-            assert.ok(fs.existsSync(path.join(PROJECT_DIR, "out", stack, "connectivity.html")));
         });
 
-        it("writes manifests that parse as Kubernetes objects, one file per namespace with the namespace first", () => {
-            const dir = path.join(PROJECT_DIR, "out", stack);
-            const files = fs
-                .readdirSync(dir)
-                .filter((f) => f.endsWith(".yaml"))
-                .sort();
-            assert.equal(files.length, 13);
+        it("writes the engine's files beside the manifests, in <stack>.netpol/, and no intent-check.json when the check passes", () => {
+            assert.deepEqual(fs.readdirSync(engineFiles).sort(), ["connectivity.html", "snapshot.json"]);
+            assert.deepEqual(fs.readdirSync(outDir).sort(), [stack, `${stack}.netpol`]);
+            assert.match(stdout, new RegExp(`^Wrote .*${stack}\\.netpol/snapshot\\.json `, "m"));
+        });
+
+        it("writes only Kubernetes manifests, every document with apiVersion and kind, in apply order", () => {
+            const files = fs.readdirSync(manifests).sort();
+            assert.deepEqual(files, [
+                "00-namespaces.yaml",
+                ...[
+                    "analytics",
+                    "cart",
+                    "catalog",
+                    "checkout",
+                    "customers",
+                    "inventory",
+                    "notifications",
+                    "orders",
+                    "payments",
+                    "search",
+                    "shipping",
+                    "storefront",
+                    "tools",
+                ].map((ns) => `10-${ns}.yaml`),
+                "20-tools-gateway.yaml",
+            ]);
+            for (const file of files)
+                for (const [i, doc] of documents(path.join(manifests, file)).entries()) {
+                    assert.equal(typeof doc.apiVersion, "string", `${file} document ${i + 1} has no apiVersion`);
+                    assert.equal(typeof doc.kind, "string", `${file} document ${i + 1} has no kind`);
+                    assert.ok(doc.metadata.name, `${file} document ${i + 1} has no name`);
+                }
+            const namespaces = documents(path.join(manifests, "00-namespaces.yaml"));
+            assert.equal(namespaces.length, 13);
+            assert.ok(namespaces.every((d) => d.apiVersion === "v1" && d.kind === "Namespace"));
             let policies = 0;
-            let gateways = 0;
-            for (const file of files) {
-                const docs = parseAllDocuments(fs.readFileSync(path.join(dir, file), "utf8")).map((d) => d.toJS() as Manifest);
-                const namespace = file.replace(/\.yaml$/, "");
-                assert.deepEqual([docs[0]!.apiVersion, docs[0]!.kind, docs[0]!.metadata.name], ["v1", "Namespace", namespace]);
-                for (const doc of docs.slice(1)) {
-                    if (doc.kind === "Gateway") {
-                        assert.deepEqual(
-                            [doc.apiVersion, doc.metadata.namespace, doc.metadata.name],
-                            ["gateway.networking.k8s.io/v1", "tools", "shared"],
-                        );
-                        gateways++;
-                        continue;
-                    }
-                    assert.equal(doc.apiVersion, "networking.k8s.io/v1");
-                    assert.equal(doc.kind, "NetworkPolicy");
-                    assert.equal(doc.metadata.namespace, namespace);
+            for (const file of files.filter((f) => f.startsWith("10-"))) {
+                const namespace = file.slice(3, -".yaml".length);
+                const docs = documents(path.join(manifests, file));
+                for (const doc of docs) {
+                    assert.deepEqual(
+                        [doc.apiVersion, doc.kind, doc.metadata.namespace],
+                        ["networking.k8s.io/v1", "NetworkPolicy", namespace],
+                    );
                     assert.match(doc.metadata.name, /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
                     assert.ok(doc.spec.podSelector !== undefined && Array.isArray(doc.spec.policyTypes));
-                    policies++;
                 }
+                // The isolation is applied after the allows, as the program orders them.
+                assert.equal(docs[docs.length - 1]!.metadata.name, "default-deny", file);
+                policies += docs.length;
             }
-            const counted = Number(/Wrote 13 namespaces, (\d+) NetworkPolicies and 1 Gateway/.exec(stdout)?.[1]);
+            const counted = Number(/Wrote 13 namespaces, (\d+) NetworkPolicies and 1 Gateway to .* in apply order/.exec(stdout)?.[1]);
             assert.equal(policies, counted);
-            assert.equal(gateways, 1);
+            const gateway = fs.readFileSync(path.join(manifests, "20-tools-gateway.yaml"), "utf8");
+            assert.match(gateway, /^# .*Gateway API CRDs/);
+            assert.match(
+                gateway,
+                /^# {3}kubectl apply --server-side -f https:\/\/github\.com\/kubernetes-sigs\/gateway-api\/releases\/download\/v1\.5\.1\/standard-install\.yaml$/m,
+            );
+            assert.deepEqual(
+                documents(path.join(manifests, "20-tools-gateway.yaml")).map((d) => [
+                    d.apiVersion,
+                    d.kind,
+                    d.metadata.namespace,
+                    d.metadata.name,
+                ]),
+                [["gateway.networking.k8s.io/v1", "Gateway", "tools", "shared"]],
+            );
+        });
+
+        it("is read back by netpol from the manifest folder, an edited policy taking effect, with the pods of <stack>.netpol/snapshot.json", () => {
+            const canI = () =>
+                spawnSync(
+                    "npm",
+                    ["run", "--silent", "netpol", "--", "can-i", "checkout/api", "payments/api", "8443", "--snapshot", manifests],
+                    {
+                        cwd: PROJECT_DIR,
+                        encoding: "utf8",
+                    },
+                );
+            const before = canI();
+            assert.equal(before.status, 0, before.stderr);
+            assert.match(before.stdout, /^ {4}- payments\/from-checkout\.api-to-api /m);
+            assert.equal(
+                before.stderr,
+                `${manifests}: namespaces and policies from its manifests; pods from ${path.join(engineFiles, "snapshot.json")}\n`,
+            );
+            // Edit the flow's ingress half: admit only a port the caller does not use.
+            const file = path.join(manifests, "10-payments.yaml");
+            const text = fs.readFileSync(file, "utf8");
+            const start = text.indexOf("name: from-checkout.api-to-api");
+            const end = text.indexOf("---", start);
+            assert.ok(start > 0 && end > start);
+            const edited = text.slice(0, start) + text.slice(start, end).replace(/port: 8443/, "port: 9443") + text.slice(end);
+            assert.notEqual(edited, text);
+            fs.writeFileSync(file, edited);
+            const after = canI();
+            assert.equal(after.status, 1, after.stderr);
+            assert.match(after.stdout, /^no\n/);
+            assert.match(
+                after.stdout,
+                /ingress denied: no rule admits it, isolated by:\n(?: {4}- .*\n)*? {4}- payments\/from-checkout\.api-to-api /,
+            );
         });
     });
 }
+
+describe("npm run plan -- --generated <count>", () => {
+    it("plans a generated stack of that many business namespaces into the folder given", () => {
+        const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-generated-"));
+        try {
+            const stdout = execFileSync("npm", ["run", "--silent", "plan", "--", "--generated", "2", "--out-dir", outDir], {
+                cwd: PROJECT_DIR,
+                encoding: "utf8",
+            });
+            assert.match(stdout, /^Offline plan of stack generated-2 /m);
+            assert.match(stdout, /Intent check passed/);
+            assert.deepEqual(
+                documents(path.join(outDir, "generated-2", "00-namespaces.yaml")).map((d) => d.metadata.name),
+                ["ns-0000", "ns-0001", "tools"],
+            );
+            assert.ok(fs.existsSync(path.join(outDir, "generated-2.netpol", "connectivity.html")));
+        } finally {
+            fs.rmSync(outDir, { recursive: true, force: true });
+        }
+    });
+
+    it("refuses a count that is not a number of namespaces, with exit 2", () => {
+        const run = spawnSync("npm", ["run", "--silent", "plan", "--", "--generated", "many"], { cwd: PROJECT_DIR, encoding: "utf8" });
+        assert.equal(run.status, 2);
+        assert.match(run.stderr, /^--generated takes a number of namespaces \(1 to 99999\), not many\n/);
+    });
+});
+
+describe("the plan's manifest files", () => {
+    const ns = (name: string): Namespace => ({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
+    const policy = (namespace: string, name: string): NetworkPolicy => ({
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { namespace, name },
+        spec: { podSelector: {} },
+    });
+
+    it("puts namespaces first, each namespace's default-deny after its allows, and custom kinds last under their CRD note", () => {
+        const files = manifestFiles(
+            [ns("b"), ns("a"), ns("empty")],
+            [policy("a", "default-deny"), policy("a", "allow-x"), policy("b", "allow-y")],
+            [{ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w", namespace: "a" } }],
+            (kind) => `${kind} needs\nits CRD`,
+        );
+        assert.deepEqual(
+            files.map((f) => f.name),
+            ["00-namespaces.yaml", "10-b.yaml", "10-a.yaml", "20-a-widget.yaml"],
+        );
+        const names = (text: string) => parseAllDocuments(text).map((d) => (d.toJS() as Manifest).metadata.name);
+        assert.deepEqual(names(files[0]!.text), ["b", "a", "empty"]);
+        assert.deepEqual(names(files[2]!.text), ["allow-x", "default-deny"]);
+        assert.ok(files[3]!.text.startsWith("# Widget needs\n# its CRD\napiVersion: example.com/v1\nkind: Widget\n"), files[3]!.text);
+    });
+});
+
+describe("the plan tests", () => {
+    it("leave the working tree's out/ as they found it", () => {
+        assert.equal(outState(), outBefore);
+    });
+});

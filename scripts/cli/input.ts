@@ -1,6 +1,7 @@
 /**
  * Reading what the engine is given from disk: a snapshot file (JSON or YAML, one or many
- * documents), a directory of them (the plan's out/<stack>/, a folder of manifests), or a stack's
+ * documents), a directory of them (a folder of manifests; the plan's out/<stack>/ with the pods of
+ * out/<stack>.netpol/snapshot.json), or a stack's
  * compiled intent (`--stack`). A file that parses as neither JSON nor YAML is refused with the
  * position of the problem.
  */
@@ -162,9 +163,14 @@ export function firstJsonProblem(text: string): { offset: number; message: strin
     }
 }
 
-/** A snapshot from a file or directory; a stack file is pointed to `--stack`. */
-export function loadSnapshot(target: string): Snapshot {
-    const docs = readDocuments(target);
+/**
+ * A snapshot from a file or directory; a stack file is pointed to `--stack`. The plan's manifest
+ * folder is read with the pods of its companion snapshot (`planPods`), said on one line to `note`.
+ */
+export function loadSnapshot(target: string, note: (line: string) => void = (l) => void process.stderr.write(`${l}\n`)): Snapshot {
+    const pods = planPods(target);
+    if (pods) note(`${target}: namespaces and policies from its manifests; pods from ${pods.source}`);
+    const docs = [...(pods ? [pods] : []), ...readDocuments(target)];
     const stackFile = docs.find((d) => isStackFile(d.value));
     if (stackFile) {
         const stack = /Pulumi\.(.+)\.yaml$/.exec(path.basename(target))?.[1] ?? "<stack>";
@@ -174,6 +180,23 @@ export function loadSnapshot(target: string): Snapshot {
     if (!result.ok)
         throw new UsageError(`${target} is not a valid snapshot:\n${result.errors.map((e) => `  ${formatSnapshotError(e)}`).join("\n")}`);
     return result.snapshot;
+}
+
+/**
+ * The plan writes the manifests of a stack to out/<stack>/ (only what kubectl applies) and its
+ * representative pods, in snapshot.json, beside them in out/<stack>.netpol/. Given such a folder,
+ * the folder's manifests are the namespaces and policies (an edited policy takes effect) and the
+ * companion gives the pods, probes and the namespaces the folder does not hold (kube-system, the
+ * outside): one snapshot document without policies, read before the folder so that the folder's
+ * Namespace labels win. Undefined for anything else.
+ */
+export function planPods(target: string): SourcedDocument | undefined {
+    const companion = path.join(`${target.replace(/[\\/]+$/, "")}.netpol`, "snapshot.json");
+    if (!fs.existsSync(companion) || !fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) return undefined;
+    const value = parseDocuments(companion, readText(companion))[0]?.value;
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+    const { name, namespaces, pods, probes } = value as Record<string, unknown>;
+    return { source: companion, value: { name, namespaces: namespaces ?? {}, pods: pods ?? [], policies: [], probes } };
 }
 
 export function isStackFile(doc: unknown): boolean {

@@ -7,7 +7,8 @@
  * Installs are reused: a commit whose package-lock.json equals the working tree's uses the
  * working tree's node_modules; any other lock file is installed once (`npm ci`, install scripts
  * off) under node_modules/.cache/k8s-platform/refs/<sha256 of the lock file>/ and reused by every
- * later run with the same lock file.
+ * later run with the same lock file. An install takes about 340 MB, so the cache is bounded: after
+ * each new install only the REF_CACHE_KEEP most recently used installs stay (`installsToPrune`).
  */
 import { execFileSync, spawnSync } from "child_process";
 import { createHash } from "crypto";
@@ -25,6 +26,36 @@ export interface BuiltRef {
     readonly compiled: CompiledExport;
     /** How the commit's dependencies were provided. */
     readonly install: "working tree" | "same lock file" | "cached" | "installed";
+}
+
+/**
+ * How many installs of other lock files the cache keeps (about 340 MB each); `netpol diff --help`
+ * says so. At least 2: the two refs of one diff may each need an install of their own.
+ */
+export const REF_CACHE_KEEP = 3;
+
+/** Where those installs live, one folder per sha256 of a lock file. */
+export function refCacheDir(projectDir: string): string {
+    return path.join(projectDir, "node_modules", ".cache", "k8s-platform", "refs");
+}
+
+/** A cached install: its lock file's hash and when a diff last used it. */
+export interface CachedInstall {
+    readonly hash: string;
+    readonly lastUsedMs: number;
+}
+
+/**
+ * The installs to remove so that at most `keep` stay: the least recently used ones. The install
+ * in use (`inUse`) always stays, counted among the `keep`. Ties go by hash, so the answer never
+ * depends on the order the folder was listed in.
+ */
+export function installsToPrune(installs: readonly CachedInstall[], keep: number, inUse: string): string[] {
+    const others = installs
+        .filter((i) => i.hash !== inUse)
+        .sort((a, b) => b.lastUsedMs - a.lastUsedMs || (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+    const room = Math.max(0, keep - (installs.some((i) => i.hash === inUse) ? 1 : 0));
+    return others.slice(room).map((i) => i.hash);
 }
 
 /** Exports by commit and stack: a commit's code never changes, so one build serves a process. */
@@ -71,7 +102,7 @@ function provideNodeModules(projectDir: string, dir: string): BuiltRef["install"
         fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(dir, "node_modules"), "dir");
         return "same lock file";
     }
-    const cache = path.join(projectDir, "node_modules", ".cache", "k8s-platform", "refs", hash);
+    const cache = path.join(refCacheDir(projectDir), hash);
     const done = path.join(cache, ".installed");
     let install: BuiltRef["install"] = "cached";
     if (!fs.existsSync(done)) {
@@ -80,7 +111,7 @@ function provideNodeModules(projectDir: string, dir: string): BuiltRef["install"
         fs.mkdirSync(cache, { recursive: true });
         for (const f of ["package.json", "package-lock.json"]) fs.copyFileSync(path.join(dir, f), path.join(cache, f));
         process.stderr.write(
-            `installing the dependencies of a different package-lock.json once, into ${path.relative(projectDir, cache)}\n`,
+            `installing the dependencies of a different package-lock.json once, into ${path.relative(projectDir, cache)} (the ${REF_CACHE_KEEP} most recently used installs are kept)\n`,
         );
         const run = spawnSync("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], {
             cwd: cache,
@@ -90,8 +121,27 @@ function provideNodeModules(projectDir: string, dir: string): BuiltRef["install"
         if (run.status !== 0) throw new UsageError(`npm ci of the ref's lock file failed:\n${run.stderr}`);
         fs.writeFileSync(done, new Date().toISOString());
     }
+    // The marker's modification time is the install's last use.
+    const now = new Date();
+    fs.utimesSync(done, now, now);
+    if (install === "installed") pruneInstalls(projectDir, hash);
     fs.symlinkSync(path.join(cache, "node_modules"), path.join(dir, "node_modules"), "dir");
     return install;
+}
+
+/** Removes the installs beyond REF_CACHE_KEEP, least recently used first (a half-made one counts from its folder's time). */
+function pruneInstalls(projectDir: string, inUse: string): void {
+    const root = refCacheDir(projectDir);
+    const installs = fs.readdirSync(root, { withFileTypes: true }).flatMap((e) => {
+        if (!e.isDirectory()) return [];
+        const marker = path.join(root, e.name, ".installed");
+        const stat = fs.statSync(fs.existsSync(marker) ? marker : path.join(root, e.name));
+        return [{ hash: e.name, lastUsedMs: stat.mtimeMs }];
+    });
+    for (const hash of installsToPrune(installs, REF_CACHE_KEEP, inUse)) {
+        process.stderr.write(`removing the least recently used install ${path.relative(projectDir, path.join(root, hash))}\n`);
+        fs.rmSync(path.join(root, hash), { recursive: true, force: true });
+    }
 }
 
 /** Runs the commit's export with this tree's TypeScript runner (tsx only transpiles). */
