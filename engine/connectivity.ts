@@ -5,6 +5,8 @@
  * (millions of pairs, nearly all denied) stay small; which pairs were judged is said in `judged`.
  */
 import { Verdict, partyName } from "./evaluate";
+import { NetworkPolicy, Protocol } from "./k8s";
+import { Pod } from "./snapshot";
 
 /** A pod (`namespace/name`) or an address outside the cluster. */
 export interface PartyInfo {
@@ -191,6 +193,38 @@ export function renderNamespaceMatrix(c: Connectivity, maxNamespaces = 40): stri
         "",
         "cell: ordered pairs of parties (pods by app, or outside addresses) with at least one allowed port / pairs judged; · none",
     ].join("\n");
+}
+
+/**
+ * What each judged port stands for, said for people. The engine judges one port of each range a
+ * rule opens (its start, its end and the port after it) and one port no rule names (7): a rule's
+ * range is shown as the range (`8000-8100/TCP`), a port a rule names alone (or a named container
+ * port) as itself, and every other port as `other TCP ports`, since no rule tells those apart.
+ * A port named alone wins over a range holding it: its verdicts may differ from the range's.
+ */
+export function portLabels(portsChecked: readonly string[], policies: readonly NetworkPolicy[], pods: readonly Pod[]): Map<string, string> {
+    const singles = new Set<string>();
+    const ranges: { protocol: Protocol; from: number; to: number }[] = [];
+    for (const policy of policies)
+        for (const rule of [...(policy.spec.ingress ?? []), ...(policy.spec.egress ?? [])])
+            for (const p of rule.ports ?? []) {
+                const protocol = p.protocol ?? "TCP";
+                if (typeof p.port !== "number") continue;
+                if (p.endPort !== undefined && p.endPort > p.port) ranges.push({ protocol, from: p.port, to: p.endPort });
+                else singles.add(`${p.port}/${protocol}`);
+            }
+    // A named rule port resolves on the destination's container port of that name.
+    for (const pod of pods) for (const cp of pod.ports) if (cp.name) singles.add(`${cp.port}/${cp.protocol}`);
+    const labels = new Map<string, string>();
+    for (const text of portsChecked) {
+        const [portText, protocol] = text.split("/") as [string, Protocol];
+        const port = Number(portText);
+        const holding = ranges
+            .filter((r) => r.protocol === protocol && r.from <= port && port <= r.to)
+            .sort((a, b) => a.to - a.from - (b.to - b.from))[0];
+        labels.set(text, singles.has(text) ? text : holding ? `${holding.from}-${holding.to}/${protocol}` : `other ${protocol} ports`);
+    }
+    return labels;
 }
 
 function compareParties(a: PartyInfo, b: PartyInfo): number {

@@ -105,7 +105,11 @@ async function main(argv: string[]): Promise<number> {
 
     const outDir = path.join(outRoot, stack);
     const engineDir = path.join(outRoot, `${stack}.netpol`);
-    const shown = (p: string) => path.relative(USER_DIR, p) || ".";
+    // Paths as the user would type them from where they ran the command; absolute outside it.
+    const shown = (p: string) => {
+        const relative = path.relative(USER_DIR, p);
+        return relative.startsWith("..") || path.isAbsolute(relative) ? p : relative || ".";
+    };
     const { namespaces, policies, gateways } = deployedObjects(run.registrations);
     // The same parse the program ran; it succeeded, or runProgram would have thrown.
     const parsed = parseStackConfig(projectConfigValues(stackFile.config));
@@ -133,13 +137,17 @@ async function main(argv: string[]): Promise<number> {
     print(`\nNamespace connectivity (${check.checked} connections judged on ${check.world.ports.length} ports):\n`);
     print(renderNamespaceMatrix(connectivity));
     const snapshotFile = path.join(engineDir, "snapshot.json");
-    fs.writeFileSync(snapshotFile, `${JSON.stringify(planSnapshot(`plan of stack ${stack}`, intent, namespaces, policies), null, 2)}\n`);
+    const snapshot = planSnapshot(`plan of stack ${stack}`, intent, namespaces, policies);
+    fs.writeFileSync(snapshotFile, `${JSON.stringify(snapshot, null, 2)}\n`);
     print(`Wrote ${shown(snapshotFile)} (npm run --silent netpol -- can-i <from> <to> <port> --snapshot ${shown(snapshotFile)};`);
     print(`  given ${shown(outDir)}/ instead, netpol reads the manifests there, edits included, with the pods of this snapshot)`);
     const html = path.join(engineDir, "connectivity.html");
     fs.writeFileSync(
         html,
-        renderConnectivityHtml(`Connectivity of stack ${stack}`, connectivity, [`Ports judged: ${connectivity.portsChecked.join(", ")}.`]),
+        renderConnectivityHtml(`Connectivity of stack ${stack}`, connectivity, [], undefined, {
+            snapshot,
+            pinned: [intent.toolsNamespace],
+        }),
     );
     print(`\nWrote ${shown(html)} (open it in a browser; click a cell for its apps)`);
 
