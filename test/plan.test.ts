@@ -239,3 +239,31 @@ describe("the plan tests", () => {
         assert.equal(outState(), outBefore);
     });
 });
+
+describe("the README's placeholder checklist", () => {
+    const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+    const start = readme.indexOf("### What to replace: the placeholder checklist");
+    const checklist = readme.slice(start, readme.indexOf("\n## ", start));
+    const files = ["Pulumi.nonprod.yaml", "Pulumi.prod.yaml", "policy/config/nonprod.json", "policy/config/prod.json"].map((f) =>
+        fs.readFileSync(path.join(PROJECT_DIR, f), "utf8"),
+    );
+
+    it("names every account ID, documentation address range, region and cluster name the shipped files hold", () => {
+        assert.ok(start > 0, "no checklist section");
+        const wanted = new Set<string>();
+        for (const text of files) {
+            for (const m of text.matchAll(/arn:aws:iam::(\d{12}):role\/([\w-]+)/g)) wanted.add(m[1]!).add(m[2]!);
+            // RFC 5737's documentation ranges: nothing routes them, so each is a placeholder.
+            for (const m of text.matchAll(/\b(?:192\.0\.2|198\.51\.100|203\.0\.113)\.\d+\/\d+/g)) wanted.add(m[0]);
+            for (const m of text.matchAll(/^ {2}aws:region: (\S+)$/gm)) wanted.add(m[1]!);
+            for (const m of text.matchAll(/^ {4}name: (\S+)$/gm)) wanted.add(m[1]!);
+            for (const m of text.matchAll(/certificateSecret: (\S+)/g)) wanted.add(m[1]!);
+            for (const m of text.matchAll(/after: (\S+)\/k8s-platform\//g)) wanted.add(m[1]!);
+        }
+        assert.ok(wanted.size >= 15, [...wanted].join(" "));
+        const missing = [...wanted].filter(
+            (v) => !checklist.includes(`\`${v}\``) && !checklist.includes(` ${v}\``) && !checklist.includes(`\`${v} `),
+        );
+        assert.deepEqual(missing, []);
+    });
+});
