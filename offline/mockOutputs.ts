@@ -22,6 +22,7 @@ export function mockOutputs(type: string, name: string, inputs: Record<string, u
             return { latestVersion: 1 };
         case "aws:kms/key:Key":
         case "aws:iam/role:Role":
+        case "aws:s3/bucket:Bucket":
             return { arn: `arn:aws:mock:::${name}`, name };
         default:
             return {};
