@@ -350,7 +350,7 @@ describe("the GitHub workflows", () => {
                           )
                         : [job.environment!];
                     for (const environment of environments) {
-                        const row = setup.split("\n").find((line) => line.startsWith(`| \`${environment}\` |`));
+                        const row = setup.split("\n").find((line) => line.trimStart().startsWith(`| \`${environment}\` |`));
                         assert.ok(row, `${file} ${name}: environment ${environment} has no row in One-time setup`);
                         assert.ok(row.includes(`repo:<org>/<repo>:environment:${environment}`), `${file} ${name}: ${environment}'s trust`);
                     }
