@@ -39,7 +39,7 @@ import { CLUSTER_WRITE_POLICIES, PSA_LEVELS, PsaLevel, TenancySettings, isQuanti
 import { RawConfig, port } from "./shape";
 import { ConfigProblem, keyPath, shorten, suggest } from "./problems";
 import { compareVersions, formatVersion, parseVersion, parseVersionSpec } from "./versions";
-import { EKS_VERSIONS, isMinorVersion, newestInStandardSupport, versionSupport } from "./kubernetes";
+import { CHARTS_CHECKED_UP_TO, EKS_VERSIONS, compareMinor, isMinorVersion, newestInStandardSupport, versionSupport } from "./kubernetes";
 
 /**
  * The sections of the config whose shape is right; a section with a wrong shape is absent, and
@@ -480,6 +480,13 @@ export class Checker {
             return;
         }
         const support = versionSupport(version, this.today);
+        if (support.kind !== "unknown" && compareMinor(version, CHARTS_CHECKED_UP_TO) > 0)
+            this.warn(
+                at,
+                version,
+                `is newer than ${CHARTS_CHECKED_UP_TO}, the newest version the pinned Calico, NGINX Gateway Fabric and EKS add-ons were checked against`,
+                "check their support for it, then raise CHARTS_CHECKED_UP_TO in config/kubernetes.ts",
+            );
         switch (support.kind) {
             case "unknown":
                 this.problem(

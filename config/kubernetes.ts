@@ -46,6 +46,22 @@ export const ADDON_VERSIONS: Readonly<Record<string, { readonly coredns: string;
     "1.35": { coredns: "v1.14.2-eksbuild.4", kubeProxy: "v1.35.3-eksbuild.2" },
 };
 
+/**
+ * The newest Kubernetes version the pinned charts and add-ons were checked against (README,
+ * Kubernetes versions): Calico v3.32 (its e2e tests float on the stable Kubernetes and the two
+ * before it; 1.35 on its requirements page, github.com/orgs/projectcalico/discussions/11717), NGINX
+ * Gateway Fabric 2.x ("1.25+", its README's technical specifications), the add-on pins above.
+ * A newer version plans with a warning until these are checked again.
+ */
+export const CHARTS_CHECKED_UP_TO = "1.35";
+
+/** Compares two minor versions (`1.9` < `1.10`). */
+export function compareMinor(a: string, b: string): number {
+    const [am, an] = a.split(".").map(Number) as [number, number];
+    const [bm, bn] = b.split(".").map(Number) as [number, number];
+    return am - bm || an - bn;
+}
+
 /** A Kubernetes minor version as EKS names it: `1.35` (no patch, no `v`). */
 export function isMinorVersion(text: string): boolean {
     return /^1\.(0|[1-9]\d*)$/.test(text);

@@ -1022,6 +1022,30 @@ describe("Kubernetes version, API ranges, the deployer and route hostnames", () 
         );
     });
 
+    it("warns about a version newer than the pinned charts and add-ons were checked against", () => {
+        const result = parseStackConfig(
+            raw("nonprod", (c) => (cluster(c).kubernetesVersion = "1.36")),
+            "2026-12-03",
+        );
+        assert.equal(result.ok, true);
+        assert.deepEqual(
+            result.warnings.filter((w) => w.path.includes("kubernetesVersion")).map((w) => w.message),
+            ["is newer than 1.35, the newest version the pinned Calico, NGINX Gateway Fabric and EKS add-ons were checked against"],
+        );
+    });
+
+    // Judged against today's date: once 1.33 leaves extended support (2027-07-29) this becomes a refusal, and the test says so.
+    it("plans nonprod on 1.33 and says in the run's log when standard support ended", async () => {
+        const run = await runStack(
+            "nonprod",
+            edited("nonprod", (c) => (cluster(c).kubernetesVersion = "1.33")),
+        );
+        const warnings = run.log.filter((l) => l.includes("kubernetesVersion"));
+        assert.equal(warnings.length, 1, run.log.join("\n"));
+        assert.match(warnings[0]!, /^warning: .*k8s-platform:cluster\.kubernetesVersion: "1\.33": left EKS standard support on 2026-07-29/);
+        assert.ok(run.registrations.length > 200, "a warning, not a refusal: the plan goes on");
+    });
+
     it("warns about the stacks' own version once its standard support has ended", () => {
         const result = parseStackConfig(projectKeys(stackConfig("prod") as Config), "2027-03-28");
         assert.deepEqual(
