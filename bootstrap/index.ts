@@ -30,8 +30,17 @@ if (stackName !== "nonprod" && stackName !== "prod")
     throw new pulumi.RunError(`k8s-platform-bootstrap:stack: "${stackName}": expected nonprod or prod`);
 const stack: PlatformStack = stackName;
 const accounts: Accounts = { nonprod: config.require("nonprodAccountId"), prod: config.require("prodAccountId") };
+for (const [which, id] of Object.entries(accounts))
+    if (!/^\d{12}$/.test(id))
+        throw new pulumi.RunError(`k8s-platform-bootstrap:${which}AccountId: "${id}": expected a 12-digit AWS account ID`);
 /** The shared state bucket's name; it lives in prod's account. */
 const bucketName = config.require("stateBucket");
+/** (prod) nonprod's key, which prod's roles decrypt: the promotion gate reads nonprod's outputs. */
+const nonprodKeyArn = stack === "prod" ? config.get("nonprodSecretsKeyArn") : undefined;
+if (stack === "prod" && !/^arn:aws[a-z-]*:kms:/.test(nonprodKeyArn ?? ""))
+    throw new pulumi.RunError(
+        `k8s-platform-bootstrap:nonprodSecretsKeyArn: "${nonprodKeyArn ?? ""}": expected the ARN of nonprod's key (the nonprod bootstrap's secretsKeyArn output)`,
+    );
 const tags = { owner: "platform-team", purpose: "k8s-platform-delivery" };
 
 /** The region of the state and the clusters (the platform stacks' aws:region). */
@@ -81,7 +90,6 @@ export = async () => {
         clientIdLists: [GITHUB_OIDC_AUDIENCE],
         tags,
     });
-    const nonprodKeyArn = stack === "prod" ? config.require("nonprodSecretsKeyArn") : undefined;
     const names = key.arn.apply((keyArn) => ({ stack, accounts, region, bucketArn, keyArn, nonprodKeyArn: nonprodKeyArn ?? keyArn }));
     const role = (name: string, environment: string, policy: pulumi.Output<string>): aws.iam.Role => {
         const r = new aws.iam.Role(

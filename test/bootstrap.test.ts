@@ -201,6 +201,14 @@ describe("the one-time bootstrap of each account (bootstrap/)", () => {
             assert.match(String(nonprod.outputs["secretsProvider"]), /^awskms:\/\/\/arn:aws:mock:::secrets\?region=eu-west-1$/);
         });
 
+        it("refuses prod without nonprod's key ARN, naming the key, before any resource", async () => {
+            await assert.rejects(run("prod"), (e: Error & { registrations?: unknown[] }) => {
+                assert.match(e.message, /k8s-platform-bootstrap:nonprodSecretsKeyArn: "": expected the ARN of nonprod's key/);
+                assert.deepEqual(e.registrations, []);
+                return true;
+            });
+        });
+
         it("refuses a stack that is neither nonprod nor prod, naming the key, before any resource", async () => {
             await assert.rejects(run("staging"), /k8s-platform-bootstrap:stack: "staging": expected nonprod or prod/);
         });

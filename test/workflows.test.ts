@@ -207,6 +207,11 @@ describe("the GitHub workflows", () => {
             assert.match(gate.run!, /pulumi preview --stack "\$STACK" --json > preview\.json/);
         });
 
+        it("never runs pull-request code in a deploy environment: only the read-only preview roles", () => {
+            const environments = Object.values(wf.jobs).flatMap((j) => (j.environment ? [j.environment] : []));
+            assert.deepEqual(environments, ["preview-${{ matrix.stack }}"]);
+        });
+
         it("posts the connectivity diff of both stacks against the base branch as one sticky comment", () => {
             const job = wf.jobs["connectivity"]!;
             assert.deepEqual(job.permissions, { contents: "read", "pull-requests": "write" });
