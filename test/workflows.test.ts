@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { validateWorkflow } from "@action-validator/core";
 import { parse } from "yaml";
-import { PROJECT_DIR } from "./harness";
+import { PROJECT_DIR, runStack } from "./harness";
 
 interface Step {
     name?: string;
@@ -312,6 +312,28 @@ describe("the GitHub workflows", () => {
 
         it("leaves the Helm v3 releases out of the refresh, whose state is Secrets the preview role may not read", () => {
             assert.match(runs(wf.jobs["drift"]!), /--exclude '\*\*helm\.sh\/v3:Release\*\*'$/m);
+        });
+
+        it("excludes exactly the two Helm v3 releases, as the CLI matches a URN glob", async () => {
+            // pulumi/pulumi pkg/resource/deploy/target.go getMatcher: `**` is `.*`, `*` is `[^:]*`, anchored.
+            const glob = /--exclude '([^']+)'/.exec(runs(wf.jobs["drift"]!))![1]!;
+            const quote = (t: string) => t.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+            const matcher = new RegExp(
+                "^" +
+                    glob
+                        .split("**")
+                        .map((seg) => seg.split("*").map(quote).join("[^:]*"))
+                        .join(".*") +
+                    "$",
+            );
+            for (const stack of ["nonprod", "prod"]) {
+                const run = await runStack(stack);
+                assert.deepEqual(
+                    run.registrations.filter((r) => matcher.test(r.urn)).map((r) => r.name),
+                    ["calico-operator", "gateway-chart"],
+                    stack,
+                );
+            }
         });
 
         it("runs each stack in its preview environment, with that stack's role, backend and key", () => {
