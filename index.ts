@@ -16,6 +16,8 @@ import { policySetDigest, promotionDigest } from "./compiler/digest";
 import { MANAGED_BY_LABELS, ZONE_LABEL, allPolicies, compileIntent } from "./compiler/generate";
 import { sharedGatewayManifest } from "./compiler/platform";
 import { namespaceTenancy } from "./compiler/tenancy";
+import { tenantGuardrails } from "./compiler/admission";
+import { TenantGuardrails } from "./components/admission";
 
 export = async () => {
     // Validated first: a bad config stops here, with nothing registered.
@@ -47,6 +49,16 @@ export = async () => {
                 ),
             }),
     );
+    // No LoadBalancer/NodePort Services or externalIPs in business namespaces, and HTTPRoutes
+    // only on the hostnames config grants their namespace: enforced by the API server itself.
+    new TenantGuardrails("guardrails", {
+        guardrails: tenantGuardrails({
+            businessNamespaceLabels: { [ZONE_LABEL]: "business" },
+            routeHostnames: config.routeHostnames,
+            labels: MANAGED_BY_LABELS,
+        }),
+        provider: cluster.provider,
+    });
     const tools = namespaces.find((ns) => ns.namespaceName === config.network.toolsNamespace)!;
     new NginxGateway("gateway", {
         chartVersion: config.gateway.chartVersion,

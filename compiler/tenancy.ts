@@ -21,7 +21,7 @@ export type AccessPolicyName = (typeof CLUSTER_WRITE_POLICIES)[number] | "Amazon
 export function teamGroup(team: string): string {
     return `k8s-platform:team:${team}`;
 }
-/** Kubernetes group that may read every resource, Secrets included. */
+/** Kubernetes group that reads what the stack manages, no Secrets (the CI preview and drift role). */
 export const READ_ALL_GROUP = "k8s-platform:read-all";
 /** Name of the ClusterRole bound to READ_ALL_GROUP, and of its binding. */
 export const READ_ALL_ROLE = "k8s-platform-read-all";
@@ -128,19 +128,69 @@ export const TEAM_RULES: readonly PolicyRule[] = [
 ];
 
 /**
- * Read-only on everything, Secrets included. `pulumi preview` and `pulumi refresh` read every
- * object the stack manages, and a Helm v3 release's state lives in Secrets of type
- * `helm.sh/release.v1` in its namespace (helm.sh/docs/topics/advanced/#storage-backends); the EKS
- * `AmazonEKSViewPolicy` leaves Secrets out, so it is not enough.
+ * What `pulumi preview` (and the drift job's `preview --refresh`) reads: the kinds this stack
+ * manages, and never a Secret. Listed by kind, because an RBAC rule cannot say "everything but
+ * Secrets" (rules only add; kubernetes.io/docs/reference/access-authn-authz/rbac/), and
+ * `resources: ["*"]` in the core group would include them. Secret values are what a pull request
+ * running with this role could otherwise read from prod (the gateway's TLS key among them).
+ *
+ * Helm v3 releases (components/calico.ts tigera-operator, components/gateway.ts NGF) keep their
+ * state in Secrets of type helm.sh/release.v1 (helm.sh/docs/topics/advanced/#storage-backends), in
+ * namespaces that also hold other Secrets; this role does not read them. A preview needs them not:
+ * pulumi-kubernetes renders a Release client-side in Check (`helmTemplate`: DryRun, ClientOnly)
+ * and diffs its inputs in Diff (provider/pkg/provider/helm_release.go); only a refresh (Read)
+ * reads the release, so the drift job refreshes everything but the v3 Releases (README, Delivery).
  */
-export const READ_ALL_RULES: readonly PolicyRule[] = [{ apiGroups: ["*"], resources: ["*"], verbs: READ }];
+export const PREVIEW_READ_RULES: readonly PolicyRule[] = [
+    {
+        apiGroups: [""],
+        resources: [
+            "configmaps",
+            "endpoints",
+            "limitranges",
+            "namespaces",
+            "nodes",
+            "persistentvolumes",
+            "persistentvolumeclaims",
+            "pods",
+            "resourcequotas",
+            "serviceaccounts",
+            "services",
+        ],
+        verbs: READ,
+    },
+    { apiGroups: ["apps"], resources: ["daemonsets", "deployments", "replicasets", "statefulsets"], verbs: READ },
+    { apiGroups: ["batch"], resources: ["cronjobs", "jobs"], verbs: READ },
+    { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: READ },
+    { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: READ },
+    { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: READ },
+    { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies", "ingressclasses"], verbs: READ },
+    { apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterrolebindings", "clusterroles", "rolebindings", "roles"], verbs: READ },
+    { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: READ },
+    {
+        apiGroups: ["admissionregistration.k8s.io"],
+        resources: [
+            "mutatingwebhookconfigurations",
+            "validatingadmissionpolicies",
+            "validatingadmissionpolicybindings",
+            "validatingwebhookconfigurations",
+        ],
+        verbs: READ,
+    },
+    { apiGroups: ["storage.k8s.io"], resources: ["csidrivers", "storageclasses"], verbs: READ },
+    { apiGroups: ["scheduling.k8s.io"], resources: ["priorityclasses"], verbs: READ },
+    // The custom resources of the charts: Calico's operator and policy API, the Gateway API and
+    // NGINX Gateway Fabric's own; none of these groups holds Secrets.
+    { apiGroups: ["operator.tigera.io", "crd.projectcalico.org", "projectcalico.org"], resources: ["*"], verbs: READ },
+    { apiGroups: ["gateway.networking.k8s.io", "gateway.nginx.org"], resources: ["*"], verbs: READ },
+];
 
 const RBAC = "rbac.authorization.k8s.io" as const;
 
-/** The ClusterRole and ClusterRoleBinding of READ_ALL_GROUP. */
+/** The ClusterRole and ClusterRoleBinding of READ_ALL_GROUP: PREVIEW_READ_RULES, no Secrets. */
 export function readAllRbac(labels: Readonly<Record<string, string>>): { role: Role; binding: RoleBinding } {
     return {
-        role: { apiVersion: `${RBAC}/v1`, kind: "ClusterRole", metadata: { name: READ_ALL_ROLE, labels }, rules: READ_ALL_RULES },
+        role: { apiVersion: `${RBAC}/v1`, kind: "ClusterRole", metadata: { name: READ_ALL_ROLE, labels }, rules: PREVIEW_READ_RULES },
         binding: {
             apiVersion: `${RBAC}/v1`,
             kind: "ClusterRoleBinding",

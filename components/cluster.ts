@@ -6,7 +6,9 @@ import * as k8s from "@pulumi/kubernetes";
 import { ClusterConfig } from "../config/schema";
 import { subnetLayout } from "../compiler/subnets";
 import { MANAGED_BY_LABELS } from "../compiler/generate";
-import { eksAccessEntries, readAllRbac } from "../compiler/tenancy";
+import { AccessEntryConfig, eksAccessEntries, readAllRbac } from "../compiler/tenancy";
+import { ADDON_VERSIONS } from "../config/kubernetes";
+import { defaultStorageClass } from "../compiler/storage";
 import { podIdentityRole } from "./podIdentity";
 
 export interface PlatformClusterArgs {
@@ -36,8 +38,13 @@ export class PlatformCluster extends pulumi.ComponentResource {
         const network = createNetwork(name, c, this);
         // Envelope encryption of Kubernetes secrets, where the environment asks for it.
         const secretsKey = c.secretsEncryption ? createSecretsKey(name, c, this) : undefined;
-        // Control plane; nodes come from the managed node group below.
+        // Control plane; nodes come from the managed node group below. EKS's own admin for the
+        // creator is off: who administers the cluster is the access entries, and nobody else.
         const cluster = createControlPlane(name, c, network, secretsKey, this);
+        // The deploy role's cluster admin, declared in config: the in-cluster resources wait for it.
+        const deployerAccess = createDeployerAccess(name, c, cluster, this);
+        // 443 on the cluster security group for the ranges that reach the private endpoint.
+        createPrivateApiAccess(name, c, cluster, this);
         // The VPC CNI's own credentials, so the node role does without AmazonEKS_CNI_Policy.
         const cniIdentity = createCniIdentity(name, c, cluster, this);
         // Nodes with IMDSv2 only and a hop limit of 1, in private subnets; after the CNI's identity,
@@ -49,21 +56,28 @@ export class PlatformCluster extends pulumi.ComponentResource {
             {
                 clusterName: cluster.eksCluster.name,
                 addonName: "coredns",
+                addonVersion: ADDON_VERSIONS[c.kubernetesVersion]?.coredns,
                 resolveConflictsOnCreate: "OVERWRITE",
                 resolveConflictsOnUpdate: "OVERWRITE",
             },
             { parent: this, dependsOn: [nodeGroup] },
         );
-        // Provider from the cluster's kubeconfig, so in-cluster resources follow this cluster.
+        // Provider from the cluster's kubeconfig, so in-cluster resources follow this cluster; the
+        // kubeconfig waits for the deployer's access entry and policy, without which the API refuses it.
         this.provider = new k8s.Provider(
             `${name}-k8s`,
-            { kubeconfig: cluster.kubeconfigJson, enableServerSideApply: true },
+            {
+                kubeconfig: pulumi.all([cluster.kubeconfigJson, ...deployerAccess.map((r) => r.urn)]).apply(([kubeconfig]) => kubeconfig),
+                enableServerSideApply: true,
+            },
             { parent: this },
         );
         // ANNOTATE_POD_IP needs aws-node to patch pods (Calico on EKS, amazon-vpc-cni-k8s README).
         const awsNodeRbac = allowAwsNodeToPatchPods(name, this, this.provider);
-        // Read-only on everything, Secrets included, for the access entries with readAll (CI preview).
+        // Reads what the stack manages, no Secrets, for the access entries with readAll (CI preview).
         createReadAllRbac(name, this, this.provider);
+        // Volumes: the EBS CSI driver with its own role, and the default StorageClass (gp3, encrypted).
+        createStorage(name, c, cluster, nodeGroup, this, this.provider);
 
         this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
         this.clusterName = cluster.eksCluster.name;
@@ -155,7 +169,8 @@ function createControlPlane(
             nodeAssociatePublicIpAddress: false,
             authenticationMode: "API",
             // Platform principals get their access policy; teams only groups that namespaced RBAC binds.
-            accessEntries: eksAccessEntries(c.accessEntries) as Record<string, eks.types.input.AccessEntryArgs>,
+            // The deployer's entry is created apart (createDeployerAccess) so the provider can wait for it.
+            accessEntries: eksAccessEntries(c.accessEntries.filter((e) => !e.deployer)) as Record<string, eks.types.input.AccessEntryArgs>,
             skipDefaultNodeGroup: true,
             endpointPrivateAccess: c.endpoint.privateAccess,
             endpointPublicAccess: c.endpoint.publicAccess,
@@ -170,11 +185,89 @@ function createControlPlane(
             vpcCniOptions: { enableNetworkPolicy: false, configurationValues: { env: { ANNOTATE_POD_IP: "true" } } },
             // Created by us after the node group instead (see PlatformCluster).
             corednsAddonOptions: { enabled: false },
+            // kube-proxy at the version pinned for this Kubernetes version (config/kubernetes.ts).
+            ...(ADDON_VERSIONS[c.kubernetesVersion]
+                ? { kubeProxyAddonOptions: { version: ADDON_VERSIONS[c.kubernetesVersion]!.kubeProxy } }
+                : {}),
+            // Explicit: pulumi-eks and EKS default to EXTENDED, which bills extended support silently.
+            upgradePolicy: { supportType: c.upgradePolicy },
             createOidcProvider: true,
             tags: c.tags,
         },
-        { parent, protect: c.protect },
+        { parent, protect: c.protect, transforms: [withoutCreatorAdmin] },
     );
+}
+
+/**
+ * pulumi-eks 4.3.0 hard-codes `bootstrapClusterCreatorAdminPermissions: true` on the EKS cluster
+ * it creates (nodejs/eks/cluster/cluster.ts, createCore, `accessConfig`), which makes whoever
+ * runs the first `pulumi up` cluster admin through an access entry no config shows. This
+ * transform reaches that child of the remote component (transforms apply to the children of
+ * packaged components; Pulumi docs, "Resource option: transforms") and turns it off. EKS reads
+ * the field at creation only, and pulumi-eks ignores changes to it, so an existing cluster keeps
+ * its creator entry until it is removed by hand (README, Security).
+ */
+export const withoutCreatorAdmin: pulumi.ResourceTransform = (args) => {
+    if (args.type !== "aws:eks/cluster:Cluster") return undefined;
+    const accessConfig = (args.props["accessConfig"] ?? {}) as Record<string, unknown>;
+    return {
+        props: { ...args.props, accessConfig: { ...accessConfig, bootstrapClusterCreatorAdminPermissions: false } },
+        opts: args.opts,
+    };
+};
+
+/**
+ * The deployer's access entry and its cluster admin policy (config: the entry with
+ * `deployer: true`), as resources of their own rather than inside eks.Cluster, so that the
+ * Kubernetes provider can wait for them: with the creator admin off, nothing else lets the update
+ * into the cluster it has just created.
+ */
+function createDeployerAccess(name: string, c: ClusterConfig, cluster: eks.Cluster, parent: pulumi.Resource): pulumi.Resource[] {
+    const deployer = c.accessEntries.find((e) => e.deployer) as AccessEntryConfig;
+    const [entry] = Object.values(eksAccessEntries([deployer]));
+    const accessEntry = new aws.eks.AccessEntry(
+        `${name}-access-${deployer.name}`,
+        { clusterName: cluster.eksCluster.name, principalArn: entry!.principalArn, type: "STANDARD", tags: c.tags },
+        { parent },
+    );
+    const policies = Object.values(entry!.accessPolicies ?? {}).map(
+        (p) =>
+            new aws.eks.AccessPolicyAssociation(
+                `${name}-access-${deployer.name}-${p.policyArn.split("/").pop()}`,
+                {
+                    clusterName: cluster.eksCluster.name,
+                    principalArn: entry!.principalArn,
+                    policyArn: p.policyArn,
+                    accessScope: { ...p.accessScope },
+                },
+                { parent, dependsOn: [accessEntry] },
+            ),
+    );
+    return [accessEntry, ...policies];
+}
+
+/**
+ * The private endpoint admits what the cluster security group admits (EKS User Guide, "Cluster
+ * API server endpoint": with private access, "you must ensure that your Amazon EKS control plane
+ * security group contains rules to allow ingress traffic on port 443 from your connected
+ * network"). One rule per configured range, named by the range.
+ */
+function createPrivateApiAccess(name: string, c: ClusterConfig, cluster: eks.Cluster, parent: pulumi.Resource): void {
+    for (const cidr of c.endpoint.privateAccessCidrs) {
+        new aws.vpc.SecurityGroupIngressRule(
+            `${name}-api-from-${cidr.replace(/[./]/g, "-")}`,
+            {
+                securityGroupId: cluster.eksCluster.vpcConfig.clusterSecurityGroupId,
+                cidrIpv4: cidr,
+                ipProtocol: "tcp",
+                fromPort: 443,
+                toPort: 443,
+                description: `Kubernetes API from ${cidr} (cluster.endpoint.privateAccessCidrs)`,
+                tags: c.tags,
+            },
+            { parent },
+        );
+    }
 }
 
 /**
@@ -248,6 +341,8 @@ function createNodeGroup(
             cluster,
             nodeRole: role,
             subnetIds: network.privateSubnetIds,
+            // The control plane's version: after an upgrade, the nodes follow (EKS upgrades one minor at a time).
+            version: c.kubernetesVersion,
             instanceTypes: c.nodeGroup.instanceTypes,
             capacityType: c.nodeGroup.capacityType,
             scalingConfig: { minSize: c.nodeGroup.minSize, desiredSize: c.nodeGroup.desiredSize, maxSize: c.nodeGroup.maxSize },
@@ -292,4 +387,47 @@ function createReadAllRbac(name: string, parent: pulumi.Resource, provider: k8s.
         { parent, provider, dependsOn: [clusterRole] },
     );
     return [clusterRole, clusterRoleBinding];
+}
+
+/**
+ * The EBS CSI driver as an EKS add-on, with its own role through Pod Identity for the controller's
+ * service account (`kube-system/ebs-csi-controller-sa`, the add-on's; EKS User Guide, "Use
+ * Kubernetes volume storage with Amazon EBS") holding AmazonEBSCSIDriverPolicy, and the default
+ * StorageClass of compiler/storage.ts: without them a PersistentVolumeClaim stays Pending (since
+ * Kubernetes 1.30 EKS marks no StorageClass default; EKS User Guide, Kubernetes 1.30 release notes).
+ */
+function createStorage(
+    name: string,
+    c: ClusterConfig,
+    cluster: eks.Cluster,
+    nodeGroup: pulumi.Resource,
+    parent: pulumi.Resource,
+    provider: k8s.Provider,
+): void {
+    const identity = podIdentityRole(
+        `${name}-ebs-csi`,
+        {
+            clusterName: cluster.eksCluster.name,
+            namespace: "kube-system",
+            serviceAccount: "ebs-csi-controller-sa",
+            managedPolicies: ["service-role/AmazonEBSCSIDriverPolicy"],
+            tags: c.tags,
+        },
+        parent,
+    );
+    // After the nodes (an add-on created before nodes sits DEGRADED) and the identity (a controller
+    // started earlier has no credentials until restarted).
+    new aws.eks.Addon(
+        `${name}-ebs-csi`,
+        {
+            clusterName: cluster.eksCluster.name,
+            addonName: "aws-ebs-csi-driver",
+            resolveConflictsOnCreate: "OVERWRITE",
+            resolveConflictsOnUpdate: "OVERWRITE",
+            tags: c.tags,
+        },
+        { parent, dependsOn: [nodeGroup, ...identity.ready] },
+    );
+    const sc = defaultStorageClass(MANAGED_BY_LABELS);
+    new k8s.storage.v1.StorageClass(`${name}-${sc.metadata.name}`, { ...sc }, { parent, provider });
 }

@@ -39,6 +39,7 @@ import { CLUSTER_WRITE_POLICIES, PSA_LEVELS, PsaLevel, TenancySettings, isQuanti
 import { RawConfig, port } from "./shape";
 import { ConfigProblem, keyPath, shorten, suggest } from "./problems";
 import { compareVersions, formatVersion, parseVersion, parseVersionSpec } from "./versions";
+import { CHARTS_CHECKED_UP_TO, EKS_VERSIONS, compareMinor, isMinorVersion, newestInStandardSupport, versionSupport } from "./kubernetes";
 
 /**
  * The sections of the config whose shape is right; a section with a wrong shape is absent, and
@@ -54,7 +55,11 @@ export class Checker {
     private readonly production: boolean;
     private readonly ipFamily: 4 | 6;
 
-    constructor(private readonly raw: CheckedSections) {
+    /** `today` (YYYY-MM-DD) judges the Kubernetes version against the EKS support calendar. */
+    constructor(
+        private readonly raw: CheckedSections,
+        private readonly today: string,
+    ) {
         this.production = raw.environment === "production";
         // IPv6 is refused (cluster()), so ranges are judged as IPv4: one wrong ipFamily is one
         // problem, not one more per address range.
@@ -434,8 +439,7 @@ export class Checker {
                 "is not a valid EKS cluster name",
                 "letters, digits and dashes, starting with a letter",
             );
-        if (!/^1\.\d{2}$/.test(c.kubernetesVersion))
-            this.problem(["cluster", "kubernetesVersion"], c.kubernetesVersion, "is not a Kubernetes minor version", 'quote it: "1.33"');
+        this.kubernetesVersion(c.kubernetesVersion, c.upgradePolicy);
         if (c.ipFamily === "ipv6")
             this.problem(["cluster", "ipFamily"], c.ipFamily, "IPv6 clusters are not supported by this program yet", "use ipv4");
         const n = c.nodeGroup;
@@ -459,6 +463,98 @@ export class Checker {
             );
         }
         this.endpoint(c.endpoint);
+        this.deployer(c.accessEntries);
+    }
+
+    /**
+     * The version against the EKS calendar (config/kubernetes.ts): a version EKS does not offer
+     * is refused; one past the end of standard support is warned with the date, and the warning
+     * says what `upgradePolicy` does then (EKS User Guide, "Cluster upgrade policy": EXTENDED
+     * bills extended support, STANDARD upgrades the cluster at the end of standard support).
+     */
+    private kubernetesVersion(version: string, policy: "STANDARD" | "EXTENDED"): void {
+        const at = ["cluster", "kubernetesVersion"];
+        const newest = newestInStandardSupport(this.today);
+        if (!isMinorVersion(version)) {
+            this.problem(at, version, "is not a Kubernetes minor version such as 1.35", `quote it: "${newest ?? "1.35"}"`);
+            return;
+        }
+        const support = versionSupport(version, this.today);
+        if (support.kind !== "unknown" && compareMinor(version, CHARTS_CHECKED_UP_TO) > 0)
+            this.warn(
+                at,
+                version,
+                `is newer than ${CHARTS_CHECKED_UP_TO}, the newest version the pinned Calico, NGINX Gateway Fabric and EKS add-ons were checked against`,
+                "check their support for it, then raise CHARTS_CHECKED_UP_TO in config/kubernetes.ts",
+            );
+        switch (support.kind) {
+            case "unknown":
+                this.problem(
+                    at,
+                    version,
+                    "is not a version EKS offers (config/kubernetes.ts, from the EKS release calendar)",
+                    `one of ${EKS_VERSIONS.map((v) => v.minor).join(", ")}`,
+                );
+                return;
+            case "ended":
+                this.problem(
+                    at,
+                    version,
+                    `left EKS extended support on ${support.version.endOfExtendedSupport}: EKS upgrades such a cluster itself`,
+                    `upgrade one minor version at a time, nonprod first, to ${newest ?? "a supported version"}`,
+                );
+                return;
+            case "extended":
+                this.warn(
+                    at,
+                    version,
+                    `left EKS standard support on ${support.version.endOfStandardSupport}` +
+                        (policy === "EXTENDED"
+                            ? `: the cluster bills extended support until ${support.version.endOfExtendedSupport}`
+                            : ": with upgradePolicy STANDARD, EKS upgrades the cluster itself"),
+                    `upgrade one minor version at a time, nonprod first, to ${newest ?? "a supported version"} (README, Kubernetes versions)`,
+                );
+                return;
+            case "standard":
+                return;
+            default: {
+                const never: never = support;
+                throw new Error(`unknown support ${JSON.stringify(never)}`);
+            }
+        }
+    }
+
+    /**
+     * Exactly one entry is the deployer, and it is a platform cluster admin: EKS's own creator
+     * admin (bootstrapClusterCreatorAdminPermissions) is turned off, so this entry is the only way
+     * the update itself reaches the cluster, and the one place that says who can.
+     */
+    private deployer(entries: RawConfig["cluster"]["accessEntries"]): void {
+        const deployers = entries.map((e, i) => ({ e, i })).filter(({ e }) => e.deployer);
+        if (deployers.length === 0) {
+            this.problem(
+                ["cluster", "accessEntries"],
+                entries.map((e) => e.name),
+                "no entry is the deployer: with EKS's creator admin turned off, `pulumi up` could not reach the cluster it creates",
+                "add the deploy role: { name: ci-deploy, principalArn: <AWS_DEPLOY_ROLE_ARN>, accessPolicy: AmazonEKSClusterAdminPolicy, platform: true, deployer: true }",
+            );
+            return;
+        }
+        for (const { e, i } of deployers.slice(1))
+            this.problem(
+                ["cluster", "accessEntries", i, "deployer"],
+                e.deployer,
+                `${deployers[0]!.e.name} is already the deployer`,
+                "one deploy role per stack",
+            );
+        const { e, i } = deployers[0]!;
+        if (e.accessPolicy !== "AmazonEKSClusterAdminPolicy" || !e.platform)
+            this.problem(
+                ["cluster", "accessEntries", i],
+                e.name,
+                "the deployer applies cluster-scoped objects (CRDs, ClusterRoles, admission policies) and needs AmazonEKSClusterAdminPolicy as a platform principal",
+                "accessPolicy: AmazonEKSClusterAdminPolicy, platform: true",
+            );
     }
 
     /**
@@ -474,6 +570,21 @@ export class Checker {
         if (!e.privateAccess && !e.publicAccess) {
             this.problem(at, e, "the API endpoint would be reachable from nowhere", "set privateAccess: true");
         }
+        const privateBlocks = e.privateAccessCidrs.map((cidr, i) => this.cidr(cidr, [...at, "privateAccessCidrs", i], 4));
+        if (e.privateAccessCidrs.length > 0 && !e.privateAccess)
+            this.problem(
+                [...at, "privateAccessCidrs"],
+                e.privateAccessCidrs,
+                "has no meaning while privateAccess is false: these ranges reach the API through the private endpoint",
+                "set privateAccess: true, or list public addresses under publicAccessCidrs",
+            );
+        if (privateBlocks.every((b) => b) && privateBlocks.length > 0 && coversWholeFamily(privateBlocks as CidrBlock[], 4))
+            this.problem(
+                [...at, "privateAccessCidrs"],
+                e.privateAccessCidrs,
+                "together these ranges cover every address: the API's security group would admit anyone who reaches the VPC",
+                "list the runner, transit and VPN ranges",
+            );
         const blocks = e.publicAccessCidrs.map((cidr, i) => this.cidr(cidr, [...at, "publicAccessCidrs", i], 4));
         if (!e.publicAccess && e.publicAccessCidrs.length > 0) {
             // The sweep of issue 12 saw `pulumi up` fail on this in pulumi-eks (4.3.0); before, the
@@ -610,6 +721,45 @@ export class Checker {
             : undefined;
         if (this.problems.length > before || !business || !tools) return undefined;
         return { podSecurity: { business, tools }, ...(quota ? { quota } : {}), ...(limitRange ? { limitRange } : {}) };
+    }
+
+    /**
+     * The hostnames each business namespace's HTTPRoutes may claim (network.namespaces[].hostnames),
+     * for the admission policy of compiler/admission.ts. A hostname is a Gateway API Hostname
+     * (gateway.networking.k8s.io/v1 HTTPRoute spec.hostnames: a DNS subdomain, lowercase, with an
+     * optional `*.` wildcard label in front); no hostname is granted to two namespaces, or one team
+     * could serve the other's traffic.
+     */
+    hostnameGrants(): Record<string, string[]> | undefined {
+        const net = this.raw.network;
+        if (!net) return undefined;
+        const before = this.problems.length;
+        const owner = new Map<string, string>();
+        const grants: Record<string, string[]> = {};
+        net.namespaces.forEach((ns, i) => {
+            const granted = new Set<string>();
+            ns.hostnames.forEach((h, j) => {
+                const at = ["network", "namespaces", i, "hostnames", j];
+                if (!isGatewayHostname(h)) {
+                    this.problem(
+                        at,
+                        h,
+                        "is not a hostname an HTTPRoute can claim",
+                        "lowercase DNS name such as shop.example.com, or *.shop.example.com",
+                    );
+                    return;
+                }
+                const first = owner.get(h);
+                if (first !== undefined && first !== ns.name) {
+                    this.problem(at, h, `is already granted to namespace ${first}`, "a hostname belongs to one namespace");
+                    return;
+                }
+                owner.set(h, ns.name);
+                granted.add(h);
+            });
+            grants[ns.name] = [...granted].sort(cmp);
+        });
+        return this.problems.length > before ? undefined : grants;
     }
 
     promotion(): void {
@@ -885,6 +1035,16 @@ function namespaceNameProblem(name: string): { message: string; hint?: string } 
         return { message: "is reserved for Kubernetes, Calico or the platform", hint: "pick another name" };
     }
     return undefined;
+}
+
+/** gateway.networking.k8s.io/v1 Hostname: at most 253 characters, DNS labels, an optional leading `*.`; no IP address. */
+function isGatewayHostname(text: string): boolean {
+    return (
+        text.length <= 253 &&
+        /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(text) &&
+        !/^[0-9.]+$/.test(text) &&
+        text.split(".").every((label) => label.length <= 63)
+    );
 }
 
 function isLabelValue(value: string): boolean {

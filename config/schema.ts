@@ -11,6 +11,7 @@ import { distance } from "fastest-levenshtein";
 import { ConfigProblem, shapeProblems, valueAt } from "./problems";
 import { CheckedSections, Checker, cmp } from "./checks";
 import { TenancySettings } from "../compiler/tenancy";
+import { isoDay } from "./kubernetes";
 
 export { PROJECT, configSchema } from "./shape";
 export type { ConfigProblem } from "./problems";
@@ -33,6 +34,8 @@ export interface StackConfig {
     readonly tenancy: TenancySettings;
     readonly network: NetworkIntent;
     readonly promotion?: RawConfig["promotion"];
+    /** Hostnames each namespace's HTTPRoutes may claim (network.namespaces[].hostnames), sorted. */
+    readonly routeHostnames: Readonly<Record<string, readonly string[]>>;
 }
 
 export type ConfigResult =
@@ -101,7 +104,7 @@ function parseValue(text: string): unknown {
  * reported together. A section whose only shape problems are unknown keys is checked without
  * them (the unknown keys are still reported).
  */
-export function parseStackConfig(raw: Readonly<Record<string, unknown>>): ConfigResult {
+export function parseStackConfig(raw: Readonly<Record<string, unknown>>, today: string = isoDay(new Date())): ConfigResult {
     const problems: ConfigProblem[] = [];
     const sections: Record<string, unknown> = {};
     const shape = configSchema.shape as Record<string, z.ZodType>;
@@ -114,15 +117,16 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>): Config
         if (parsed.ok) sections[key] = parsed.data;
     }
     const checked = sections as CheckedSections;
-    const checker = new Checker(checked);
+    const checker = new Checker(checked, today);
     checker.cluster();
     const tenancy = checker.tenancy();
     checker.versions();
     const network = checker.network();
+    const routeHostnames = checker.hostnameGrants();
     checker.promotion();
     problems.push(...checker.problems);
     const { environment, cluster: c, calico, gateway, promotion } = checked;
-    if (problems.length > 0 || !network || !tenancy || !environment || !c || !calico || !gateway) {
+    if (problems.length > 0 || !network || !routeHostnames || !tenancy || !environment || !c || !calico || !gateway) {
         return { ok: false, problems, warnings: checker.warnings };
     }
     return {
@@ -134,7 +138,11 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>): Config
                 ...c,
                 accessEntries: [...c.accessEntries].sort((a, b) => cmp(a.name, b.name)),
                 logTypes: [...new Set(c.logTypes)].sort(),
-                endpoint: { ...c.endpoint, publicAccessCidrs: [...c.endpoint.publicAccessCidrs].sort() },
+                endpoint: {
+                    ...c.endpoint,
+                    publicAccessCidrs: [...c.endpoint.publicAccessCidrs].sort(),
+                    privateAccessCidrs: [...c.endpoint.privateAccessCidrs].sort(),
+                },
             },
             calico,
             gateway: {
@@ -146,6 +154,7 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>): Config
             tenancy,
             network,
             ...(promotion ? { promotion } : {}),
+            routeHostnames,
         },
     };
 }

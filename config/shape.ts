@@ -40,7 +40,10 @@ const oneOrMore = z.preprocess((v) => (typeof v === "string" ? [v] : v), z.array
 const clusterSchema = z.strictObject({
     /** EKS cluster name; also the physical name, so kubeconfig contexts are stable. */
     name: z.string(),
+    /** EKS minor version (`"1.35"`), quoted; config/kubernetes.ts holds the support calendar. */
     kubernetesVersion: z.string(),
+    /** What EKS does at the end of standard support: STANDARD upgrades the cluster, EXTENDED bills extended support. */
+    upgradePolicy: z.enum(["STANDARD", "EXTENDED"]),
     ipFamily: z.enum(["ipv4", "ipv6"]).default("ipv4"),
     vpc: z.strictObject({
         cidr: z.string(),
@@ -63,6 +66,11 @@ const clusterSchema = z.strictObject({
         privateAccess: z.boolean(),
         publicAccess: z.boolean(),
         publicAccessCidrs: z.array(z.string()).default([]),
+        /**
+         * Ranges that reach the private endpoint through the VPC (transit gateway, VPN, a peered
+         * runner VPC): each becomes a 443 rule on the EKS cluster security group.
+         */
+        privateAccessCidrs: z.array(z.string()).default([]),
     }),
     logTypes: z.array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"])).default([]),
     secretsEncryption: z.boolean().default(false),
@@ -92,8 +100,13 @@ const clusterSchema = z.strictObject({
                 platform: z.boolean().default(false),
                 /** A team of network.namespaces[].team: the principal may work in that team's namespaces only. */
                 team: z.string().optional(),
-                /** Read-only on every Kubernetes resource, Secrets included (pulumi preview and refresh). */
+                /** Reads what the stack manages, never Secrets (the CI preview and drift role). */
                 readAll: z.boolean().default(false),
+                /**
+                 * The role that runs `pulumi up` (CI's deploy role): its cluster admin is this entry,
+                 * created before anything inside the cluster; EKS's own creator admin is turned off.
+                 */
+                deployer: z.boolean().default(false),
             }),
         )
         .default([]),
@@ -144,6 +157,8 @@ const networkSchema = z.strictObject({
             team: z.string(),
             apps: z.array(z.string()).min(1),
             webPorts: ports.min(1).optional(),
+            /** Hostnames an HTTPRoute in this namespace may claim (admission policy; `*.shop.example` allowed). */
+            hostnames: z.array(z.string()).default([]),
         }),
     ),
     flows: z.array(z.strictObject({ from: z.string(), to: z.string(), ports: ports.optional() })).default([]),

@@ -13,12 +13,16 @@ export function mockOutputs(type: string, name: string, inputs: Record<string, u
             };
         case "eks:index:Cluster": {
             const clusterName = String(inputs["name"] ?? name);
-            return { eksCluster: { name: clusterName }, kubeconfigJson: JSON.stringify(fakeKubeconfig(clusterName)) };
+            return {
+                eksCluster: { name: clusterName, version: inputs["version"], vpcConfig: { clusterSecurityGroupId: "sg-0mockcluster" } },
+                kubeconfigJson: JSON.stringify(fakeKubeconfig(clusterName)),
+            };
         }
         case "aws:ec2/launchTemplate:LaunchTemplate":
             return { latestVersion: 1 };
         case "aws:kms/key:Key":
         case "aws:iam/role:Role":
+        case "aws:s3/bucket:Bucket":
             return { arn: `arn:aws:mock:::${name}`, name };
         default:
             return {};

@@ -196,6 +196,26 @@ export const clusterDeletionProtection = clusterPolicy("eks-deletion-protection"
     if (props["deletionProtection"] !== true) report("deletion protection is off");
 });
 
+/**
+ * Nobody is cluster admin but the access entries say so: EKS's bootstrap admin for whoever
+ * creates the cluster (`accessConfig.bootstrapClusterCreatorAdminPermissions`, true unless said
+ * otherwise; pulumi-eks 4.3.0 hard-codes true and the program turns it off with a transform) is
+ * an access entry no config shows. Judged on the EKS cluster the preview registers, after
+ * transforms; the deployer's own admin is an access policy association that
+ * no-cluster-wide-write-for-tenants checks against the platform principals.
+ */
+export const noHiddenClusterAdmin = clusterPolicy(
+    "eks-no-bootstrap-cluster-admin",
+    "The cluster creator gets no hidden admin: bootstrapClusterCreatorAdminPermissions is false, so the access entries are all the access there is.",
+    (props, report) => {
+        const access = (props["accessConfig"] ?? {}) as { bootstrapClusterCreatorAdminPermissions?: boolean };
+        if (access.bootstrapClusterCreatorAdminPermissions !== false)
+            report(
+                `the cluster's creator becomes cluster admin through EKS's bootstrap access entry (accessConfig.bootstrapClusterCreatorAdminPermissions is ${String(access.bootstrapClusterCreatorAdminPermissions ?? "unset, which EKS treats as true")})`,
+            );
+    },
+);
+
 export const nodeMetadataHopLimit: ResourceValidationPolicy = {
     name: "node-metadata-hop-limit",
     description:
@@ -289,6 +309,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     clusterSecretsEncryption,
     clusterAuditLogs,
     clusterDeletionProtection,
+    noHiddenClusterAdmin,
     nodeMetadataHopLimit,
     namespacePodSecurity,
     noClusterWideWriteForTenants,

@@ -3,7 +3,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { misspeltProjectKeys, parseStackConfig } from "../config/schema";
+import { formatProblem, misspeltProjectKeys, parseStackConfig } from "../config/schema";
+import { newestInStandardSupport, versionSupport } from "../config/kubernetes";
 import { compareVersions, formatVersion, parseVersion, parseVersionSpec } from "../config/versions";
 import { judgeKubernetesVersion } from "../delivery/promotion";
 import { localStackOutputs } from "../offline/localStacks";
@@ -502,7 +503,7 @@ describe("hardening: credentials, tenancy and Pod Security are refused when unsa
                     principalArn: "arn:aws:iam::444455556666:role/developer",
                     accessPolicy: "AmazonEKSEditPolicy",
                 }),
-            'k8s-platform:cluster.accessEntries[4].accessPolicy: "AmazonEKSEditPolicy": grants cluster-wide write access to a principal not declared platform: it could delete any namespace\'s default-deny (give a team `team: <name>` (its own namespaces only), or declare platform administrators with `platform: true`)',
+            'k8s-platform:cluster.accessEntries[5].accessPolicy: "AmazonEKSEditPolicy": grants cluster-wide write access to a principal not declared platform: it could delete any namespace\'s default-deny (give a team `team: <name>` (its own namespaces only), or declare platform administrators with `platform: true`)',
         ],
         [
             "cluster admin for a principal not declared platform, in production",
@@ -525,7 +526,7 @@ describe("hardening: credentials, tenancy and Pod Security are refused when unsa
                     principalArn: "arn:aws:iam::444455556666:role/sre",
                     accessPolicy: "AmazonEKSViewPolicy",
                 }),
-            'k8s-platform:cluster.accessEntries[4].name: "on-call": is declared twice (one entry per principal)',
+            'k8s-platform:cluster.accessEntries[5].name: "on-call": is declared twice (one entry per principal)',
         ],
         [
             "a team entry that is also platform",
@@ -580,7 +581,7 @@ describe("hardening: credentials, tenancy and Pod Security are refused when unsa
         assert.equal(result.ok, true);
         assert.deepEqual(
             result.warnings.map((w) => w.path),
-            ["k8s-platform:cluster.accessEntries[4].accessPolicy"],
+            ["k8s-platform:cluster.accessEntries[5].accessPolicy"],
         );
     });
 
@@ -695,7 +696,7 @@ describe("every bad input is refused well: EKS endpoint, chart versions, every p
         assert.deepEqual(problemLines(failure.message), [
             'k8s-platform:cluster.ipFamily: "ipv6": IPv6 clusters are not supported by this program yet (use ipv4)',
             // The list is as Pulumi.prod.yaml writes it, so the problem names its line there.
-            'Pulumi.prod.yaml:18: k8s-platform:cluster.endpoint.publicAccessCidrs: ["198.51.100.16/28","203.0.113.0/24"]: has no meaning while publicAccess is false, and the update would fail (remove publicAccessCidrs, or set publicAccess: true)',
+            'Pulumi.prod.yaml:22: k8s-platform:cluster.endpoint.publicAccessCidrs: ["198.51.100.16/28","203.0.113.0/24"]: has no meaning while publicAccess is false, and the update would fail (remove publicAccessCidrs, or set publicAccess: true)',
         ]);
     });
 
@@ -743,11 +744,11 @@ describe("every bad input is refused well: the promotion gate compares Kubernete
     it("refuses prod on a newer kubernetesVersion than nonprod runs, at the key, before any resource", async () => {
         const failure = await runStackExpectingFailure(
             "prod",
-            edited("prod", (c) => (cluster(c).kubernetesVersion = "1.34")),
+            edited("prod", (c) => (cluster(c).kubernetesVersion = "1.36")),
         );
         assert.equal(
             failure.message,
-            'promotion gate: k8s-platform:cluster.kubernetesVersion: "1.34": is newer than 1.33, which organization/k8s-platform/nonprod runs; a stack never runs a Kubernetes version the stack it is promoted from has not (upgrade organization/k8s-platform/nonprod first, or set k8s-platform:promotion.override with a reason)',
+            'promotion gate: k8s-platform:cluster.kubernetesVersion: "1.36": is newer than 1.35, which organization/k8s-platform/nonprod runs; a stack never runs a Kubernetes version the stack it is promoted from has not (upgrade organization/k8s-platform/nonprod first, or set k8s-platform:promotion.override with a reason)',
         );
         assert.deepEqual(
             failure.registrations.map((r) => r.type),
@@ -770,7 +771,7 @@ describe("every bad input is refused well: the promotion gate compares Kubernete
     });
 
     it("exports the stack's kubernetesVersion for the next stack's gate", async () => {
-        assert.equal((await runStack("nonprod")).outputs["kubernetesVersion"], "1.33");
+        assert.equal((await runStack("nonprod")).outputs["kubernetesVersion"], "1.35");
     });
 });
 
@@ -971,5 +972,152 @@ describe("chart versions as Helm reads them", () => {
             withCalico("^3.30"),
             "admits 3.30.0 older than v3.32.0, the first Calico release whose CRDs ship as their own chart (crd.projectcalico.org.v1), which this program installs",
         );
+    });
+});
+
+describe("Kubernetes version, API ranges, the deployer and route hostnames", () => {
+    const projectKeys = (c: Config) =>
+        Object.fromEntries(
+            Object.entries(c)
+                .filter(([k]) => k.startsWith("k8s-platform:"))
+                .map(([k, v]) => [k.slice("k8s-platform:".length), v]),
+        );
+    const raw = (stack: string, edit: (c: Config) => void) => projectKeys(edited(stack, edit));
+
+    it("pins both stacks to a version in EKS standard support today", () => {
+        for (const stack of ["nonprod", "prod"]) {
+            const result = parseStackConfig(projectKeys(stackConfig(stack) as Config), "2026-12-03");
+            assert.equal(result.ok, true, stack);
+            assert.equal(versionSupport(String(cluster(stackConfig(stack) as Config).kubernetesVersion), "2026-12-03").kind, "standard");
+            assert.deepEqual(
+                result.warnings.filter((w) => w.path.includes("kubernetesVersion")),
+                [],
+            );
+        }
+        assert.equal(newestInStandardSupport("2026-12-03"), "1.36");
+    });
+
+    it("plans 1.33 with a warning naming the date standard support ended and what upgradePolicy does then", () => {
+        const result = parseStackConfig(
+            raw("nonprod", (c) => (cluster(c).kubernetesVersion = "1.33")),
+            "2026-12-03",
+        );
+        assert.equal(result.ok, true);
+        assert.deepEqual(
+            result.warnings.filter((w) => w.path.includes("kubernetesVersion")).map((w) => formatProblem(w)),
+            [
+                'k8s-platform:cluster.kubernetesVersion: "1.33": left EKS standard support on 2026-07-29: with upgradePolicy STANDARD, EKS upgrades the cluster itself (upgrade one minor version at a time, nonprod first, to 1.36 (README, Kubernetes versions))',
+            ],
+        );
+        const extended = parseStackConfig(
+            raw("nonprod", (c) => {
+                cluster(c).kubernetesVersion = "1.34";
+                cluster(c).upgradePolicy = "EXTENDED";
+            }),
+            "2026-12-03",
+        );
+        assert.match(
+            formatProblem(extended.warnings.find((w) => w.path.includes("kubernetesVersion"))!),
+            /left EKS standard support on 2026-12-02: the cluster bills extended support until 2027-12-02/,
+        );
+    });
+
+    it("warns about a version newer than the pinned charts and add-ons were checked against", () => {
+        const result = parseStackConfig(
+            raw("nonprod", (c) => (cluster(c).kubernetesVersion = "1.36")),
+            "2026-12-03",
+        );
+        assert.equal(result.ok, true);
+        assert.deepEqual(
+            result.warnings.filter((w) => w.path.includes("kubernetesVersion")).map((w) => w.message),
+            ["is newer than 1.35, the newest version the pinned Calico, NGINX Gateway Fabric and EKS add-ons were checked against"],
+        );
+    });
+
+    // Judged against today's date: once 1.33 leaves extended support (2027-07-29) this becomes a refusal, and the test says so.
+    it("plans nonprod on 1.33 and says in the run's log when standard support ended", async () => {
+        const run = await runStack(
+            "nonprod",
+            edited("nonprod", (c) => (cluster(c).kubernetesVersion = "1.33")),
+        );
+        const warnings = run.log.filter((l) => l.includes("kubernetesVersion"));
+        assert.equal(warnings.length, 1, run.log.join("\n"));
+        assert.match(warnings[0]!, /^warning: .*k8s-platform:cluster\.kubernetesVersion: "1\.33": left EKS standard support on 2026-07-29/);
+        assert.ok(run.registrations.length > 200, "a warning, not a refusal: the plan goes on");
+    });
+
+    it("warns about the stacks' own version once its standard support has ended", () => {
+        const result = parseStackConfig(projectKeys(stackConfig("prod") as Config), "2027-03-28");
+        assert.deepEqual(
+            result.warnings.filter((w) => w.path.includes("kubernetesVersion")).map((w) => w.message),
+            ["left EKS standard support on 2027-03-27: with upgradePolicy STANDARD, EKS upgrades the cluster itself"],
+        );
+    });
+
+    const refusals: [string, (c: Config) => void, string][] = [
+        [
+            "a malformed version string",
+            (c) => (cluster(c).kubernetesVersion = "v1.35.2"),
+            'k8s-platform:cluster.kubernetesVersion: "v1.35.2": is not a Kubernetes minor version such as 1.35 (quote it: "1.36")',
+        ],
+        [
+            "a version EKS does not offer",
+            (c) => (cluster(c).kubernetesVersion = "1.29"),
+            'k8s-platform:cluster.kubernetesVersion: "1.29": is not a version EKS offers',
+        ],
+        ["an upgradePolicy EKS does not know", (c) => (cluster(c).upgradePolicy = "NEVER"), "k8s-platform:cluster.upgradePolicy"],
+        [
+            "a malformed API range",
+            (c) => (cluster(c).endpoint.privateAccessCidrs = ["10.100.0.0/33"]),
+            'k8s-platform:cluster.endpoint.privateAccessCidrs[0]: "10.100.0.0/33"',
+        ],
+        [
+            "a malformed public API range",
+            (c) => (cluster(c).endpoint.publicAccessCidrs[0] = "203.0.113.0/2x"),
+            'k8s-platform:cluster.endpoint.publicAccessCidrs[0]: "203.0.113.0/2x"',
+        ],
+        [
+            "private API ranges covering every address",
+            (c) => (cluster(c).endpoint.privateAccessCidrs = ["0.0.0.0/1", "128.0.0.0/1"]),
+            'k8s-platform:cluster.endpoint.privateAccessCidrs: ["0.0.0.0/1","128.0.0.0/1"]: together these ranges cover every address',
+        ],
+        [
+            "a stack without a deployer",
+            (c) => (cluster(c).accessEntries = cluster(c).accessEntries.filter((e: Config) => !e["deployer"])),
+            "k8s-platform:cluster.accessEntries: ",
+        ],
+        [
+            "a deployer that is not cluster admin",
+            (c) => (cluster(c).accessEntries.find((e: Config) => e["deployer"]).accessPolicy = "AmazonEKSViewPolicy"),
+            'k8s-platform:cluster.accessEntries[4]: "ci-deploy": the deployer applies cluster-scoped objects',
+        ],
+        [
+            "a hostname that is not one",
+            (c) => (net(c).namespaces[0].hostnames = ["Shop_Nonprod"]),
+            'k8s-platform:network.namespaces[0].hostnames[0]: "Shop_Nonprod": is not a hostname an HTTPRoute can claim',
+        ],
+        [
+            "one hostname granted to two namespaces",
+            (c) => (net(c).namespaces[1].hostnames = ["nonprod.shop.example.com"]),
+            'k8s-platform:network.namespaces[1].hostnames[0]: "nonprod.shop.example.com": is already granted to namespace storefront',
+        ],
+    ];
+    for (const [what, edit, expected] of refusals) {
+        it(`refuses ${what}, naming the key, before any resource`, () => {
+            const result = parseStackConfig(raw("nonprod", edit), "2026-12-03");
+            assert.equal(result.ok, false);
+            const lines = (result.ok ? [] : result.problems).map((p) => formatProblem(p));
+            assert.ok(
+                lines.some((l) => l.startsWith(expected)),
+                `expected\n  ${expected}\nin\n${lines.join("\n")}`,
+            );
+        });
+    }
+
+    it("hands each namespace its granted hostnames, sorted, and none to a namespace without a grant", () => {
+        const result = parseStackConfig(projectKeys(stackConfig("prod") as Config), "2026-12-03");
+        assert.ok(result.ok);
+        assert.deepEqual(result.config.routeHostnames["storefront"], ["shop.example.com", "www.shop.example.com"]);
+        assert.deepEqual(result.config.routeHostnames["cart"], []);
     });
 });

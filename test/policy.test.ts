@@ -26,6 +26,7 @@ import {
     namespaceDefaultDeny,
     namespacePodSecurity,
     noClusterWideWriteForTenants,
+    noHiddenClusterAdmin,
     noWorldIngress,
     nodeMetadataHopLimit,
     policies,
@@ -89,7 +90,7 @@ describe("the policy pack", () => {
     });
 
     it("has eleven rules with unique names", () => {
-        assert.equal(new Set(policies.map((p) => p.name)).size, 11);
+        assert.equal(new Set(policies.map((p) => p.name)).size, 12);
     });
 
     it("finds no violation in the namespaces and policies both stacks register", () => {
@@ -166,10 +167,33 @@ describe("the policy pack", () => {
         encryptionConfig: { provider: { keyArn: "arn:aws:kms:eu-west-1:444455556666:key/abc" }, resources: ["secrets"] },
         enabledClusterLogTypes: ["api", "audit", "authenticator"],
         deletionProtection: true,
+        accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
     };
 
+    it("reports EKS's hidden bootstrap admin for the cluster creator, unless it is turned off", () => {
+        assert.deepEqual(violationsOfResource(noHiddenClusterAdmin, EKS_CLUSTER, prodCluster), []);
+        assert.deepEqual(
+            violationsOfResource(noHiddenClusterAdmin, EKS_CLUSTER, {
+                ...prodCluster,
+                accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+            }),
+            [
+                "the cluster's creator becomes cluster admin through EKS's bootstrap access entry (accessConfig.bootstrapClusterCreatorAdminPermissions is true)",
+            ],
+        );
+        assert.deepEqual(violationsOfResource(noHiddenClusterAdmin, EKS_CLUSTER, { ...prodCluster, accessConfig: undefined }), [
+            "the cluster's creator becomes cluster admin through EKS's bootstrap access entry (accessConfig.bootstrapClusterCreatorAdminPermissions is unset, which EKS treats as true)",
+        ]);
+    });
+
     it("passes a cluster with a restricted endpoint, encrypted secrets, audit logs and deletion protection", () => {
-        for (const rule of [clusterEndpointNotOpen, clusterSecretsEncryption, clusterAuditLogs, clusterDeletionProtection]) {
+        for (const rule of [
+            clusterEndpointNotOpen,
+            clusterSecretsEncryption,
+            clusterAuditLogs,
+            clusterDeletionProtection,
+            noHiddenClusterAdmin,
+        ]) {
             assert.deepEqual(violationsOfResource(rule, EKS_CLUSTER, prodCluster), [], rule.name);
         }
     });
@@ -214,6 +238,7 @@ describe("the policy pack", () => {
                     ...ofType(run, LAUNCH_TEMPLATE),
                     ...ofType(run, NAMESPACE),
                     ...ofType(run, EKS_COMPONENT),
+                    ...ofType(run, ACCESS_POLICY_ASSOCIATION),
                     ...ofType(run, CLUSTER_ROLE_BINDING),
                 ])
                     for (const rule of [nodeMetadataHopLimit, namespacePodSecurity, noClusterWideWriteForTenants])

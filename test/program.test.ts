@@ -3,7 +3,8 @@ import { GATEWAY_POD_LABELS } from "../compiler/platform";
 import * as pulumi from "@pulumi/pulumi";
 import { ProgramRun, Registration } from "../offline/mockRuntime";
 import { byName, ofType, runStack, stackConfig } from "./harness";
-import { TEAM_RULES } from "../compiler/tenancy";
+import { PREVIEW_READ_RULES, TEAM_RULES } from "../compiler/tenancy";
+import { withoutCreatorAdmin } from "../components/cluster";
 import { deployedObjects } from "../offline/deployed";
 
 const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
@@ -499,9 +500,17 @@ for (const stack of ["nonprod", "prod"]) {
             }
         });
 
-        it("lets the read-all group get, list and watch every resource, Secrets included, and write nothing", () => {
+        it("lets the preview group read what the stack manages, never a Secret, and write nothing", () => {
             const role = byName(run, `${RBAC}:ClusterRole`, "platform-read-all");
-            assert.deepEqual(role.inputs["rules"], [{ apiGroups: ["*"], resources: ["*"], verbs: ["get", "list", "watch"] }]);
+            const rules = role.inputs["rules"] as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+            assert.deepEqual(rules, PREVIEW_READ_RULES);
+            for (const rule of rules) {
+                assert.deepEqual(rule.verbs, ["get", "list", "watch"]);
+                assert.ok(!rule.resources.includes("secrets"), JSON.stringify(rule));
+                assert.ok(!rule.apiGroups.includes("*"), JSON.stringify(rule));
+                // A wildcard only in groups of custom resources, which hold no Secrets.
+                if (rule.resources.includes("*")) assert.ok(!rule.apiGroups.includes(""), JSON.stringify(rule));
+            }
             const binding = byName(run, `${RBAC}:ClusterRoleBinding`, "platform-read-all");
             assert.deepEqual(binding.inputs["subjects"], [
                 { kind: "Group", name: "k8s-platform:read-all", apiGroup: "rbac.authorization.k8s.io" },
@@ -511,6 +520,122 @@ for (const stack of ["nonprod", "prod"]) {
                 kind: "ClusterRole",
                 name: "k8s-platform-read-all",
             });
+        });
+
+        it("declares the deploy role's cluster admin as its own access entry, which the provider waits for, and turns EKS's creator admin off", () => {
+            const account = stack === "prod" ? "444455556666" : "111122223333";
+            const entry = byName(run, "aws:eks/accessEntry:AccessEntry", "platform-access-ci-deploy");
+            assert.deepEqual(
+                [entry.inputs["principalArn"], entry.inputs["type"]],
+                [`arn:aws:iam::${account}:role/github-deploy`, "STANDARD"],
+            );
+            const admin = byName(
+                run,
+                "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+                "platform-access-ci-deploy-AmazonEKSClusterAdminPolicy",
+            );
+            assert.deepEqual(
+                [admin.inputs["principalArn"], admin.inputs["policyArn"], admin.inputs["accessScope"]],
+                [
+                    `arn:aws:iam::${account}:role/github-deploy`,
+                    "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                    { type: "cluster" },
+                ],
+            );
+            const provider = byName(run, "pulumi:providers:kubernetes", "platform-k8s");
+            assert.ok(
+                provider.dependsOn.includes(entry.urn) && provider.dependsOn.includes(admin.urn),
+                "the provider waits for the deployer's access",
+            );
+            const eksCluster = ofType(run, EKS)[0]!;
+            assert.equal((eksCluster.inputs["accessEntries"] as Record<string, unknown>)["ci-deploy"], undefined, "one entry, not two");
+            assert.ok(eksCluster.transforms.includes(withoutCreatorAdmin));
+            // What the transform does to the EKS cluster pulumi-eks creates inside the component.
+            const transformed = withoutCreatorAdmin({
+                type: "aws:eks/cluster:Cluster",
+                name: "platform-eks-eksCluster",
+                custom: true,
+                props: { accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true }, version: "1.35" },
+                opts: {},
+            }) as { props: Record<string, unknown> };
+            assert.deepEqual(transformed.props, {
+                accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
+                version: "1.35",
+            });
+            assert.equal(withoutCreatorAdmin({ type: "aws:iam/role:Role", name: "r", custom: true, props: {}, opts: {} }), undefined);
+        });
+
+        it("pins the Kubernetes version, its upgrade policy and add-ons, and the node group's version to the control plane's", () => {
+            const eksCluster = ofType(run, EKS)[0]!;
+            assert.equal(eksCluster.inputs["version"], "1.35");
+            assert.deepEqual(eksCluster.inputs["upgradePolicy"], { supportType: "STANDARD" });
+            assert.equal((eksCluster.inputs["kubeProxyAddonOptions"] as { version: string }).version, "v1.35.3-eksbuild.2");
+            assert.equal(byName(run, "aws:eks/addon:Addon", "platform-coredns").inputs["addonVersion"], "v1.14.2-eksbuild.4");
+            assert.equal(byName(run, "eks:index:ManagedNodeGroup", "platform-nodes").inputs["version"], "1.35");
+        });
+
+        it("opens 443 on the EKS cluster security group to exactly the configured private API ranges", () => {
+            const rules = ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+            const expected = stack === "prod" ? ["10.100.0.0/16", "10.210.0.0/24"] : ["10.100.0.0/16", "10.200.0.0/24"];
+            assert.deepEqual(
+                rules.map((r) => [
+                    r.inputs["securityGroupId"],
+                    r.inputs["cidrIpv4"],
+                    r.inputs["ipProtocol"],
+                    r.inputs["fromPort"],
+                    r.inputs["toPort"],
+                ]),
+                expected.map((cidr) => ["sg-0mockcluster", cidr, "tcp", 443, 443]),
+            );
+        });
+
+        it("installs the EBS CSI driver with its own Pod Identity role after the nodes, and a default encrypted gp3 StorageClass", () => {
+            const addon = byName(run, "aws:eks/addon:Addon", "platform-ebs-csi");
+            assert.equal(addon.inputs["addonName"], "aws-ebs-csi-driver");
+            const association = byName(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "platform-ebs-csi");
+            assert.deepEqual(
+                [association.inputs["namespace"], association.inputs["serviceAccount"], association.inputs["roleArn"]],
+                ["kube-system", "ebs-csi-controller-sa", "arn:aws:mock:::platform-ebs-csi"],
+            );
+            const policy = byName(run, POLICY_ATTACHMENT, "platform-ebs-csi-service-role/AmazonEBSCSIDriverPolicy");
+            assert.equal(policy.inputs["policyArn"], "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy");
+            const nodes = byName(run, "eks:index:ManagedNodeGroup", "platform-nodes");
+            assert.ok(addon.dependsOn.includes(nodes.urn) && addon.dependsOn.includes(association.urn));
+            const sc = byName(run, "kubernetes:storage.k8s.io/v1:StorageClass", "platform-gp3");
+            assert.deepEqual(
+                [
+                    (sc.inputs["metadata"] as { annotations: Record<string, string> }).annotations,
+                    sc.inputs["provisioner"],
+                    sc.inputs["parameters"],
+                    sc.inputs["volumeBindingMode"],
+                ],
+                [
+                    { "storageclass.kubernetes.io/is-default-class": "true" },
+                    "ebs.csi.aws.com",
+                    { type: "gp3", encrypted: "true", "csi.storage.k8s.io/fstype": "ext4" },
+                    "WaitForFirstConsumer",
+                ],
+            );
+        });
+
+        it("registers the tenant guardrails, each binding after its policy and bound to the business namespaces", () => {
+            const policies = ofType(run, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy");
+            const bindings = ofType(run, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding");
+            assert.deepEqual(
+                policies.map((p) => (p.inputs["metadata"] as { name: string }).name),
+                ["k8s-platform-tenant-services", "k8s-platform-route-hostnames"],
+            );
+            bindings.forEach((b, i) => {
+                assert.ok(b.dependsOn.includes(policies[i]!.urn));
+                assert.deepEqual((b.inputs["spec"] as { matchResources: unknown }).matchResources, {
+                    namespaceSelector: { matchLabels: { "network-zone": "business" } },
+                });
+            });
+            const routes = JSON.stringify(policies[1]!.inputs["spec"]);
+            assert.ok(
+                routes.includes(stack === "prod" ? "www.shop.example.com" : "www.nonprod.shop.example.com"),
+                "the stack's grants are in the policy",
+            );
         });
 
         it("binds each team's group to a Role in each namespace it owns, and nobody's in tools", () => {
@@ -566,11 +691,11 @@ for (const stack of ["nonprod", "prod"]) {
                 const psa = Object.fromEntries(Object.entries(meta.labels).filter(([k]) => k.startsWith("pod-security.kubernetes.io/")));
                 assert.deepEqual(psa, {
                     "pod-security.kubernetes.io/enforce": meta.name === "tools" ? "baseline" : "restricted",
-                    "pod-security.kubernetes.io/enforce-version": "v1.33",
+                    "pod-security.kubernetes.io/enforce-version": "v1.35",
                     "pod-security.kubernetes.io/audit": "restricted",
-                    "pod-security.kubernetes.io/audit-version": "v1.33",
+                    "pod-security.kubernetes.io/audit-version": "v1.35",
                     "pod-security.kubernetes.io/warn": "restricted",
-                    "pod-security.kubernetes.io/warn-version": "v1.33",
+                    "pod-security.kubernetes.io/warn-version": "v1.35",
                 });
                 assert.equal(meta.labels["kubernetes.io/metadata.name"], meta.name, "the policies' selector label survives the merge");
             }

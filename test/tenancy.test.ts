@@ -1,5 +1,13 @@
 import { strict as assert } from "assert";
-import { READ_ALL_GROUP, eksAccessEntries, isQuantity, namespaceTenancy, teamGroup } from "../compiler/tenancy";
+import {
+    PREVIEW_READ_RULES,
+    READ_ALL_GROUP,
+    eksAccessEntries,
+    isQuantity,
+    namespaceTenancy,
+    readAllRbac,
+    teamGroup,
+} from "../compiler/tenancy";
 
 const settings = { podSecurity: { business: "restricted", tools: "baseline" } } as const;
 
@@ -43,6 +51,31 @@ describe("tenancy (pure)", () => {
                 },
             },
         });
+    });
+
+    it("gives the preview role no read of secrets: no rule names them, and no wildcard could include them", () => {
+        const { role } = readAllRbac({});
+        assert.equal(role.rules, PREVIEW_READ_RULES);
+        for (const rule of role.rules) {
+            assert.ok(!rule.resources.includes("secrets"), JSON.stringify(rule));
+            assert.ok(!rule.apiGroups.includes("*"), JSON.stringify(rule));
+            if (rule.resources.includes("*")) assert.ok(!rule.apiGroups.includes(""), "no wildcard in the core group, where Secrets are");
+            assert.deepEqual(rule.verbs, ["get", "list", "watch"]);
+        }
+        // What the stack manages is readable: its namespaces, policies, RBAC, CRDs and admission policies.
+        const readable = (group: string, resource: string) =>
+            role.rules.some((r) => r.apiGroups.includes(group) && (r.resources.includes(resource) || r.resources.includes("*")));
+        for (const [group, resource] of [
+            ["", "namespaces"],
+            ["networking.k8s.io", "networkpolicies"],
+            ["rbac.authorization.k8s.io", "clusterroles"],
+            ["apiextensions.k8s.io", "customresourcedefinitions"],
+            ["admissionregistration.k8s.io", "validatingadmissionpolicies"],
+            ["operator.tigera.io", "installations"],
+            ["gateway.networking.k8s.io", "gateways"],
+            ["storage.k8s.io", "storageclasses"],
+        ])
+            assert.ok(readable(group!, resource!), `${group}/${resource}`);
     });
 
     it("reads quantities the way Kubernetes serializes them", () => {

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { validateWorkflow } from "@action-validator/core";
 import { parse } from "yaml";
-import { PROJECT_DIR } from "./harness";
+import { PROJECT_DIR, runStack } from "./harness";
 
 interface Step {
     name?: string;
@@ -15,6 +15,7 @@ interface Step {
 }
 interface Job {
     needs?: string | string[];
+    env?: Record<string, string>;
     "runs-on"?: string;
     if?: string;
     environment?: string;
@@ -32,6 +33,10 @@ interface Workflow {
 }
 
 const DIR = path.join(PROJECT_DIR, ".github", "workflows");
+/** The Pulumi CLI every workflow pins: the version of the SDK the program is built with. */
+const PULUMI_VERSION = (
+    JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")) as { dependencies: Record<string, string> }
+).dependencies["@pulumi/pulumi"]!;
 const text = (file: string) => fs.readFileSync(path.join(DIR, file), "utf8");
 const load = (file: string) => parse(text(file)) as Workflow;
 const stepsUsing = (job: Job, action: string) => job.steps.filter((s) => s.uses?.startsWith(`${action}@`));
@@ -86,6 +91,37 @@ describe("the GitHub workflows", () => {
     });
 
     for (const file of files) {
+        it(`${file} holds no account, organization or role: they are variables of the stack's environment`, () => {
+            assert.doesNotMatch(text(file), /\b\d{12}\b/, "an AWS account ID");
+            assert.doesNotMatch(text(file), /arn:aws|role\/|organization\//, "a role ARN or a stack's organization");
+            for (const [name, job] of Object.entries(load(file).jobs)) {
+                if (stepsUsing(job, "aws-actions/configure-aws-credentials").length === 0) continue;
+                assert.ok(job.environment, `${file} ${name} assumes a role outside an environment`);
+                assert.equal(
+                    job.env?.["PULUMI_BACKEND_URL"],
+                    "${{ vars.PULUMI_BACKEND_URL }}",
+                    `${file} ${name}: the environment's backend`,
+                );
+                assert.match(job.env?.["STACK"] ?? "", /^\$\{\{ vars\.PULUMI_ORG \}\}\/k8s-platform\//, `${file} ${name}`);
+                // A job of one stack runs in that stack's environment; a matrix job in each stack's own.
+                const stack = /k8s-platform\/(.+)$/.exec(job.env!["STACK"]!)![1]!;
+                if (stack === "${{ matrix.stack }}") assert.match(job.environment!, /\$\{\{ matrix\.stack \}\}/, `${file} ${name}`);
+                else
+                    assert.ok(
+                        ({ nonprod: ["nonprod"], prod: ["preview-prod", "production"] } as Record<string, string[]>)[stack]!.includes(
+                            job.environment!,
+                        ),
+                        `${file} ${name}: ${job.environment} is not ${stack}'s`,
+                    );
+            }
+        });
+
+        it(`${file} pins the Pulumi CLI to the SDK's version wherever it installs one`, () => {
+            for (const job of Object.values(load(file).jobs))
+                for (const step of [...stepsUsing(job, "pulumi/setup-pulumi"), ...stepsUsing(job, "pulumi/actions")])
+                    assert.equal(step.with?.["pulumi-version"], PULUMI_VERSION, JSON.stringify(step));
+        });
+
         it(`${file} passes the GitHub Actions workflow validator`, () => {
             assert.deepEqual(validateWorkflow(text(file)).errors, []);
         });
@@ -97,8 +133,7 @@ describe("the GitHub workflows", () => {
             for (const [name, job] of Object.entries(wf.jobs)) {
                 assert.ok(job["timeout-minutes"], `${file} ${name} has no timeout`);
                 const creds = stepsUsing(job, "aws-actions/configure-aws-credentials");
-                for (const c of creds)
-                    assert.match(String(c.with?.["role-to-assume"]), /^\$\{\{ vars\.AWS_(PREVIEW|DEPLOY)_ROLE_ARN \}\}$/);
+                for (const c of creds) assert.match(String(c.with?.["role-to-assume"]), /^\$\{\{ vars\.AWS_ROLE_ARN \}\}$/);
                 const perms = job.permissions ?? {};
                 assert.equal(
                     perms["id-token"] === "write",
@@ -154,9 +189,12 @@ describe("the GitHub workflows", () => {
             assert.deepEqual(preview.strategy?.matrix?.["stack"], ["nonprod", "prod"]);
             assert.deepEqual(preview.permissions, { contents: "read", "id-token": "write", "pull-requests": "write" });
             const [pulumi] = stepsUsing(preview, "pulumi/actions");
+            assert.equal(preview.environment, "preview-${{ matrix.stack }}");
+            assert.equal(preview.env?.["STACK"], "${{ vars.PULUMI_ORG }}/k8s-platform/${{ matrix.stack }}");
             assert.deepEqual(pulumi!.with, {
                 command: "preview",
-                "stack-name": "organization/k8s-platform/${{ matrix.stack }}",
+                "pulumi-version": PULUMI_VERSION,
+                "stack-name": "${{ env.STACK }}",
                 diff: true,
                 "comment-on-pr": true,
                 "edit-pr-comment": true,
@@ -166,7 +204,12 @@ describe("the GitHub workflows", () => {
             });
             const gate = preview.steps.find((s) => s.run?.includes("preview-gate"))!;
             assert.equal(gate.if, "matrix.stack == 'prod'");
-            assert.match(gate.run!, /pulumi preview --stack organization\/k8s-platform\/prod --json > preview\.json/);
+            assert.match(gate.run!, /pulumi preview --stack "\$STACK" --json > preview\.json/);
+        });
+
+        it("never runs pull-request code in a deploy environment: only the read-only preview roles", () => {
+            const environments = Object.values(wf.jobs).flatMap((j) => (j.environment ? [j.environment] : []));
+            assert.deepEqual(environments, ["preview-${{ matrix.stack }}"]);
         });
 
         it("posts the connectivity diff of both stacks against the base branch as one sticky comment", () => {
@@ -196,6 +239,7 @@ describe("the GitHub workflows", () => {
             const job = wf.jobs["nonprod"]!;
             assert.equal(job.needs, "checks");
             assert.equal(job.environment, "nonprod");
+            assert.equal(job.env?.["STACK"], "${{ vars.PULUMI_ORG }}/k8s-platform/nonprod");
             assert.deepEqual(stepsUsing(job, "pulumi/actions")[0]!.with?.["command"], "up");
             assert.equal(stepsUsing(job, "pulumi/actions")[0]!.with?.["policyPackConfigs"], "policy/config/nonprod.json");
         });
@@ -203,7 +247,9 @@ describe("the GitHub workflows", () => {
         it("previews prod only after nonprod succeeded, saving the plan and passing the preview gate", () => {
             const job = wf.jobs["prod-plan"]!;
             assert.equal(job.needs, "nonprod");
-            assert.match(runs(job), /pulumi preview --stack organization\/k8s-platform\/prod --diff/);
+            assert.equal(job.environment, "preview-prod", "prod's account, read-only");
+            assert.equal(job.env?.["STACK"], "${{ vars.PULUMI_ORG }}/k8s-platform/prod");
+            assert.match(runs(job), /pulumi preview --stack "\$STACK" --diff/);
             assert.match(runs(job), /--policy-pack policy --policy-pack-config policy\/config\/prod\.json/);
             assert.match(runs(job), /--save-plan prod-plan\.json --json > preview\.json/);
             assert.match(runs(job), /npm run --silent preview-gate -- preview\.json/);
@@ -215,7 +261,8 @@ describe("the GitHub workflows", () => {
             assert.equal(job.needs, "prod-plan");
             assert.equal(job.environment, "production");
             assert.equal(stepsUsing(job, "actions/download-artifact")[0]!.with?.["name"], "prod-plan-${{ github.sha }}");
-            assert.match(runs(job), /pulumi up --stack organization\/k8s-platform\/prod --yes --skip-preview/);
+            assert.equal(job.env?.["STACK"], "${{ vars.PULUMI_ORG }}/k8s-platform/prod");
+            assert.match(runs(job), /pulumi up --stack "\$STACK" --yes --skip-preview/);
             assert.match(runs(job), /--plan prod-plan\.json/);
             assert.match(runs(job), /--policy-pack-config policy\/config\/prod\.json/);
             assert.equal(job.if, "${{ !inputs.apply_without_plan }}");
@@ -236,7 +283,8 @@ describe("the GitHub workflows", () => {
             assert.equal(job.needs, "prod-plan", "the same commit's preview, gate and policy pack ran first");
             assert.equal(job.environment, "production");
             assert.equal(job.if, "${{ inputs.apply_without_plan }}");
-            assert.match(runs(job), /pulumi up --stack organization\/k8s-platform\/prod --yes --diff/);
+            assert.equal(job.env?.["STACK"], "${{ vars.PULUMI_ORG }}/k8s-platform/prod");
+            assert.match(runs(job), /pulumi up --stack "\$STACK" --yes --diff/);
             assert.match(runs(job), /--policy-pack policy --policy-pack-config policy\/config\/prod\.json/);
             assert.doesNotMatch(runs(job), /--plan|--skip-preview/);
         });
@@ -254,22 +302,45 @@ describe("the GitHub workflows", () => {
     describe("drift.yml", () => {
         const wf = load("drift.yml");
 
-        it("checks both stacks for drift on a schedule without changing anything", () => {
+        it("checks both stacks for drift on a schedule with a preview that refreshes, which takes no lock on the state", () => {
             assert.deepEqual(wf.on["schedule"], [{ cron: "17 5 * * *" }]);
             const job = wf.jobs["drift"]!;
             assert.deepEqual(job.strategy?.matrix?.["stack"], ["nonprod", "prod"]);
-            assert.match(
-                runs(job),
-                /pulumi refresh --stack "organization\/k8s-platform\/\$\{\{ matrix\.stack \}\}" --preview-only --expect-no-changes/,
-            );
-            assert.match(
-                String(stepsUsing(job, "aws-actions/configure-aws-credentials")[0]!.with?.["role-to-assume"]),
-                /AWS_PREVIEW_ROLE_ARN/,
-            );
+            assert.match(runs(job), /^pulumi preview --stack "\$STACK" --refresh --expect-no-changes --diff --non-interactive /m);
+            assert.doesNotMatch(runs(job), /pulumi refresh|pulumi up/);
         });
 
-        it("runs in the drift environment, whose OIDC subject the preview role trusts", () => {
-            assert.equal(wf.jobs["drift"]!.environment, "drift");
+        it("leaves the Helm v3 releases out of the refresh, whose state is Secrets the preview role may not read", () => {
+            assert.match(runs(wf.jobs["drift"]!), /--exclude '\*\*helm\.sh\/v3:Release\*\*'$/m);
+        });
+
+        it("excludes exactly the two Helm v3 releases, as the CLI matches a URN glob", async () => {
+            // pulumi/pulumi pkg/resource/deploy/target.go getMatcher: `**` is `.*`, `*` is `[^:]*`, anchored.
+            const glob = /--exclude '([^']+)'/.exec(runs(wf.jobs["drift"]!))![1]!;
+            const quote = (t: string) => t.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+            const matcher = new RegExp(
+                "^" +
+                    glob
+                        .split("**")
+                        .map((seg) => seg.split("*").map(quote).join("[^:]*"))
+                        .join(".*") +
+                    "$",
+            );
+            for (const stack of ["nonprod", "prod"]) {
+                const run = await runStack(stack);
+                assert.deepEqual(
+                    run.registrations.filter((r) => matcher.test(r.urn)).map((r) => r.name),
+                    ["calico-operator", "gateway-chart"],
+                    stack,
+                );
+            }
+        });
+
+        it("runs each stack in its preview environment, with that stack's role, backend and key", () => {
+            const job = wf.jobs["drift"]!;
+            assert.equal(job.environment, "preview-${{ matrix.stack }}");
+            assert.equal(job.env?.["PULUMI_BACKEND_URL"], "${{ vars.PULUMI_BACKEND_URL }}");
+            assert.equal(job.env?.["STACK"], "${{ vars.PULUMI_ORG }}/k8s-platform/${{ matrix.stack }}");
         });
     });
 
@@ -295,19 +366,21 @@ describe("the GitHub workflows", () => {
             assert.match(real, /^pulumi up --policy-pack policy --policy-pack-config policy\/config\/nonprod\.json$/m);
         });
 
-        it("lets each role's OIDC trust cover every environment a job assuming that role runs in", () => {
+        it("names, for every environment a job assumes a role in, the role it holds and the OIDC subject that role trusts", () => {
             const setup = section("### One-time setup");
             for (const file of files) {
                 for (const [name, job] of Object.entries(load(file).jobs)) {
-                    const [creds] = stepsUsing(job, "aws-actions/configure-aws-credentials");
-                    if (!creds || !job.environment) continue;
-                    const role = /AWS_(PREVIEW|DEPLOY)_ROLE_ARN/.exec(String(creds.with?.["role-to-assume"]))![0];
-                    const trust = setup.slice(setup.indexOf(`\`${role}\``));
-                    const nextRole = trust.indexOf("_ROLE_ARN`", role.length + 2);
-                    assert.ok(
-                        (nextRole < 0 ? trust : trust.slice(0, nextRole)).includes(`environment:${job.environment}`),
-                        `${file} ${name}: ${role} does not trust environment:${job.environment}`,
-                    );
+                    if (stepsUsing(job, "aws-actions/configure-aws-credentials").length === 0) continue;
+                    const environments = job.environment!.includes("${{ matrix.stack }}")
+                        ? (job.strategy!.matrix!["stack"] as string[]).map((stack) =>
+                              job.environment!.replace("${{ matrix.stack }}", stack),
+                          )
+                        : [job.environment!];
+                    for (const environment of environments) {
+                        const row = setup.split("\n").find((line) => line.trimStart().startsWith(`| \`${environment}\` |`));
+                        assert.ok(row, `${file} ${name}: environment ${environment} has no row in One-time setup`);
+                        assert.ok(row.includes(`repo:<org>/<repo>:environment:${environment}`), `${file} ${name}: ${environment}'s trust`);
+                    }
                 }
             }
         });

@@ -1,0 +1,124 @@
+/**
+ * One-time setup of one AWS account (README, One-time setup): GitHub's OIDC provider, the stack's
+ * secrets key, the preview and deploy roles with exact trust and their permissions, and in prod's
+ * account the state bucket both stacks share (prod's promotion gate reads nonprod's outputs).
+ * Run once per account with that account's administrator, nonprod first; its outputs are the
+ * variables of the stack's GitHub environments. The documents are bootstrap/policies.ts (pure).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import {
+    Accounts,
+    DEPLOY_ROLE,
+    GITHUB_OIDC_AUDIENCE,
+    GITHUB_OIDC_HOST,
+    PREVIEW_ROLE,
+    PlatformStack,
+    deployPolicy,
+    environments,
+    githubTrust,
+    previewPolicy,
+    secretsKeyPolicy,
+    stateBucketPolicy,
+} from "./policies";
+
+const config = new pulumi.Config();
+/** owner/name of the GitHub repository whose workflows assume the roles. */
+const repository = config.require("repository");
+const stackName = config.require("stack");
+if (stackName !== "nonprod" && stackName !== "prod")
+    throw new pulumi.RunError(`k8s-platform-bootstrap:stack: "${stackName}": expected nonprod or prod`);
+const stack: PlatformStack = stackName;
+const accounts: Accounts = { nonprod: config.require("nonprodAccountId"), prod: config.require("prodAccountId") };
+for (const [which, id] of Object.entries(accounts))
+    if (!/^\d{12}$/.test(id))
+        throw new pulumi.RunError(`k8s-platform-bootstrap:${which}AccountId: "${id}": expected a 12-digit AWS account ID`);
+/** The shared state bucket's name; it lives in prod's account. */
+const bucketName = config.require("stateBucket");
+/** (prod) nonprod's key, which prod's roles decrypt: the promotion gate reads nonprod's outputs. */
+const nonprodKeyArn = stack === "prod" ? config.get("nonprodSecretsKeyArn") : undefined;
+if (stack === "prod" && !/^arn:aws[a-z-]*:kms:/.test(nonprodKeyArn ?? ""))
+    throw new pulumi.RunError(
+        `k8s-platform-bootstrap:nonprodSecretsKeyArn: "${nonprodKeyArn ?? ""}": expected the ARN of nonprod's key (the nonprod bootstrap's secretsKeyArn output)`,
+    );
+const tags = { owner: "platform-team", purpose: "k8s-platform-delivery" };
+
+/** The region of the state and the clusters (the platform stacks' aws:region). */
+const region = new pulumi.Config("aws").require("region");
+
+export = async () => {
+    // Run with this account's administrator credentials (README, One-time setup).
+    const accountId = accounts[stack];
+    const env = environments(stack);
+    const bucketArn = `arn:aws:s3:::${bucketName}`;
+
+    // The stack's secrets provider (awskms:///<key ARN>), named by ARN because nonprod's crosses accounts.
+    const key = new aws.kms.Key(
+        "secrets",
+        {
+            description: `k8s-platform ${stack}: Pulumi secrets and state encryption`,
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+            policy: JSON.stringify(secretsKeyPolicy(stack, accounts)),
+            tags,
+        },
+        { protect: true },
+    );
+    new aws.kms.Alias("secrets", { name: `alias/k8s-platform-${stack}`, targetKeyId: key.keyId });
+
+    // Both stacks' state and lock objects, versioned, in prod's account.
+    if (stack === "prod") {
+        const bucket = new aws.s3.Bucket("state", { bucket: bucketName, tags }, { protect: true });
+        new aws.s3.BucketVersioning("state", { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } });
+        new aws.s3.BucketServerSideEncryptionConfiguration("state", {
+            bucket: bucket.id,
+            rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+        });
+        new aws.s3.BucketPublicAccessBlock("state", {
+            bucket: bucket.id,
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        });
+        new aws.s3.BucketPolicy("state", { bucket: bucket.id, policy: JSON.stringify(stateBucketPolicy(bucketArn, accounts)) });
+    }
+
+    // GitHub Actions' tokens; the roles below trust one environment each.
+    const oidc = new aws.iam.OpenIdConnectProvider("github", {
+        url: `https://${GITHUB_OIDC_HOST}`,
+        clientIdLists: [GITHUB_OIDC_AUDIENCE],
+        tags,
+    });
+    const names = key.arn.apply((keyArn) => ({ stack, accounts, region, bucketArn, keyArn, nonprodKeyArn: nonprodKeyArn ?? keyArn }));
+    const role = (name: string, environment: string, policy: pulumi.Output<string>): aws.iam.Role => {
+        const r = new aws.iam.Role(
+            name,
+            { name, assumeRolePolicy: JSON.stringify(githubTrust(accountId, repository, environment)), tags },
+            { dependsOn: [oidc] },
+        );
+        new aws.iam.RolePolicy(name, { role: r.name, policy });
+        return r;
+    };
+    const preview = role(
+        PREVIEW_ROLE,
+        env.preview,
+        names.apply((n) => JSON.stringify(previewPolicy(n))),
+    );
+    const deploy = role(
+        DEPLOY_ROLE,
+        env.deploy,
+        names.apply((n) => JSON.stringify(deployPolicy(n))),
+    );
+
+    const backend = `s3://${bucketName}?region=${region}`;
+    return {
+        /** Variables of the `preview-<stack>` GitHub environment. */
+        previewEnvironment: { name: env.preview, AWS_ROLE_ARN: preview.arn, AWS_REGION: region, PULUMI_BACKEND_URL: backend },
+        /** Variables of the deploy environment (`nonprod` or `production`). */
+        deployEnvironment: { name: env.deploy, AWS_ROLE_ARN: deploy.arn, AWS_REGION: region, PULUMI_BACKEND_URL: backend },
+        /** `pulumi stack init --secrets-provider` of the platform stack: the key by ARN. */
+        secretsProvider: pulumi.interpolate`awskms:///${key.arn}?region=${region}`,
+        secretsKeyArn: key.arn,
+    };
+};
