@@ -97,7 +97,7 @@ describe("command-line conventions", () => {
 
     it("says which flag lacks its value and which command is unknown", () => {
         assert.equal(run("evaluate", "--format").stderr.split("\n")[0], "--format needs a value");
-        assert.equal(run("evaluate", "x.json", "--format", "xml").stderr, "--format is one of table, json, not xml\n");
+        assert.equal(run("evaluate", "x.json", "--format", "xml").stderr, "--format is one of text, json, not xml\n");
         assert.equal(run("evaulate").stderr.split("\n")[0], "unknown command evaulate");
     });
 
