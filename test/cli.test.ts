@@ -546,7 +546,9 @@ describe("one grammar for every command (issue 20)", () => {
 
     it("explains an app with replicas by one pod per group its policies tell apart, naming the pods it stands for", () => {
         const raw = JSON.parse(fs.readFileSync(kubectl, "utf8"));
-        const web = raw.items.find((i: { kind: string }) => i.kind === "Pod" && i.metadata.namespace === "shop");
+        const web = raw.items.find(
+            (i: { kind: string; metadata: { namespace?: string } }) => i.kind === "Pod" && i.metadata.namespace === "shop",
+        );
         const replica = {
             ...web,
             metadata: { ...web.metadata, name: "web-7d4b9c8f6d-abcde" },

@@ -10,6 +10,8 @@ import { AppPairChange, ConnectivityDiff, diffConnectivity, isEmptyDiff } from "
 import { Party, ReachabilityModel, Verdict } from "../../engine/evaluate";
 import { formatIp, parseIp } from "../../engine/cidr";
 import { Labels, Namespace, NetworkPolicy, Protocol, qualifiedName } from "../../engine/k8s";
+import { outsideAddresses } from "../../engine/outside";
+import { policyPortEntries, portClasses } from "../../engine/ports";
 import { Pod, Snapshot } from "../../engine/snapshot";
 
 /** What `scripts/exportCompiled.ts` prints (format 1). */
@@ -68,9 +70,17 @@ export function diffCompiled(before: CompiledExport, after: CompiledExport): Com
     const b = judge(after, world);
     const diff = diffConnectivity(a.connectivity, b.connectivity);
     const changed = changedPolicies(before.policies, after.policies);
+    const isolatesOnly = new Set(
+        [...before.policies, ...after.policies]
+            .filter((p) => (p.spec.ingress ?? []).length === 0 && (p.spec.egress ?? []).length === 0)
+            .map(qualifiedName),
+    );
     const causes = (row: AppPairChange, allowedSide: Side, deniedSide: Side): RowCauses => {
         const admittedBy = collect(row, allowedSide.admitted, allowedSide.intents);
-        const deniedBy = collect(row, deniedSide.denied, deniedSide.intents);
+        // A policy that only isolates (default-deny) is what denies; it comes first, and is the one named.
+        const deniedBy = collect(row, deniedSide.denied, deniedSide.intents).sort(
+            (x, y) => Number(isolatesOnly.has(y.policy)) - Number(isolatesOnly.has(x.policy)),
+        );
         const behind = [...admittedBy, ...deniedBy].map((c) => c.policy);
         const decided = behind.filter((id) => changed.has(id));
         const firsts = [admittedBy[0]?.policy, deniedBy[0]?.policy].filter((x): x is string => x !== undefined);
@@ -121,8 +131,18 @@ export function oneWorld(before: CompiledExport, after: CompiledExport): World {
     }
     const externals = new Map<string, { label: string; ip: string }>();
     for (const e of [...before.world.externals, ...after.world.externals]) if (!externals.has(e.ip)) externals.set(e.ip, e);
+    // Beside the worlds' own parties and ports: one address per range either side's ipBlocks
+    // distinguish, and one port per class either side's rules distinguish (engine/outside.ts,
+    // engine/ports.ts), so a generator that moves a range or a port shows even where the intent did not.
+    const policies = [...before.policies, ...after.policies];
+    const podRanges = [before, after].flatMap((side) => side.world.snapshot.podCidrs ?? []);
+    for (const e of outsideAddresses(policies, [...pods.values()].map((p) => p.ip).concat([...externals.keys()]), podRanges))
+        if (!externals.has(e.ip)) externals.set(e.ip, { label: e.label, ip: e.ip });
     const ports = new Map<string, { protocol: Protocol; port: number }>();
     for (const p of [...before.world.ports, ...after.world.ports]) ports.set(`${p.port}/${p.protocol}`, p);
+    const entries = [...policyPortEntries(policies), ...[...ports.values()].map((p) => ({ protocol: p.protocol, port: p.port }))];
+    for (const c of portClasses(entries, [...pods.values()]))
+        ports.set(`${c.representative}/${c.protocol}`, { protocol: c.protocol, port: c.representative });
     return {
         pods: [...pods.values()],
         // Each side's own namespace labels; a namespace only the other side has keeps that side's labels.
@@ -204,7 +224,9 @@ function freeAddress(near: string, taken: ReadonlySet<string>): string {
 /** The causes a row shows: the deciding ones, or all of them (`--all-policies`); and how many are left unsaid. */
 function causesShown(list: readonly PolicyCause[], c: RowCauses, every: boolean): { list: readonly PolicyCause[]; more: number } {
     if (every) return { list, more: 0 };
-    const picked = list.filter((x) => c.decidedBy.includes(x.policy));
+    // An unchanged side still names one policy: the first that isolates (or admits) it.
+    const decided = list.filter((x) => c.decidedBy.includes(x.policy));
+    const picked = decided.length > 0 ? decided : list.slice(0, 1);
     return { list: picked, more: list.length - picked.length };
 }
 
