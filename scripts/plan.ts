@@ -96,12 +96,14 @@ async function main(argv: string[]): Promise<number> {
     const check = checkIntent(intent, namespaces, policies);
     const connectivity = checkConnectivity(check, intent.appLabel);
 
-    print(`\nNamespace connectivity (${check.checked} connections judged on ${check.world.ports.length} ports):\n`);
+    print(
+        `\nNamespace connectivity (${check.checked} connections judged, one port for each of ${check.world.ports.length} port classes that cover every TCP and UDP port):\n`,
+    );
     print(renderNamespaceMatrix(connectivity));
     const snapshotFile = path.join(outDir, "snapshot.json");
     fs.writeFileSync(snapshotFile, `${JSON.stringify(planSnapshot(`plan of stack ${stack}`, intent, namespaces, policies), null, 2)}\n`);
     print(
-        `Wrote ${path.relative(process.cwd(), snapshotFile)} (npm run --silent netpol -- can-i <from> <to> <port> --snapshot ${path.relative(process.cwd(), snapshotFile)})`,
+        `Wrote ${path.relative(process.cwd(), snapshotFile)} (npm run --silent netpol -- can-i ${path.relative(process.cwd(), snapshotFile)} <from> <to> <port>)`,
     );
     const html = path.join(outDir, "connectivity.html");
     fs.writeFileSync(
