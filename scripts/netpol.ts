@@ -439,7 +439,12 @@ function partyRefOf(p: Verdict["connection"]["from"]): PartyRef {
 export function parsePort(text: string): { port: number; protocol: Protocol } {
     const match = /^(\d{1,5})(?:\/([A-Za-z]+))?$/.exec(text);
     const port = Number(match?.[1]);
-    if (!match || port < 1 || port > 65535) throw new UsageError(`${text} is not <port>[/<protocol>], e.g. 8080 or 53/UDP`);
+    if (/^[a-z][a-z0-9-]*(\/[A-Za-z]+)?$/.test(text))
+        throw new UsageError(
+            `${text} is a port name; give the port's number (a named port is resolved on the destination pod's container ports, which differ from pod to pod), e.g. 8080 or 53/UDP`,
+        );
+    if (!match || port < 1 || port > 65535)
+        throw new UsageError(`${text} is not <port>[/<protocol>], a number from 1 to 65535, e.g. 8080 or 53/UDP`);
     const protocol = (match[2] ?? "TCP").toUpperCase();
     if (!(PROTOCOLS as readonly string[]).includes(protocol)) throw new UsageError(`${match[2]} is not one of ${PROTOCOLS.join(", ")}`);
     return { port, protocol: protocol as Protocol };

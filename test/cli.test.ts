@@ -588,6 +588,16 @@ describe("one grammar for every command (issue 20)", () => {
         assert.equal(piped.status, 0);
     });
 
+    it("says a port given as a word is a port name, and that a number is needed", () => {
+        const r = run("can-i", kubectl, "other/client", "shop/web", "http");
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /^http is a port name; give the port's number/);
+        assert.equal(
+            run("can-i", kubectl, "other/client", "shop/web", "70000").stderr,
+            "70000 is not <port>[/<protocol>], a number from 1 to 65535, e.g. 8080 or 53/UDP\n",
+        );
+    });
+
     it("exits 2 for a missing stack file as for an unknown stack", () => {
         const missing = spawn("plan.ts", "no-such-dir/Pulumi.nope.yaml");
         assert.equal(missing.status, 2);
