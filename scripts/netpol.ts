@@ -272,8 +272,8 @@ function canICommand(c: ParsedCommand, io: Io): number {
             `${JSON.stringify(
                 {
                     allowed: answer.allowed,
-                    from: { party: fromText, resolved: from.description },
-                    to: { party: toText, resolved: to.description },
+                    from: { party: fromText, resolved: from.description, ...(from.warning ? { warning: from.warning } : {}) },
+                    to: { party: toText, resolved: to.description, ...(to.warning ? { warning: to.warning } : {}) },
                     port,
                     protocol,
                     policies: behind(deciding),

@@ -603,6 +603,7 @@ describe("one grammar for every command (issue 20)", () => {
         assert.equal(missing.status, 2);
         assert.equal(missing.stderr, "no stack file no-such-dir/Pulumi.nope.yaml: no such file\n");
         assert.equal(run("evaluate", "--stack", "nope").code, 2);
+        assert.equal(run("evaluate", "--stack", "prd").stderr, "no stack prd: known stacks are nonprod, prod; did you mean prod?\n");
         assert.equal(run("diff", "no-such.yaml", "Pulumi.nonprod.yaml").code, 2);
     });
 });

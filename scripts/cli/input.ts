@@ -11,6 +11,7 @@ import { allPolicies, compileIntent } from "../../compiler/generate";
 import { NetworkIntent } from "../../compiler/intent";
 import { planSnapshot } from "../../compiler/planSnapshot";
 import { formatProblem, parseStackConfig, projectConfigValues } from "../../config/schema";
+import { suggest } from "../../config/problems";
 import { Snapshot, SourcedDocument, formatSnapshotError, parseSnapshotDocuments } from "../../engine/snapshot";
 import { knownStacks, readStackFile } from "../../offline/stackFile";
 import { UsageError, userPath } from "./args";
@@ -194,8 +195,10 @@ export function isStackFile(doc: unknown): boolean {
 
 /** The validated network intent of the working tree's Pulumi.<stack>.yaml. */
 export function stackIntent(stack: string): NetworkIntent {
-    if (!knownStacks(PROJECT_DIR).includes(stack))
-        throw new UsageError(`no stack ${stack}: known stacks are ${knownStacks(PROJECT_DIR).join(", ")}`);
+    if (!knownStacks(PROJECT_DIR).includes(stack)) {
+        const hint = suggest(stack, knownStacks(PROJECT_DIR));
+        throw new UsageError(`no stack ${stack}: known stacks are ${knownStacks(PROJECT_DIR).join(", ")}${hint ? `; ${hint}` : ""}`);
+    }
     const parsed = parseStackConfig(projectConfigValues(readStackFile(PROJECT_DIR, stack).config));
     if (!parsed.ok)
         throw new UsageError(
