@@ -436,7 +436,7 @@ describe("netpol on what a real cluster holds (issue 19)", () => {
     it("answers can-i for a pod's address exactly as for the pod's name, and says which pod it took", () => {
         const kubectl = path.join(PROJECT_DIR, "test", "fixtures", "kubectl", "get-namespaces-pods-networkpolicies.json");
         const byName = run("can-i", kubectl, "other/client", "shop/web-7d4b9c8f6d-x2x9q", "8080");
-        const byAddress = run("can-i", kubectl, "10.40.2.44", "shop/web-7d4b9c8f6d-x2x9q", "8080");
+        const byAddress = run("can-i", "10.40.2.44", "shop/web-7d4b9c8f6d-x2x9q", "8080", "--snapshot", kubectl);
         assert.equal(byAddress.code, byName.code);
         assert.equal(byAddress.code, 0);
         const lines = byAddress.stdout.split("\n");
