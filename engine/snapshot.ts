@@ -35,9 +35,69 @@ export interface Probe {
 export interface Snapshot {
     readonly name?: string;
     readonly namespaces: Readonly<Record<string, Labels>>;
+    /** The live pods, the only ones judged. */
     readonly pods: readonly Pod[];
     readonly policies: readonly NetworkPolicy[];
     readonly probes?: readonly Probe[];
+    /** Pods the input holds that are not judged, and why (`leftOutSummary` words them). */
+    readonly leftOut?: readonly LeftOutPod[];
+    /**
+     * Host-network pods: they use their node's address, and Calico applies no pod policy to them
+     * (they are host endpoints, not workload endpoints), so they are judged as that address.
+     */
+    readonly hostNetworkPods?: readonly HostNetworkPod[];
+    /** Address ranges of pods and of nodes, when the input says: an address in them that no pod holds gets a warning. */
+    readonly podCidrs?: readonly string[];
+    readonly nodeCidrs?: readonly string[];
+    /** Node addresses (a kubectl dump's Nodes, InternalIP). */
+    readonly nodeIps?: readonly string[];
+}
+
+/** Why a pod of the input is not judged. */
+export type LeftOutReason = "finished" | "no-address";
+
+export interface LeftOutPod {
+    /** `namespace/name` */
+    readonly pod: string;
+    readonly reason: LeftOutReason;
+    /** The pod's phase, when the input gives it. */
+    readonly phase?: string;
+}
+
+export interface HostNetworkPod {
+    /** `namespace/name` */
+    readonly pod: string;
+    /** Its node's address (status.hostIP, which is status.podIP for these pods). */
+    readonly ip: string;
+}
+
+/** Pods in these phases have ended: their containers are gone and their address may already be another pod's. */
+export const FINISHED_PHASES: readonly string[] = ["Succeeded", "Failed"];
+
+/** How many pods of each reason were left out. */
+export function leftOutCounts(snapshot: Snapshot): Readonly<Record<LeftOutReason, number>> {
+    const counts = { finished: 0, "no-address": 0 };
+    for (const p of snapshot.leftOut ?? []) counts[p.reason]++;
+    return counts;
+}
+
+/**
+ * One line saying which pods are not judged and why, or undefined when every pod is: finished
+ * pods (phase Succeeded or Failed) and pods without an address yet receive and send nothing.
+ */
+export function leftOutSummary(snapshot: Snapshot): string | undefined {
+    const left = snapshot.leftOut ?? [];
+    if (left.length === 0) return undefined;
+    const counts = leftOutCounts(snapshot);
+    const names = (reason: LeftOutReason) => {
+        const list = left.filter((p) => p.reason === reason).map((p) => p.pod);
+        return list.length > 3 ? `${list.slice(0, 3).join(", ")}, … ${list.length - 3} more` : list.join(", ");
+    };
+    const parts = [
+        counts.finished > 0 ? `${counts.finished} finished (phase Succeeded or Failed: ${names("finished")})` : undefined,
+        counts["no-address"] > 0 ? `${counts["no-address"]} without an address yet (${names("no-address")})` : undefined,
+    ].filter((x): x is string => x !== undefined);
+    return `${left.length} pod${left.length === 1 ? "" : "s"} left out of the judgement: ${parts.join("; ")}; such pods send and receive nothing.`;
 }
 
 export interface SnapshotError {
@@ -73,11 +133,8 @@ export function parseSnapshotDocuments(documents: readonly SourcedDocument[]): S
     const docs = documents.map((d) => ({ source: d.source, value: withoutNulls(d.value) }));
     const many = docs.length > 1;
     const at = (source: string, path: string) => (many && source ? `${source}: ${path}` : path);
-    const merged: { namespaces: Record<string, unknown>; pods: Sourced[]; policies: Sourced[]; probes?: unknown; name?: unknown } = {
-        namespaces: {},
-        pods: [],
-        policies: [],
-    };
+    const merged: Raw = { namespaces: {}, pods: [], policies: [], extras: [] };
+    if (documents.length === 0) v.error("(root)", "is empty: expected a snapshot, Kubernetes manifests or kubectl get -o json output");
     let snapshots = 0;
     for (const { source, value } of docs) {
         if (isKubectlList(value) || isKubernetesObject(value)) {
@@ -95,6 +152,8 @@ export function parseSnapshotDocuments(documents: readonly SourcedDocument[]): S
             );
             if (value["probes"] !== undefined) merged.probes = value["probes"];
             if (value["name"] !== undefined) merged.name = value["name"];
+            for (const key of ["podCidrs", "nodeCidrs"] as const)
+                if (value[key] !== undefined) merged.extras.push({ key, path: at(source, key), value: value[key] });
         } else if (value !== undefined || !many) {
             v.error(at(source, "(root)"), "expected a snapshot with namespaces, pods and policies, Kubernetes objects, or a List of them");
         }
@@ -109,27 +168,47 @@ interface Sourced {
     readonly value: unknown;
 }
 
-function build(
-    raw: { namespaces: Record<string, unknown>; pods: Sourced[]; policies: Sourced[]; probes?: unknown; name?: unknown },
-    v: Validator,
-): SnapshotResult {
+/** The documents gathered into one: pods as written (kubectl's already in the snapshot's shape). */
+interface Raw {
+    namespaces: Record<string, unknown>;
+    pods: Sourced[];
+    policies: Sourced[];
+    probes?: unknown;
+    name?: unknown;
+    /** podCidrs and nodeCidrs of snapshot documents. */
+    extras: { key: "podCidrs" | "nodeCidrs"; path: string; value: unknown }[];
+    nodeIps?: string[];
+}
+
+function build(raw: Raw, v: Validator): SnapshotResult {
     const namespaces: Record<string, Labels> = {};
     for (const [name, labels] of Object.entries(raw.namespaces)) namespaces[name] = v.labels(labels, `namespaces.${name}`);
 
     const pods: Pod[] = [];
     const podKeys = new Set<string>();
+    const leftOut: LeftOutPod[] = [];
+    const hostNetworkPods: HostNetworkPod[] = [];
     raw.pods.forEach(({ path: at, value: p }) => {
         if (!isObject(p)) return v.error(at, "expected an object");
         const namespace = v.string(p["namespace"], `${at}.namespace`);
         const name = v.string(p["name"], `${at}.name`);
         if (namespace !== undefined && !(namespace in namespaces))
             v.error(`${at}.namespace`, `unknown namespace ${JSON.stringify(namespace)}`);
-        const ip = v.string(p["ip"], `${at}.ip`);
-        if (ip !== undefined && !parseIp(ip)) v.error(`${at}.ip`, `${JSON.stringify(ip)} is not an IPv4 or IPv6 address`);
-        const ports = v.list(p["ports"] ?? [], `${at}.ports`).map((cp, j) => v.containerPort(cp, `${at}.ports[${j}]`));
         const key = `${namespace}/${name}`;
         if (podKeys.has(key)) v.error(`${at}.name`, `pod ${key} is listed twice`);
         podKeys.add(key);
+        const phase = p["phase"];
+        if (phase !== undefined && (typeof phase !== "string" || !POD_PHASES.includes(phase)))
+            v.error(`${at}.phase`, `${JSON.stringify(phase)} is not one of ${POD_PHASES.join(", ")}`);
+        if (p["hostNetwork"] !== undefined && typeof p["hostNetwork"] !== "boolean") v.error(`${at}.hostNetwork`, "expected true or false");
+        // A finished pod's address is released (and may be another pod's now); a pod without one is not running yet.
+        if (typeof phase === "string" && FINISHED_PHASES.includes(phase)) return void leftOut.push({ pod: key, reason: "finished", phase });
+        if (p["ip"] === undefined || p["ip"] === "")
+            return void leftOut.push({ pod: key, reason: "no-address", ...(typeof phase === "string" ? { phase } : {}) });
+        const ip = v.string(p["ip"], `${at}.ip`);
+        if (ip !== undefined && !parseIp(ip)) v.error(`${at}.ip`, `${JSON.stringify(ip)} is not an IPv4 or IPv6 address`);
+        if (p["hostNetwork"] === true) return void hostNetworkPods.push({ pod: key, ip: ip ?? "" });
+        const ports = v.list(p["ports"] ?? [], `${at}.ports`).map((cp, j) => v.containerPort(cp, `${at}.ports[${j}]`));
         pods.push({
             namespace: namespace ?? "",
             name: name ?? "",
@@ -158,6 +237,19 @@ function build(
         return [];
     });
 
+    const live = new Set(pods.map((p) => `${p.namespace}/${p.name}`));
+    const ranges: { podCidrs?: string[]; nodeCidrs?: string[] } = {};
+    for (const { key, path, value } of raw.extras) {
+        const list = v.list(value, path).flatMap((c, i) => {
+            const block = typeof c === "string" ? parseCidr(c) : { error: "expected a CIDR string" };
+            if (isCidrError(block)) {
+                v.error(`${path}[${i}]`, `${JSON.stringify(c)}: ${block.error}`);
+                return [];
+            }
+            return [c as string];
+        });
+        ranges[key] = [...(ranges[key] ?? []), ...list];
+    }
     let probes: Probe[] | undefined;
     if (raw.probes !== undefined) {
         probes = v.list(raw.probes, "probes").map((p, i) => {
@@ -167,8 +259,8 @@ function build(
                 return { from: "", to: "", port: 0, protocol: "TCP" as Protocol };
             }
             return {
-                from: v.party(p["from"], `${at}.from`, podKeys),
-                to: v.party(p["to"], `${at}.to`, podKeys),
+                from: v.party(p["from"], `${at}.from`, live, leftOut),
+                to: v.party(p["to"], `${at}.to`, live, leftOut),
                 port: v.portNumber(p["port"], `${at}.port`) ?? 0,
                 protocol: v.protocol(p["protocol"] ?? "TCP", `${at}.protocol`),
             };
@@ -178,7 +270,18 @@ function build(
     const name = typeof raw.name === "string" ? raw.name : undefined;
     return {
         ok: true,
-        snapshot: { ...(name ? { name } : {}), namespaces, pods, policies: policies as NetworkPolicy[], ...(probes ? { probes } : {}) },
+        snapshot: {
+            ...(name ? { name } : {}),
+            namespaces,
+            pods,
+            policies: policies as NetworkPolicy[],
+            ...(probes ? { probes } : {}),
+            ...(leftOut.length > 0 ? { leftOut } : {}),
+            ...(hostNetworkPods.length > 0 ? { hostNetworkPods } : {}),
+            ...(ranges.podCidrs ? { podCidrs: ranges.podCidrs } : {}),
+            ...(ranges.nodeCidrs ? { nodeCidrs: ranges.nodeCidrs } : {}),
+            ...(raw.nodeIps && raw.nodeIps.length > 0 ? { nodeIps: raw.nodeIps } : {}),
+        },
     };
 }
 
@@ -246,9 +349,15 @@ class Validator {
         return typeof name === "string" ? { name, port, protocol } : { port, protocol };
     }
 
-    party(value: unknown, path: string, pods: ReadonlySet<string>): PartyRef {
+    party(value: unknown, path: string, pods: ReadonlySet<string>, leftOut: readonly LeftOutPod[]): PartyRef {
         if (typeof value === "string") {
+            const left = leftOut.find((p) => p.pod === value);
             if (!/^[^/]+\/[^/]+$/.test(value)) this.error(path, `${JSON.stringify(value)} is not namespace/pod`);
+            else if (left)
+                this.error(
+                    path,
+                    `pod ${value} is left out: ${left.reason === "finished" ? `it has finished (${left.phase})` : "it has no address yet"}`,
+                );
             else if (!pods.has(value)) this.error(path, `no pod ${value} in the snapshot`);
             return value;
         }
@@ -383,6 +492,9 @@ class Validator {
     }
 }
 
+/** Pod phases (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-phase). */
+const POD_PHASES: readonly string[] = ["Pending", "Running", "Succeeded", "Failed", "Unknown"];
+
 /** IANA_SVC_NAME, the rule for named ports. */
 function isPortName(name: string): boolean {
     return name.length <= 15 && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name) && /[a-z]/.test(name) && !name.includes("--");
@@ -437,15 +549,12 @@ function isKubernetesObject(value: unknown): value is Record<string, unknown> {
 /**
  * Kubernetes objects -> the snapshot's namespaces, pods and policies: the plan's manifests, a
  * directory of YAML, or `kubectl get namespaces,pods,networkpolicies -A -o json`. Fields the
- * server fills (managedFields, status, uid, defaults) are read past. Pods without an IP yet and
- * host-network pods (which share the node's address; Calico does not apply pod policy to them)
- * are left out.
+ * server fills (managedFields, status, uid, defaults) are read past. A pod's phase and address
+ * go with it, so `build` leaves out finished pods and pods without an IP yet (and says so);
+ * host-network pods carry their node's address (status.hostIP): Calico applies no pod policy to
+ * them, so they are judged as that address. Nodes give their InternalIP addresses.
  */
-function addKubernetesObjects(
-    items: readonly { item: unknown; path: string }[],
-    into: { namespaces: Record<string, unknown>; pods: Sourced[]; policies: Sourced[] },
-    v: Validator,
-): void {
+function addKubernetesObjects(items: readonly { item: unknown; path: string }[], into: Raw, v: Validator): void {
     for (const { item, path } of items) {
         if (!isKubernetesObject(item)) {
             v.error(path, "expected a Kubernetes object with kind and metadata");
@@ -459,15 +568,18 @@ function addKubernetesObjects(
             case "Pod": {
                 const spec = isObject(item["spec"]) ? item["spec"] : {};
                 const status = isObject(item["status"]) ? item["status"] : {};
-                if (spec["hostNetwork"] === true || typeof status["podIP"] !== "string") break;
                 const containers = Array.isArray(spec["containers"]) ? spec["containers"] : [];
+                const hostNetwork = spec["hostNetwork"] === true;
+                const ip = hostNetwork ? (status["hostIP"] ?? status["podIP"]) : status["podIP"];
                 into.pods.push({
                     path,
                     value: {
                         namespace: meta["namespace"],
                         name: meta["name"],
                         labels: meta["labels"] ?? {},
-                        ip: status["podIP"],
+                        ...(typeof status["phase"] === "string" ? { phase: status["phase"] } : {}),
+                        ...(hostNetwork ? { hostNetwork: true } : {}),
+                        ...(typeof ip === "string" && ip !== "" ? { ip } : {}),
                         ports: containers.flatMap((c) =>
                             isObject(c) && Array.isArray(c["ports"])
                                 ? c["ports"].filter(isObject).map((p) => ({
@@ -484,6 +596,15 @@ function addKubernetesObjects(
             case "NetworkPolicy":
                 into.policies.push({ path, value: item });
                 break;
+            case "Node": {
+                // A node's own addresses: what host-network pods and kubelet probes come from.
+                const status = isObject(item["status"]) ? item["status"] : {};
+                const addresses = Array.isArray(status["addresses"]) ? status["addresses"] : [];
+                for (const a of addresses)
+                    if (isObject(a) && a["type"] === "InternalIP" && typeof a["address"] === "string" && parseIp(a["address"]))
+                        (into.nodeIps ??= []).push(a["address"]);
+                break;
+            }
             case "List":
                 addKubernetesObjects(
                     (Array.isArray(item["items"]) ? item["items"] : []).map((x, i) => ({ item: x, path: `${path}.items[${i}]` })),

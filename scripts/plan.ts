@@ -23,11 +23,11 @@ import { estimatePlan, planBudgetProblem } from "../offline/planBudget";
 import { knownStacks, readStackFile, readStackFileAt } from "../offline/stackFile";
 import { renderResourceTree } from "../offline/tree";
 import { planSnapshot } from "../compiler/planSnapshot";
-import { HelpRequested, UsageError, exitCodeOf, parseCommand, processIo } from "./cli/args";
+import { HelpRequested, UsageError, endQuietlyOnClosedPipe, exitCodeOf, parseCommand, processIo, userPath } from "./cli/args";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 /** Where the user ran the command: npm runs scripts in the project folder and keeps the caller's folder in INIT_CWD. */
-const USER_DIR = process.env["INIT_CWD"] ?? process.cwd();
+const USER_DIR = userPath(".");
 
 const USAGE = `usage: npm run plan -- <stack | path/to/Pulumi.<stack>.yaml> [--out-dir <dir>]   (stacks: ${knownStacks(PROJECT_DIR).join(", ")})
        npm run plan -- --generated <count> [--out-dir <dir>]
@@ -52,7 +52,10 @@ async function main(argv: string[]): Promise<number> {
         if (!arg || positionals.length > 1) throw new UsageError(USAGE);
         if (!arg.endsWith(".yaml") && !knownStacks(PROJECT_DIR).includes(arg))
             throw new UsageError(`no stack ${arg}: known stacks are ${knownStacks(PROJECT_DIR).join(", ")}`);
+        // A missing stack file is the same kind of mistake as an unknown stack: a usage error (2).
+        if (arg.endsWith(".yaml") && !fs.existsSync(userPath(arg))) throw new UsageError(`no stack file ${arg}: no such file`);
     }
+    // Pulumi's runtime takes seconds to load: only once the arguments are known to be good.
     const outRoot = path.resolve(USER_DIR, (flags["out-dir"] as string | undefined) ?? path.join(PROJECT_DIR, "out"));
     const { runProgram } = require("../offline/mockRuntime") as typeof import("../offline/mockRuntime");
     const { localStackOutputs } = require("../offline/localStacks") as typeof import("../offline/localStacks");
@@ -64,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
             generated !== undefined
                 ? generatedStackFile(PROJECT_DIR, Number(generated))
                 : arg!.endsWith(".yaml")
-                  ? readStackFileAt(PROJECT_DIR, path.resolve(USER_DIR, arg!))
+                  ? readStackFileAt(PROJECT_DIR, userPath(arg!))
                   : readStackFile(PROJECT_DIR, arg!);
         stack = stackFile.stack;
         // Too large for this process? Say so before building anything (see offline/planBudget.ts).
@@ -111,6 +114,8 @@ async function main(argv: string[]): Promise<number> {
         return relative.startsWith("..") || path.isAbsolute(relative) ? p : relative || ".";
     };
     const { namespaces, policies, gateways } = deployedObjects(run.registrations);
+    // Two digests, two names: networkPolicyDigest is the policies exactly as applied; the gate compares promotionDigest.
+    const gate = String(run.outputs["promotionGate"]);
     // The same parse the program ran; it succeeded, or runProgram would have thrown.
     const parsed = parseStackConfig(projectConfigValues(stackFile.config));
     if (!parsed.ok) throw new Error("the stack config failed to parse a second time");
@@ -128,18 +133,21 @@ async function main(argv: string[]): Promise<number> {
         print(
             `The Gateway (${files[files.length - 1]!.name}, last) needs the Gateway API CRDs first: kubectl apply --server-side -f ${crdsUrl}`,
         );
-    print(`Network policy set ${String(run.outputs["networkPolicyDigest"])}; ${String(run.outputs["promotionGate"])}`);
+    print(`networkPolicyDigest (the policies as applied) ${String(run.outputs["networkPolicyDigest"])}`);
+    print(gate.includes("policy set") ? `${gate} [the gate's "network policy set" is promotionDigest]` : gate);
 
     const intent = parsed.config.network;
     const check = checkIntent(intent, namespaces, policies);
     const connectivity = checkConnectivity(check, intent.appLabel);
 
-    print(`\nNamespace connectivity (${check.checked} connections judged on ${check.world.ports.length} ports):\n`);
+    print(
+        `\nNamespace connectivity (${check.checked} connections judged, one port for each of ${check.world.ports.length} port classes that cover every TCP and UDP port):\n`,
+    );
     print(renderNamespaceMatrix(connectivity));
     const snapshotFile = path.join(engineDir, "snapshot.json");
     const snapshot = planSnapshot(`plan of stack ${stack}`, intent, namespaces, policies);
     fs.writeFileSync(snapshotFile, `${JSON.stringify(snapshot, null, 2)}\n`);
-    print(`Wrote ${shown(snapshotFile)} (npm run --silent netpol -- can-i <from> <to> <port> --snapshot ${shown(snapshotFile)};`);
+    print(`Wrote ${shown(snapshotFile)} (npm run --silent netpol -- can-i ${shown(snapshotFile)} <from> <to> <port>;`);
     print(`  given ${shown(outDir)}/ instead, netpol reads the manifests there, edits included, with the pods of this snapshot)`);
     const html = path.join(engineDir, "connectivity.html");
     fs.writeFileSync(
@@ -209,6 +217,7 @@ function exitWhenFlushed(code: number): void {
     process.stderr.write("", done);
 }
 
+endQuietlyOnClosedPipe();
 main(process.argv.slice(2)).then(finish, (e: unknown) => {
     reported.add(e);
     // --help (0), a usage error (2), or anything else (1), printed as the CLI convention has it.

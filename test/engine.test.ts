@@ -8,7 +8,7 @@ import { stringify } from "yaml";
 import { ReachabilityModel } from "../engine/evaluate";
 import { NetworkPolicy } from "../engine/k8s";
 import { evaluateSnapshot, explain, toResult } from "../engine/report";
-import { Pod, Snapshot, parseSnapshot } from "../engine/snapshot";
+import { Pod, Snapshot, leftOutCounts, leftOutSummary, parseSnapshot, parseSnapshotDocuments } from "../engine/snapshot";
 import { PROJECT_DIR } from "./harness";
 
 /** The example snapshots of SNAPSHOT.md, each probe with the verdict Kubernetes gives (engine/SNAPSHOT.md). */
@@ -348,6 +348,110 @@ describe("snapshot validation", () => {
             { namespace: "a", name: "web", labels: { app: "web" }, ip: "10.0.0.5", ports: [{ name: "http", port: 80, protocol: "TCP" }] },
         ]);
         assert.equal(result.ok && result.snapshot.policies.length, 1);
+        assert.deepEqual(result.ok && result.snapshot.hostNetworkPods, [{ pod: "a/node-agent", ip: "10.0.9.9" }]);
+        assert.deepEqual(result.ok && result.snapshot.leftOut, [{ pod: "a/pending", reason: "no-address" }]);
+    });
+
+    it("leaves finished pods out of a kubectl dump even with their old address, and counts them", () => {
+        const pod = (name: string, phase: string, ip: string) => ({
+            kind: "Pod",
+            metadata: { namespace: "a", name, labels: { app: "job" } },
+            spec: { containers: [] },
+            status: { phase, podIP: ip, hostIP: "10.0.200.1" },
+        });
+        const result = parseSnapshot({
+            kind: "List",
+            items: [
+                { kind: "Namespace", metadata: { name: "a" } },
+                pod("done", "Succeeded", "10.0.0.7"),
+                pod("crashed", "Failed", "10.0.0.8"),
+                pod("live", "Running", "10.0.0.7"),
+                { kind: "Node", metadata: { name: "n1" }, status: { addresses: [{ type: "InternalIP", address: "10.0.200.1" }] } },
+            ],
+        });
+        assert.ok(result.ok);
+        if (!result.ok) return;
+        assert.deepEqual(
+            result.snapshot.pods.map((p) => p.name),
+            ["live"],
+        );
+        assert.deepEqual(leftOutCounts(result.snapshot), { finished: 2, "no-address": 0 });
+        assert.deepEqual(result.snapshot.nodeIps, ["10.0.200.1"]);
+        assert.equal(
+            leftOutSummary(result.snapshot),
+            "2 pods left out of the judgement: 2 finished (phase Succeeded or Failed: a/done, a/crashed); such pods send and receive nothing.",
+        );
+    });
+
+    it("reads phase, hostNetwork and the pod and node ranges in the snapshot format, old snapshots unchanged", () => {
+        const result = parseSnapshot({
+            namespaces: { a: {} },
+            podCidrs: ["10.40.0.0/19"],
+            nodeCidrs: ["10.40.0.0/19"],
+            pods: [
+                { namespace: "a", name: "x", labels: {}, ip: "10.40.0.10", phase: "Running" },
+                { namespace: "a", name: "done", labels: {}, ip: "10.40.0.11", phase: "Succeeded" },
+                { namespace: "a", name: "agent", labels: {}, ip: "10.40.0.5", hostNetwork: true },
+                { namespace: "a", name: "new", labels: {}, phase: "Pending" },
+            ],
+            policies: [],
+            probes: [{ from: "a/x", to: "a/done", port: 80 }],
+        });
+        assert.equal(result.ok, false);
+        assert.deepEqual(!result.ok && result.errors, [
+            { path: "probes[0].to", message: "pod a/done is left out: it has finished (Succeeded)" },
+        ]);
+        const fine = parseSnapshot({
+            namespaces: { a: {} },
+            podCidrs: ["10.40.0.0/19"],
+            nodeCidrs: ["10.40.0.0/33"],
+            pods: [{ namespace: "a", name: "x", labels: {}, ip: "10.40.0.10", phase: "Done" }],
+            policies: [],
+        });
+        assert.deepEqual(!fine.ok && fine.errors.map((e) => e.path), ["pods[0].phase", "nodeCidrs[0]"]);
+        assert.deepEqual(parseSnapshot({ namespaces: {}, pods: [], policies: [] }), {
+            ok: true,
+            snapshot: { namespaces: {}, pods: [], policies: [] },
+        });
+    });
+
+    it("judges a probe from a pod's address as that pod, its egress policies included", () => {
+        const parsed = parseSnapshot({
+            namespaces: { a: {} },
+            pods: [
+                { namespace: "a", name: "x", labels: { app: "x" }, ip: "10.0.0.1" },
+                { namespace: "a", name: "y", labels: { app: "y" }, ip: "10.0.0.2", ports: [{ port: 80 }] },
+            ],
+            policies: [
+                {
+                    apiVersion: "networking.k8s.io/v1",
+                    kind: "NetworkPolicy",
+                    metadata: { name: "x-no-egress", namespace: "a" },
+                    spec: { podSelector: { matchLabels: { app: "x" } }, policyTypes: ["Egress"] },
+                },
+            ],
+            probes: [
+                { from: { ip: "10.0.0.1" }, to: "a/y", port: 80 },
+                { from: "a/x", to: "a/y", port: 80 },
+                { from: { ip: "10.0.0.3" }, to: "a/y", port: 80 },
+            ],
+        });
+        assert.ok(parsed.ok);
+        const { verdicts } = evaluateSnapshot(parsed.ok ? parsed.snapshot : (undefined as never));
+        assert.deepEqual(
+            verdicts.map((v) => [v.verdict.allowed, v.verdict.egress.isolatedBy]),
+            [
+                [false, ["a/x-no-egress"]],
+                [false, ["a/x-no-egress"]],
+                [true, []],
+            ],
+        );
+    });
+
+    it("refuses an input with no document at all", () => {
+        const result = parseSnapshotDocuments([]);
+        assert.equal(result.ok, false);
+        assert.match(!result.ok ? result.errors[0]!.message : "", /is empty/);
     });
 });
 
