@@ -23,10 +23,10 @@ for (const stack of ["nonprod", "prod"]) {
             assert.match(stdout, /The Pulumi engine was mocked: nothing was sent to AWS or to a cluster/);
         });
 
-        it("lists one cluster, Calico, 13 namespaces and their policies in the resource tree", () => {
+        it("lists one cluster, Calico, 15 namespaces and their policies in the resource tree", () => {
             assert.match(stdout, /^\s+1 {2}eks:index:Cluster$/m);
             assert.match(stdout, /^\s+1 {2}k8s-platform:calico:Calico$/m);
-            assert.match(stdout, /^\s+13 {2}kubernetes:core\/v1:Namespace$/m);
+            assert.match(stdout, /^\s+15 {2}kubernetes:core\/v1:Namespace$/m);
             assert.match(stdout, /^├─ k8s-platform:namespace:SegmentedNamespace\s+ns-payments$/m);
             assert.match(stdout, /│ {2}├─ kubernetes:networking\.k8s\.io\/v1:NetworkPolicy\s+ns-payments-allow-same-namespace$/m);
         });
@@ -39,10 +39,42 @@ for (const stack of ["nonprod", "prod"]) {
             assert.doesNotMatch(stdout, /ingress-nginx/);
         });
 
+        it("lists cert-manager, the issuer, the AWS Load Balancer Controller and their Pod Identity roles", () => {
+            assert.match(stdout, /^├─ k8s-platform:edge:CertManager\s+cert-manager$/m);
+            assert.match(stdout, /│ {2}├─ aws:iam\/role:Role\s+cert-manager-route53$/m);
+            assert.match(stdout, /│ {2}├─ aws:eks\/podIdentityAssociation:PodIdentityAssociation\s+cert-manager-route53$/m);
+            assert.match(stdout, /│ {2}├─ kubernetes:helm\.sh\/v4:Chart\s+cert-manager-chart$/m);
+            assert.match(stdout, /│ {2}└─ kubernetes:cert-manager\.io\/v1:ClusterIssuer\s+cert-manager-issuer$/m);
+            assert.match(stdout, /^├─ k8s-platform:edge:LoadBalancerController\s+lb-controller$/m);
+            assert.match(stdout, /│ {2}├─ aws:iam\/role:Role\s+lb-controller-role$/m);
+            assert.match(stdout, /│ {2}├─ aws:eks\/podIdentityAssociation:PodIdentityAssociation\s+lb-controller-role$/m);
+            assert.match(stdout, /│ {2}└─ kubernetes:helm\.sh\/v4:Chart\s+lb-controller-chart$/m);
+        });
+
+        it("holds the edge's pods in the plan's snapshot with the labels their charts set", () => {
+            const snapshot = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "out", stack, "snapshot.json"), "utf8")) as {
+                pods: { namespace: string; name: string; labels: Record<string, string> }[];
+            };
+            const labels = (namespace: string, name: string) => snapshot.pods.find((p) => p.namespace === namespace && p.name === name)?.labels;
+            const certManager = (name: string, component: string) => ({
+                app: name,
+                "app.kubernetes.io/name": name,
+                "app.kubernetes.io/instance": "cert-manager",
+                "app.kubernetes.io/component": component,
+            });
+            assert.deepEqual(labels("cert-manager", "cert-manager"), certManager("cert-manager", "controller"));
+            assert.deepEqual(labels("cert-manager", "cert-manager-webhook"), certManager("webhook", "webhook"));
+            assert.deepEqual(labels("cert-manager", "cert-manager-cainjector"), certManager("cainjector", "cainjector"));
+            assert.deepEqual(labels("aws-load-balancer-controller", "lb-controller"), {
+                "app.kubernetes.io/name": "aws-load-balancer-controller",
+                "app.kubernetes.io/instance": "aws-load-balancer-controller",
+            });
+        });
+
         it("proves the policies against the intent and prints the namespace matrix", () => {
             assert.match(stdout, /Intent check passed: every one of the \d+ connections is allowed exactly when the intent allows it\./);
-            assert.match(stdout, /^from \\ to +analytics +cart +catalog/m);
-            assert.match(stdout, /^checkout +· +· +· +6\/6 +1\/6 /m);
+            assert.match(stdout, /^from \\ to +analytics +aws-load-balancer-controller +cart +catalog +cert-manager +checkout/m);
+            assert.match(stdout, /^checkout +· +· +· +· +· +6\/6 +1\/6 /m);
             assert.ok(fs.existsSync(path.join(PROJECT_DIR, "out", stack, "connectivity.html")));
         });
 
@@ -52,7 +84,7 @@ for (const stack of ["nonprod", "prod"]) {
                 .readdirSync(dir)
                 .filter((f) => f.endsWith(".yaml"))
                 .sort();
-            assert.equal(files.length, 13);
+            assert.equal(files.length, 15);
             let policies = 0;
             let gateways = 0;
             for (const file of files) {
@@ -76,7 +108,7 @@ for (const stack of ["nonprod", "prod"]) {
                     policies++;
                 }
             }
-            const counted = Number(/Wrote 13 namespaces, (\d+) NetworkPolicies and 1 Gateway/.exec(stdout)?.[1]);
+            const counted = Number(/Wrote 15 namespaces, (\d+) NetworkPolicies and 1 Gateway/.exec(stdout)?.[1]);
             assert.equal(policies, counted);
             assert.equal(gateways, 1);
         });
