@@ -89,14 +89,12 @@ export function compileIntent(intent: NetworkIntent): readonly NamespacePolicies
     });
     // tools and the platform's own namespaces (cert-manager, the load balancer controller): the
     // same default deny, and the policies generated from their workloads' declared connections.
-    const platform = [intent.toolsNamespace, ...intent.platform.namespaces].map(
-        (name): NamespacePolicies => ({
-            role: "tools",
-            namespace: namespaceObject(name, { [TEAM_LABEL]: "platform", [ZONE_LABEL]: name === intent.toolsNamespace ? "tools" : "platform" }),
-            allows: sortByName([...commonAllows(intent, name), ...platformAllows(intent, name)]),
-            defaultDeny: defaultDeny(intent, name),
-        }),
-    );
+    const platform = [intent.toolsNamespace, ...intent.platform.namespaces].map((name): NamespacePolicies => ({
+        role: "tools",
+        namespace: namespaceObject(name, { [TEAM_LABEL]: "platform", [ZONE_LABEL]: name === intent.toolsNamespace ? "tools" : "platform" }),
+        allows: sortByName([...commonAllows(intent, name), ...platformAllows(intent, name)]),
+        defaultDeny: defaultDeny(intent, name),
+    }));
     return [...business, ...platform].sort((a, b) => compare(a.namespace.metadata.name, b.namespace.metadata.name));
 }
 

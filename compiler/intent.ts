@@ -232,7 +232,9 @@ export function platformOutside(intent: NetworkIntent, name: string): AddressRul
 /** Every namespace whose pods this program segments: the business namespaces, tools and the platform's own. */
 export function isManagedNamespace(intent: NetworkIntent, namespace: string): boolean {
     return (
-        namespace === intent.toolsNamespace || intent.platform.namespaces.includes(namespace) || intent.namespaces.some((n) => n.name === namespace)
+        namespace === intent.toolsNamespace ||
+        intent.platform.namespaces.includes(namespace) ||
+        intent.namespaces.some((n) => n.name === namespace)
     );
 }
 

@@ -1,6 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { GatewayManifest, LOAD_BALANCER_TYPE_ANNOTATION, NGF_CHART, NGF_RELEASE, gatewayApiCrdsUrl, ngfChartValues } from "../compiler/platform";
+import {
+    GatewayManifest,
+    LOAD_BALANCER_TYPE_ANNOTATION,
+    NGF_CHART,
+    NGF_RELEASE,
+    gatewayApiCrdsUrl,
+    ngfChartValues,
+} from "../compiler/platform";
 import { retainOnDelete } from "./retainOnDelete";
 
 export interface NginxGatewayArgs {

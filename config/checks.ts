@@ -769,7 +769,12 @@ export class Checker {
         const seen = new Set<string>();
         tls.hostnames.forEach((h, i) => {
             if (!/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/.test(h) || h.length > 253)
-                this.problem([...at, "hostnames", i], h, "is not a DNS name a certificate can hold", "e.g. shop.example.com or *.shop.example.com");
+                this.problem(
+                    [...at, "hostnames", i],
+                    h,
+                    "is not a DNS name a certificate can hold",
+                    "e.g. shop.example.com or *.shop.example.com",
+                );
             else if (seen.has(h)) this.problem([...at, "hostnames", i], h, "is listed twice");
             seen.add(h);
         });
@@ -1016,7 +1021,15 @@ const RESERVED_RANGES = [
 // Kubernetes name and label rules (k8s.io/apimachinery/pkg/util/validation)
 
 /** `cidr` and `dest` too: policy names say `from-cidr.<source>` and `to-dest.<destination>`. */
-const RESERVED_NAMESPACES = ["default", "tigera-operator", TOOLS_NAMESPACE, CERT_MANAGER_NAMESPACE, LB_CONTROLLER_NAMESPACE, "cidr", "dest"];
+const RESERVED_NAMESPACES = [
+    "default",
+    "tigera-operator",
+    TOOLS_NAMESPACE,
+    CERT_MANAGER_NAMESPACE,
+    LB_CONTROLLER_NAMESPACE,
+    "cidr",
+    "dest",
+];
 const RESERVED_PREFIXES = ["kube-", "calico-"];
 const LABEL_VALUE_HINT = "at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
 

@@ -45,24 +45,33 @@ describe("address sets: a range minus its excepts as plain CIDRs", () => {
             return `${formatIp({ family: 4, value })}/${p}`;
         });
         fc.assert(
-            fc.property(block, fc.array(block, { maxLength: 5 }), fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 20 }), (range, excepts, probes) => {
-                const out = cidrDifference(range, excepts);
-                const blocks = out.map((c) => requireCidr(c));
-                const outer = requireCidr(range);
-                // Probes inside the range, at the edges of every except and anywhere.
-                const edges = excepts.flatMap((e) => {
-                    const b = requireCidr(e);
-                    return [b.first - 1n, b.first, b.last, b.last + 1n];
-                });
-                for (const value of [outer.first, outer.last, ...edges, ...probes.map(BigInt)]) {
-                    if (value < 0n || value > 0xffffffffn) continue;
-                    const ip = { family: 4 as const, value };
-                    const expected = blockContainsIp(outer, ip) && !excepts.some((e) => blockContainsIp(requireCidr(e), ip));
-                    assert.equal(blocks.filter((b) => blockContainsIp(b, ip)).length, expected ? 1 : 0, `${range} - ${excepts} at ${formatIp(ip)}`);
-                }
-                // The fewest CIDRs: writing the same intervals again gives the same list.
-                assert.deepEqual(intervalsToCidrs(addressIntervals(out.map((cidr) => ({ cidr })))), out);
-            }),
+            fc.property(
+                block,
+                fc.array(block, { maxLength: 5 }),
+                fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 20 }),
+                (range, excepts, probes) => {
+                    const out = cidrDifference(range, excepts);
+                    const blocks = out.map((c) => requireCidr(c));
+                    const outer = requireCidr(range);
+                    // Probes inside the range, at the edges of every except and anywhere.
+                    const edges = excepts.flatMap((e) => {
+                        const b = requireCidr(e);
+                        return [b.first - 1n, b.first, b.last, b.last + 1n];
+                    });
+                    for (const value of [outer.first, outer.last, ...edges, ...probes.map(BigInt)]) {
+                        if (value < 0n || value > 0xffffffffn) continue;
+                        const ip = { family: 4 as const, value };
+                        const expected = blockContainsIp(outer, ip) && !excepts.some((e) => blockContainsIp(requireCidr(e), ip));
+                        assert.equal(
+                            blocks.filter((b) => blockContainsIp(b, ip)).length,
+                            expected ? 1 : 0,
+                            `${range} - ${excepts} at ${formatIp(ip)}`,
+                        );
+                    }
+                    // The fewest CIDRs: writing the same intervals again gives the same list.
+                    assert.deepEqual(intervalsToCidrs(addressIntervals(out.map((cidr) => ({ cidr })))), out);
+                },
+            ),
             { numRuns: 200 },
         );
     });

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { ProgramRun, Registration } from "../offline/mockRuntime";
-import { byName, ofType, runStack, stackConfig } from "./harness";
+import { byName, runStack, stackConfig } from "./harness";
 import { addressIntervals, sameAddresses } from "../compiler/addressSet";
 import { GATEWAY_POD_LABELS, LB_CONTROLLER_POD_LABELS, SECURITY_GROUP_INBOUND_RULES } from "../compiler/platform";
 import { LB_CONTROLLER_POLICY } from "../compiler/lbControllerPolicy";
@@ -34,14 +34,24 @@ for (const stack of ["nonprod", "prod"]) {
             assert.deepEqual(chart.inputs["repositoryOpts"], { repo: "https://charts.jetstack.io" });
             assert.deepEqual(chart.inputs["values"], {
                 crds: { enabled: true, keep: true },
-                config: { apiVersion: "controller.config.cert-manager.io/v1alpha1", kind: "ControllerConfiguration", gatewayAPI: { enabled: true } },
+                config: {
+                    apiVersion: "controller.config.cert-manager.io/v1alpha1",
+                    kind: "ControllerConfiguration",
+                    gatewayAPI: { enabled: true },
+                },
                 dns01RecursiveNameserversOnly: true,
                 startupapicheck: { enabled: false },
             });
             for (const name of ["default-deny", "cert-manager-to-kube-api", "cert-manager-webhook-from-kube-api"])
                 assert.ok(chart.dependsOn.includes(policy(run, "cert-manager", name).reg.urn), name);
             // Its CRDs survive the stack: deleting them deletes every certificate.
-            const crd = { custom: true, type: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", name: "c", props: {}, opts: {} };
+            const crd = {
+                custom: true,
+                type: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+                name: "c",
+                props: {},
+                opts: {},
+            };
             const other = { ...crd, type: "kubernetes:apps/v1:Deployment" };
             assert.equal((chart.transforms[0]!(crd) as { opts: { retainOnDelete?: boolean } }).opts.retainOnDelete, true);
             assert.equal(chart.transforms[0]!(other), undefined);
@@ -69,7 +79,9 @@ for (const stack of ["nonprod", "prod"]) {
             const issuer = byName(run, "kubernetes:cert-manager.io/v1:ClusterIssuer", "cert-manager-issuer");
             const name = stack === "prod" ? "letsencrypt" : "letsencrypt-staging";
             const server =
-                stack === "prod" ? "https://acme-v02.api.letsencrypt.org/directory" : "https://acme-staging-v02.api.letsencrypt.org/directory";
+                stack === "prod"
+                    ? "https://acme-v02.api.letsencrypt.org/directory"
+                    : "https://acme-staging-v02.api.letsencrypt.org/directory";
             assert.deepEqual(issuer.inputs["metadata"], {
                 name,
                 labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "k8s-platform" },
@@ -124,7 +136,10 @@ for (const stack of ["nonprod", "prod"]) {
             const clients = policy(run, "tools", "gateway-from-clients").spec;
             const rule = (clients["ingress"] as { from: { ipBlock?: IpBlock }[] }[])[0]!;
             const blocks = ipBlocks(rule.from);
-            assert.ok(blocks.some((b) => (b.except ?? []).length > 0), "the policy excepts something");
+            assert.ok(
+                blocks.some((b) => (b.except ?? []).length > 0),
+                "the policy excepts something",
+            );
             assert.ok(ranges.every((r) => !r.includes("except")));
             assert.equal(
                 sameAddresses(

@@ -55,7 +55,8 @@ for (const stack of ["nonprod", "prod"]) {
             const snapshot = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "out", stack, "snapshot.json"), "utf8")) as {
                 pods: { namespace: string; name: string; labels: Record<string, string> }[];
             };
-            const labels = (namespace: string, name: string) => snapshot.pods.find((p) => p.namespace === namespace && p.name === name)?.labels;
+            const labels = (namespace: string, name: string) =>
+                snapshot.pods.find((p) => p.namespace === namespace && p.name === name)?.labels;
             const certManager = (name: string, component: string) => ({
                 app: name,
                 "app.kubernetes.io/name": name,

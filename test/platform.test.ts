@@ -336,7 +336,11 @@ describe("the edge: cert-manager and the AWS Load Balancer Controller", () => {
             ],
         );
         for (const removed of edgePolicies) {
-            const lines = checkIntent(intent, namespaces, policies.filter((p) => p !== removed)).mismatches.map(formatMismatch);
+            const lines = checkIntent(
+                intent,
+                namespaces,
+                policies.filter((p) => p !== removed),
+            ).mismatches.map(formatMismatch);
             assert.ok(lines.length > 0, `removing ${removed.metadata.name} went unnoticed`);
             assert.ok(
                 lines.every((l) => l.startsWith("missing ")),
@@ -355,7 +359,10 @@ describe("the edge: cert-manager and the AWS Load Balancer Controller", () => {
         const pod = (name: string) => world.snapshot.pods.find((p) => p.name === name)!;
         const can = (name: string, port: number) =>
             model.evaluate({ from: { kind: "external", ip: lb.ip }, to: { kind: "pod", pod: pod(name) }, port, protocol: "TCP" }).allowed;
-        assert.deepEqual([can("gateway", 80), can("gateway", 443), can("gateway", 8443), can("cert-manager-webhook", 10250)], [true, true, false, false]);
+        assert.deepEqual(
+            [can("gateway", 80), can("gateway", 443), can("gateway", 8443), can("cert-manager-webhook", 10250)],
+            [true, true, false, false],
+        );
     });
 
     it("leaves cert-manager without ACME, Route 53 or credentials when the user brings the certificate", () => {
@@ -399,7 +406,10 @@ describe("the shared Gateway's HTTPS listeners", () => {
         const own = sharedGatewayManifest({ ...base, tls: { hostnames: [], certificateSecret: "shop-tls" } });
         assert.deepEqual(refs(own), [["https", undefined, "Terminate", ["shop-tls"]]]);
         assert.equal(own.metadata.annotations["cert-manager.io/cluster-issuer"], undefined);
-        const named = sharedGatewayManifest({ ...base, tls: { hostnames: ["shop.example.com"], certificateSecret: "shop-tls", issuer: "letsencrypt" } });
+        const named = sharedGatewayManifest({
+            ...base,
+            tls: { hostnames: ["shop.example.com"], certificateSecret: "shop-tls", issuer: "letsencrypt" },
+        });
         assert.deepEqual(refs(named), [["https-shop-example-com", "shop.example.com", "Terminate", ["shop-tls"]]]);
         assert.equal(named.metadata.annotations["cert-manager.io/cluster-issuer"], undefined);
     });

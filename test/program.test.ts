@@ -1,6 +1,5 @@
 import { strict as assert } from "assert";
 import { CERT_MANAGER_NAMESPACE, GATEWAY_POD_LABELS, LB_CONTROLLER_NAMESPACE } from "../compiler/platform";
-import { exactRanges, sameAddresses } from "../compiler/addressSet";
 import * as pulumi from "@pulumi/pulumi";
 import { ProgramRun, Registration } from "../offline/mockRuntime";
 import { byName, ofType, runStack, stackConfig } from "./harness";
@@ -307,7 +306,9 @@ for (const stack of ["nonprod", "prod"]) {
                 ]),
             });
             // A new load balancer type is a new Service: the Gateway is recreated, never patched.
-            assert.deepEqual(gateway.replaceOnChanges, ['spec.infrastructure.annotations["service.beta.kubernetes.io/aws-load-balancer-type"]']);
+            assert.deepEqual(gateway.replaceOnChanges, [
+                'spec.infrastructure.annotations["service.beta.kubernetes.io/aws-load-balancer-type"]',
+            ]);
             assert.equal(gateway.deleteBeforeReplace, true);
             assert.equal(
                 ofType(run, "kubernetes:helm.sh/v3:Release").filter((r) => String(r.inputs["chart"]).includes("ingress-nginx")).length,
