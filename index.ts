@@ -61,32 +61,11 @@ export = async () => {
         return [ns.namespace, ...ns.policies];
     };
     const tls = config.gateway.tls;
-    // Certificates: cert-manager and, unless the user brings the certificate, the Let's Encrypt issuer.
-    const certManager = new CertManager("cert-manager", {
-        chartVersion: config.gateway.certManager.chartVersion,
-        namespace: CERT_MANAGER_NAMESPACE,
-        clusterName: cluster.clusterName,
-        acme:
-            tls && tls.certificateSecret === undefined
-                ? { issuer: tls.issuer, hostedZoneId: tls.hostedZoneId!, region, ...(tls.email ? { email: tls.email } : {}) }
-                : undefined,
-        labels: MANAGED_BY_LABELS,
-        tags: config.cluster.tags,
-        provider: cluster.provider,
-        after: managed(CERT_MANAGER_NAMESPACE),
-    });
-    // The load balancer: the AWS Load Balancer Controller, its webhook certificate from cert-manager.
-    const lbController = new LoadBalancerController("lb-controller", {
-        chartVersion: config.gateway.loadBalancerController.chartVersion,
-        namespace: LB_CONTROLLER_NAMESPACE,
-        clusterName: cluster.clusterName,
-        region,
-        vpcId: cluster.vpcId,
-        tags: config.cluster.tags,
-        provider: cluster.provider,
-        after: [...managed(LB_CONTROLLER_NAMESPACE), ...certManager.ready],
-    });
-    new NginxGateway("gateway", {
+    // The Gateway waits for the edge below, which waits for the Gateway API CRDs this component
+    // installs first (cert-manager reads them only at start: cert-manager docs, "Gateway").
+    let edgeReady!: (resources: pulumi.Resource[]) => void;
+    const edge = new Promise<pulumi.Resource[]>((resolve) => (edgeReady = resolve));
+    const gateway = new NginxGateway("gateway", {
         chartVersion: config.gateway.chartVersion,
         gatewayApiVersion: config.gateway.gatewayApiVersion,
         namespace: config.network.toolsNamespace,
@@ -103,8 +82,34 @@ export = async () => {
         loadBalancerSubnetIds: cluster.publicSubnetIds,
         provider: cluster.provider,
         after: managed(config.network.toolsNamespace),
-        edge: [...lbController.ready, ...certManager.ready],
+        edge,
     });
+    // Certificates: cert-manager and, unless the user brings the certificate, the Let's Encrypt issuer.
+    const certManager = new CertManager("cert-manager", {
+        chartVersion: config.gateway.certManager.chartVersion,
+        namespace: CERT_MANAGER_NAMESPACE,
+        clusterName: cluster.clusterName,
+        acme:
+            tls && tls.certificateSecret === undefined
+                ? { issuer: tls.issuer, hostedZoneId: tls.hostedZoneId!, region, ...(tls.email ? { email: tls.email } : {}) }
+                : undefined,
+        labels: MANAGED_BY_LABELS,
+        tags: config.cluster.tags,
+        provider: cluster.provider,
+        after: [...managed(CERT_MANAGER_NAMESPACE), gateway.crds],
+    });
+    // The load balancer: the AWS Load Balancer Controller, its webhook certificate from cert-manager.
+    const lbController = new LoadBalancerController("lb-controller", {
+        chartVersion: config.gateway.loadBalancerController.chartVersion,
+        namespace: LB_CONTROLLER_NAMESPACE,
+        clusterName: cluster.clusterName,
+        region,
+        vpcId: cluster.vpcId,
+        tags: config.cluster.tags,
+        provider: cluster.provider,
+        after: [...managed(LB_CONTROLLER_NAMESPACE), ...certManager.ready],
+    });
+    edgeReady([...lbController.ready, ...certManager.ready]);
 
     return {
         kubeconfig: cluster.kubeconfig,

@@ -26,8 +26,8 @@ export interface NginxGatewayArgs {
     readonly provider: k8s.Provider;
     /** The tools namespace and its policies: the chart's hook Job and controller start segmented and allowed. */
     readonly after: pulumi.Input<pulumi.Resource>[];
-    /** The load balancer controller and the issuer: the Gateway's Service and certificates need them. */
-    readonly edge: pulumi.Input<pulumi.Resource>[];
+    /** The load balancer controller and the issuer: the Gateway's Service and certificates need them (known later). */
+    readonly edge: Promise<pulumi.Resource[]>;
 }
 
 /**
@@ -35,6 +35,9 @@ export interface NginxGatewayArgs {
  * `nginx`), and the one shared Gateway whose data plane the control plane provisions.
  */
 export class NginxGateway extends pulumi.ComponentResource {
+    /** The Gateway API CRDs: cert-manager's Gateway support needs them before it starts. */
+    public readonly crds: pulumi.Resource;
+
     constructor(name: string, args: NginxGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
         super("k8s-platform:gateway:NginxGateway", name, {}, opts);
         const children = { parent: this, provider: args.provider };
@@ -65,6 +68,7 @@ export class NginxGateway extends pulumi.ComponentResource {
         // controller's docs, nlb.md: never change the type annotation of an existing Service), so
         // the Gateway is deleted first and recreated: NGF deletes its data plane Service with it,
         // which removes the in-tree NLB, and provisions a new one that the controller takes.
+        const after: Promise<pulumi.Input<pulumi.Resource>[]> = args.edge.then((edge) => [release, ...edge]);
         new k8s.apiextensions.CustomResource(
             `${name}-shared`,
             {
@@ -75,13 +79,14 @@ export class NginxGateway extends pulumi.ComponentResource {
             },
             {
                 ...children,
-                dependsOn: [release, ...args.edge],
+                dependsOn: after,
                 replaceOnChanges: [`spec.infrastructure.annotations["${LOAD_BALANCER_TYPE_ANNOTATION}"]`],
                 deleteBeforeReplace: true,
                 // The NLB (a few minutes) and the certificates (DNS-01: Route 53 propagation, then Let's Encrypt).
                 customTimeouts: { create: "20m", update: "20m" },
             },
         );
+        this.crds = crds;
         this.registerOutputs({});
     }
 }

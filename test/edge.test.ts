@@ -44,6 +44,8 @@ for (const stack of ["nonprod", "prod"]) {
             });
             for (const name of ["default-deny", "cert-manager-to-kube-api", "cert-manager-webhook-from-kube-api"])
                 assert.ok(chart.dependsOn.includes(policy(run, "cert-manager", name).reg.urn), name);
+            // Its Gateway support reads the Gateway API CRDs at start only: they come first.
+            assert.ok(chart.dependsOn.includes(byName(run, "kubernetes:yaml/v2:ConfigFile", "gateway-gateway-api-crds").urn));
             // Its CRDs survive the stack: deleting them deletes every certificate.
             const crd = {
                 custom: true,
