@@ -548,9 +548,31 @@ export function ngfChartValues(loadBalancerSourceRanges: readonly string[]): Rec
  */
 export const SECURITY_GROUP_INBOUND_RULES = 60;
 
+/**
+ * cert-manager v1.21.1's images by digest (quay.io/jetstack/cert-manager-{controller,webhook,cainjector}:v1.21.1),
+ * as pinned in several public repositories found with the search tool (the registry itself is out
+ * of reach here); values.yaml `image.digest`, `webhook.image.digest`, `cainjector.image.digest`:
+ * "only the digest will be used for pulling".
+ */
+export const CERT_MANAGER_IMAGE_DIGESTS = {
+    controller: "sha256:416a2d76870d996460e62bd7f521bf14fa017be9e3e904aab92163a331fcb61a",
+    webhook: "sha256:d8b3961b51c8c7320633f8208dc46bf88aa13804d0f7cbe48a096b2c523cee42",
+    cainjector: "sha256:ccf6b919ec0500745a47a910118f834f9636d0aac1ff221245cd2557ed8c7c98",
+} as const;
+
+/**
+ * public.ecr.aws/eks/aws-load-balancer-controller:v3.5.0 by digest, as one public repository pins
+ * it (found with the search tool; not checked against the registry from here). The chart renders
+ * `<repository>:<tag>` (templates/deployment.yaml), so the digest rides on the tag.
+ */
+export const LB_CONTROLLER_IMAGE_TAG = "v3.5.0@sha256:298acdff5a571731276aaea3d5cc450a264e4ad710a5bddf3e518f68a3f9f6cb";
+
 /** The values of cert-manager's chart (values.yaml, v1.21.1). */
 export function certManagerChartValues(): Record<string, unknown> {
     return {
+        image: { digest: CERT_MANAGER_IMAGE_DIGESTS.controller },
+        webhook: { image: { digest: CERT_MANAGER_IMAGE_DIGESTS.webhook } },
+        cainjector: { image: { digest: CERT_MANAGER_IMAGE_DIGESTS.cainjector } },
         // The CRDs with the chart, kept when it is removed (deleting them deletes every Certificate).
         crds: { enabled: true, keep: true },
         // Gateway API support: the controller issues certificates for annotated Gateways
@@ -572,6 +594,7 @@ export function lbControllerChartValues(s: { clusterName: string; region: string
         clusterName: s.clusterName,
         region: s.region,
         vpcId: s.vpcId,
+        image: { tag: LB_CONTROLLER_IMAGE_TAG },
         serviceAccount: { create: true, name: LB_CONTROLLER_SERVICE_ACCOUNT },
         enableCertManager: true,
     };

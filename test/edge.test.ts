@@ -33,6 +33,9 @@ for (const stack of ["nonprod", "prod"]) {
             );
             assert.deepEqual(chart.inputs["repositoryOpts"], { repo: "https://charts.jetstack.io" });
             assert.deepEqual(chart.inputs["values"], {
+                image: { digest: "sha256:416a2d76870d996460e62bd7f521bf14fa017be9e3e904aab92163a331fcb61a" },
+                webhook: { image: { digest: "sha256:d8b3961b51c8c7320633f8208dc46bf88aa13804d0f7cbe48a096b2c523cee42" } },
+                cainjector: { image: { digest: "sha256:ccf6b919ec0500745a47a910118f834f9636d0aac1ff221245cd2557ed8c7c98" } },
                 crds: { enabled: true, keep: true },
                 config: {
                     apiVersion: "controller.config.cert-manager.io/v1alpha1",
@@ -110,6 +113,7 @@ for (const stack of ["nonprod", "prod"]) {
                 clusterName: `shop-${stack}`,
                 region: "eu-west-1",
                 vpcId: "vpc-0mock",
+                image: { tag: "v3.5.0@sha256:298acdff5a571731276aaea3d5cc450a264e4ad710a5bddf3e518f68a3f9f6cb" },
                 serviceAccount: { create: true, name: "aws-load-balancer-controller" },
                 enableCertManager: true,
             });
