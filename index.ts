@@ -64,7 +64,8 @@ export = async () => {
     // The Gateway waits for the edge below, which waits for the Gateway API CRDs this component
     // installs first (cert-manager reads them only at start: cert-manager docs, "Gateway").
     let edgeReady!: (resources: pulumi.Resource[]) => void;
-    const edge = new Promise<pulumi.Resource[]>((resolve) => (edgeReady = resolve));
+    let edgeFailed!: (error: unknown) => void;
+    const edge = new Promise<pulumi.Resource[]>((resolve, reject) => ((edgeReady = resolve), (edgeFailed = reject)));
     const gateway = new NginxGateway("gateway", {
         chartVersion: config.gateway.chartVersion,
         gatewayApiVersion: config.gateway.gatewayApiVersion,
@@ -84,32 +85,38 @@ export = async () => {
         after: managed(config.network.toolsNamespace),
         edge,
     });
-    // Certificates: cert-manager and, unless the user brings the certificate, the Let's Encrypt issuer.
-    const certManager = new CertManager("cert-manager", {
-        chartVersion: config.gateway.certManager.chartVersion,
-        namespace: CERT_MANAGER_NAMESPACE,
-        clusterName: cluster.clusterName,
-        acme:
-            tls && tls.certificateSecret === undefined
-                ? { issuer: tls.issuer, hostedZoneId: tls.hostedZoneId!, region, ...(tls.email ? { email: tls.email } : {}) }
-                : undefined,
-        labels: MANAGED_BY_LABELS,
-        tags: config.cluster.tags,
-        provider: cluster.provider,
-        after: [...managed(CERT_MANAGER_NAMESPACE), gateway.crds],
-    });
-    // The load balancer: the AWS Load Balancer Controller, its webhook certificate from cert-manager.
-    const lbController = new LoadBalancerController("lb-controller", {
-        chartVersion: config.gateway.loadBalancerController.chartVersion,
-        namespace: LB_CONTROLLER_NAMESPACE,
-        clusterName: cluster.clusterName,
-        region,
-        vpcId: cluster.vpcId,
-        tags: config.cluster.tags,
-        provider: cluster.provider,
-        after: [...managed(LB_CONTROLLER_NAMESPACE), ...certManager.ready],
-    });
-    edgeReady([...lbController.ready, ...certManager.ready]);
+    try {
+        // Certificates: cert-manager and, unless the user brings the certificate, the Let's Encrypt issuer.
+        const certManager = new CertManager("cert-manager", {
+            chartVersion: config.gateway.certManager.chartVersion,
+            namespace: CERT_MANAGER_NAMESPACE,
+            clusterName: cluster.clusterName,
+            acme:
+                tls && tls.certificateSecret === undefined
+                    ? { issuer: tls.issuer, hostedZoneId: tls.hostedZoneId!, region, ...(tls.email ? { email: tls.email } : {}) }
+                    : undefined,
+            labels: MANAGED_BY_LABELS,
+            tags: config.cluster.tags,
+            provider: cluster.provider,
+            after: [...managed(CERT_MANAGER_NAMESPACE), gateway.crds],
+        });
+        // The load balancer: the AWS Load Balancer Controller, its webhook certificate from cert-manager.
+        const lbController = new LoadBalancerController("lb-controller", {
+            chartVersion: config.gateway.loadBalancerController.chartVersion,
+            namespace: LB_CONTROLLER_NAMESPACE,
+            clusterName: cluster.clusterName,
+            region,
+            vpcId: cluster.vpcId,
+            tags: config.cluster.tags,
+            provider: cluster.provider,
+            after: [...managed(LB_CONTROLLER_NAMESPACE), ...certManager.ready],
+        });
+        edgeReady([...lbController.ready, ...certManager.ready]);
+    } catch (error) {
+        // Never leave the Gateway waiting on an edge that will not come: it fails with the run.
+        edgeFailed(error);
+        throw error;
+    }
 
     return {
         kubeconfig: cluster.kubeconfig,
