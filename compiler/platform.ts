@@ -526,17 +526,30 @@ export function loadBalancerAnnotations(internal: boolean, subnetIds: readonly s
     };
 }
 
+/** The load balancer controller's class (docs/guide/service/nlb.md, v3.5.0: its default `--load-balancer-class`). */
+export const LOAD_BALANCER_CLASS = "service.k8s.aws/nlb";
+
 /**
  * The chart's values: telemetry off (it would call oss.edge.df.f5.com:443, which egress deny
- * refuses), and the data plane's Service with the exact client ranges (values.yaml
- * `nginx.service`, v2.6.7): the load balancer controller writes one frontend security group rule
- * per range and listener port from them (pkg/service/model_build_managed_sg.go, v3.5.0).
+ * refuses), and the data plane's Service (values.yaml `nginx.service`, v2.6.7) with:
+ * - the exact client ranges: the load balancer controller writes one frontend security group
+ *   rule per range and listener port from them (pkg/service/model_build_managed_sg.go, v3.5.0);
+ * - the controller's `loadBalancerClass`, stated rather than left to its mutating webhook: the
+ *   webhook sets it on CREATE only (values.yaml `serviceMutatorWebhookConfig.operations`), and NGF
+ *   writes the whole Service spec on every update (internal/controller/provisioner/setter.go
+ *   `serviceSpecSetter`, `service.Spec = spec`), which the API server would refuse for dropping
+ *   that immutable field.
  */
 export function ngfChartValues(loadBalancerSourceRanges: readonly string[]): Record<string, unknown> {
     return {
         nginxGateway: { gatewayClassName: GATEWAY_CLASS, productTelemetry: { enable: false } },
         nginx: {
-            service: { type: "LoadBalancer", externalTrafficPolicy: "Local", loadBalancerSourceRanges: [...loadBalancerSourceRanges] },
+            service: {
+                type: "LoadBalancer",
+                externalTrafficPolicy: "Local",
+                loadBalancerClass: LOAD_BALANCER_CLASS,
+                loadBalancerSourceRanges: [...loadBalancerSourceRanges],
+            },
         },
     };
 }

@@ -261,6 +261,7 @@ for (const stack of ["nonprod", "prod"]) {
                     service: {
                         type: "LoadBalancer",
                         externalTrafficPolicy: "Local",
+                        loadBalancerClass: "service.k8s.aws/nlb",
                         loadBalancerSourceRanges: values.nginx.service.loadBalancerSourceRanges,
                     },
                 },
