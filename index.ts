@@ -1,20 +1,26 @@
 /**
  * The platform of one stack: an EKS cluster, Calico enforcing NetworkPolicy, the business
  * namespaces plus tools, each segmented by policies compiled from the stack's network intent,
- * and NGINX Gateway Fabric in tools. Async so that the promotion gate decides before anything is
+ * NGINX Gateway Fabric in tools, cert-manager issuing its certificates and the AWS Load Balancer
+ * Controller making its NLB. Async so that the promotion gate decides before anything is
  * registered.
  */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
 import { loadStackConfig } from "./config/load";
 import { PlatformCluster } from "./components/cluster";
 import { Calico } from "./components/calico";
 import { NginxGateway } from "./components/gateway";
+import { CertManager } from "./components/certManager";
+import { LoadBalancerController } from "./components/loadBalancerController";
 import { enforcePromotion } from "./components/promotionGate";
 import { SegmentedNamespace } from "./components/segmentedNamespace";
 import { buildInTurn } from "./components/inTurn";
 import { describePromotion } from "./delivery/promotion";
 import { policySetDigest, promotionDigest } from "./compiler/digest";
-import { MANAGED_BY_LABELS, ZONE_LABEL, allPolicies, compileIntent } from "./compiler/generate";
-import { sharedGatewayManifest } from "./compiler/platform";
+import { MANAGED_BY_LABELS, ZONE_LABEL, allPolicies, compileIntent, gatewayClientBlocks } from "./compiler/generate";
+import { CERT_MANAGER_NAMESPACE, LB_CONTROLLER_NAMESPACE, sharedGatewayManifest } from "./compiler/platform";
+import { exactRanges } from "./compiler/addressSet";
 import { namespaceTenancy } from "./compiler/tenancy";
 import { tenantGuardrails } from "./compiler/admission";
 import { TenantGuardrails } from "./components/admission";
@@ -22,6 +28,9 @@ import { TenantGuardrails } from "./components/admission";
 export = async () => {
     // Validated first: a bad config stops here, with nothing registered.
     const config = loadStackConfig();
+    // The AWS provider's region, which the edge's controllers are told (they cannot ask the instance metadata service).
+    const region = aws.config.region;
+    if (!region) throw new pulumi.RunError("aws:region is not set: the load balancer controller and cert-manager are told the region");
     const plans = compileIntent(config.network);
     const digest = promotionDigest(config.network);
     // Refuses, before any resource, a policy set the earlier stack has not run.
@@ -59,22 +68,67 @@ export = async () => {
         }),
         provider: cluster.provider,
     });
-    const tools = namespaces.find((ns) => ns.namespaceName === config.network.toolsNamespace)!;
-    new NginxGateway("gateway", {
+    const managed = (name: string) => {
+        const ns = namespaces.find((n) => n.namespaceName === name)!;
+        return [ns.namespace, ...ns.policies];
+    };
+    const tls = config.gateway.tls;
+    // The Gateway waits for the edge below, which waits for the Gateway API CRDs this component
+    // installs first (cert-manager reads them only at start: cert-manager docs, "Gateway").
+    let edgeReady!: (resources: pulumi.Resource[]) => void;
+    let edgeFailed!: (error: unknown) => void;
+    const edge = new Promise<pulumi.Resource[]>((resolve, reject) => ((edgeReady = resolve), (edgeFailed = reject)));
+    const gateway = new NginxGateway("gateway", {
         chartVersion: config.gateway.chartVersion,
         gatewayApiVersion: config.gateway.gatewayApiVersion,
         namespace: config.network.toolsNamespace,
-        clientRanges: config.network.gatewayClients.cidrs.map((c) => c.cidr),
-        gateway: sharedGatewayManifest({
-            toolsNamespace: config.network.toolsNamespace,
-            certificateSecret: config.gateway.tls?.certificateSecret,
-            internal: config.gateway.internal,
-            routeNamespaceLabels: { [ZONE_LABEL]: "business" },
-            labels: MANAGED_BY_LABELS,
-        }),
+        clientRanges: exactRanges(gatewayClientBlocks(config.network)),
+        gateway: (loadBalancerSubnetIds) =>
+            sharedGatewayManifest({
+                toolsNamespace: config.network.toolsNamespace,
+                tls,
+                internal: config.gateway.internal,
+                loadBalancerSubnetIds,
+                routeNamespaceLabels: { [ZONE_LABEL]: "business" },
+                labels: MANAGED_BY_LABELS,
+            }),
+        loadBalancerSubnetIds: cluster.publicSubnetIds,
         provider: cluster.provider,
-        after: [tools.namespace, ...tools.policies],
+        after: managed(config.network.toolsNamespace),
+        edge,
     });
+    try {
+        // Certificates: cert-manager and, unless the user brings the certificate, the Let's Encrypt issuer.
+        const certManager = new CertManager("cert-manager", {
+            chartVersion: config.gateway.certManager.chartVersion,
+            namespace: CERT_MANAGER_NAMESPACE,
+            clusterName: cluster.clusterName,
+            acme:
+                tls && tls.certificateSecret === undefined
+                    ? { issuer: tls.issuer, hostedZoneId: tls.hostedZoneId!, region, ...(tls.email ? { email: tls.email } : {}) }
+                    : undefined,
+            labels: MANAGED_BY_LABELS,
+            tags: config.cluster.tags,
+            provider: cluster.provider,
+            after: [...managed(CERT_MANAGER_NAMESPACE), gateway.crds],
+        });
+        // The load balancer: the AWS Load Balancer Controller, its webhook certificate from cert-manager.
+        const lbController = new LoadBalancerController("lb-controller", {
+            chartVersion: config.gateway.loadBalancerController.chartVersion,
+            namespace: LB_CONTROLLER_NAMESPACE,
+            clusterName: cluster.clusterName,
+            region,
+            vpcId: cluster.vpcId,
+            tags: config.cluster.tags,
+            provider: cluster.provider,
+            after: [...managed(LB_CONTROLLER_NAMESPACE), ...certManager.ready],
+        });
+        edgeReady([...lbController.ready, ...certManager.ready]);
+    } catch (error) {
+        // Never leave the Gateway waiting on an edge that will not come: it fails with the run.
+        edgeFailed(error);
+        throw error;
+    }
 
     return {
         kubeconfig: cluster.kubeconfig,

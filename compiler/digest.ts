@@ -30,6 +30,10 @@ export function promotionDigest(intent: NetworkIntent): string {
         cidrSources: intent.cidrSources.map((s) => ({ ...s, cidrs: [placeholder] })),
         egressDestinations: intent.egressDestinations.map((d) => ({ ...d, cidrs: [placeholder] })),
         podCredentials: { ...intent.podCredentials, stsCidrs: intent.podCredentials.stsCidrs.length > 0 ? [PLACEHOLDER_RANGE] : [] },
+        platform: {
+            ...intent.platform,
+            outside: intent.platform.outside.map((o) => ({ ...o, rule: { ...o.rule, cidrs: [placeholder] } })),
+        },
     };
     const plans = compileIntent(normalized);
     return policySetDigest(

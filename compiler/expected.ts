@@ -21,7 +21,9 @@ import {
     STS_PORTS,
     WEB_APP,
     appRefString,
+    isManagedNamespace,
     peerName,
+    platformOutside,
     portString,
 } from "./intent";
 
@@ -150,6 +152,8 @@ function peerIs(intent: NetworkIntent, peer: PlatformPeer, party: Party): boolea
             return pod === undefined && inAny(intent.addresses.controlPlaneCidrs);
         case "gatewayClients":
             return addressAdmits(intent, intent.gatewayClients, party);
+        case "outside":
+            return addressAdmits(intent, platformOutside(intent, peer.name), party);
         default: {
             const unknown: never = peer;
             throw new Error(`unknown platform peer ${JSON.stringify(unknown)}`);
@@ -189,7 +193,7 @@ function appMatches(intent: NetworkIntent, ref: AppRef, pod: Pod): boolean {
 }
 
 function isManaged(intent: NetworkIntent, namespace: string): boolean {
-    return namespace === intent.toolsNamespace || intent.namespaces.some((n) => n.name === namespace);
+    return isManagedNamespace(intent, namespace);
 }
 
 /** The platform workload a pod belongs to: its namespace, and every label the chart sets on it. */

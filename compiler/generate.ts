@@ -33,6 +33,7 @@ import {
     WEB_APP,
     appRefString,
     peerName,
+    platformOutside,
     platformWorkload,
     portString,
 } from "./intent";
@@ -86,13 +87,15 @@ export function compileIntent(intent: NetworkIntent): readonly NamespacePolicies
             defaultDeny: defaultDeny(intent, ns.name),
         };
     });
-    const tools: NamespacePolicies = {
+    // tools and the platform's own namespaces (cert-manager, the load balancer controller): the
+    // same default deny, and the policies generated from their workloads' declared connections.
+    const platform = [intent.toolsNamespace, ...intent.platform.namespaces].map((name): NamespacePolicies => ({
         role: "tools",
-        namespace: namespaceObject(intent.toolsNamespace, { [TEAM_LABEL]: "platform", [ZONE_LABEL]: "tools" }),
-        allows: sortByName([...commonAllows(intent, intent.toolsNamespace), ...platformAllows(intent, intent.toolsNamespace)]),
-        defaultDeny: defaultDeny(intent, intent.toolsNamespace),
-    };
-    return [...business, tools].sort((a, b) => compare(a.namespace.metadata.name, b.namespace.metadata.name));
+        namespace: namespaceObject(name, { [TEAM_LABEL]: "platform", [ZONE_LABEL]: name === intent.toolsNamespace ? "tools" : "platform" }),
+        allows: sortByName([...commonAllows(intent, name), ...platformAllows(intent, name)]),
+        defaultDeny: defaultDeny(intent, name),
+    }));
+    return [...business, ...platform].sort((a, b) => compare(a.namespace.metadata.name, b.namespace.metadata.name));
 }
 
 /** Every policy of the compiled intent, allows before each namespace's default deny. */
@@ -254,6 +257,8 @@ function peerRules(
             return [{ peers: intent.addresses.controlPlaneCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: rulePorts(fixed) }];
         case "gatewayClients":
             return [{ peers: addressPeers(intent, intent.gatewayClients), ports: rulePorts(fixed) }];
+        case "outside":
+            return [{ peers: addressPeers(intent, platformOutside(intent, peer.name)), ports: rulePorts(fixed) }];
         default: {
             const unknown: never = peer;
             throw new Error(`unknown platform peer ${JSON.stringify(unknown)}`);
@@ -333,6 +338,15 @@ function addressPeers(intent: NetworkIntent, rule: AddressRule): NetworkPolicyPe
         const except = withExcepts(c, excluded);
         return { ipBlock: except.length > 0 ? { cidr: c.cidr, except } : { cidr: c.cidr } };
     });
+}
+
+/**
+ * The ipBlocks through which the gateway's clients are admitted (`gateway-from-clients`): the
+ * client ranges with their own excepts, the pod ranges and the control plane excepted. The load
+ * balancer's source ranges are these same addresses as plain CIDRs (`exactRanges`).
+ */
+export function gatewayClientBlocks(intent: NetworkIntent): readonly { readonly cidr: string; readonly except?: readonly string[] }[] {
+    return addressPeers(intent, intent.gatewayClients).map((p) => p.ipBlock!);
 }
 
 /** The range's own excepts plus the `excluded` ranges strictly inside it, sorted, without ranges already excepted. */

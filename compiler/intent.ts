@@ -105,7 +105,9 @@ export type PlatformPeer =
     /** The Kubernetes API server: its ENIs in the control-plane subnets (source of webhook calls too). */
     | { readonly kind: "kubeApi" }
     /** The gateway's clients, through the load balancer, which preserves their addresses. */
-    | { readonly kind: "gatewayClients" };
+    | { readonly kind: "gatewayClients" }
+    /** Named addresses outside the cluster (`PlatformTraffic.outside`): an ACME server, AWS APIs, a load balancer's subnets. */
+    | { readonly kind: "outside"; readonly name: string };
 
 /** A connection a platform workload needs; `webPorts` means each namespace's own web ports. */
 export interface PlatformConnection {
@@ -121,6 +123,17 @@ export interface PlatformTraffic {
     readonly connections: readonly PlatformConnection[];
     /** The workload that forwards client requests to the web pods (the gateway's data plane). */
     readonly gateway: string;
+    /** Platform namespaces the program manages besides tools: default deny and the policies of their workloads. */
+    readonly namespaces: readonly string[];
+    /** Named address ranges outside the cluster that platform connections reach or come from. */
+    readonly outside: readonly OutsideAddresses[];
+}
+
+/** A named place outside the cluster in the platform's own connections. */
+export interface OutsideAddresses {
+    /** Short name, used in policy names (`cert-manager-to-acme`). */
+    readonly name: string;
+    readonly rule: AddressRule;
 }
 
 /** Address ranges of the cluster's own network, as the subnet layout (or config) gives them. */
@@ -197,6 +210,8 @@ export function peerName(peer: PlatformPeer): string {
             return "kube-api";
         case "gatewayClients":
             return "clients";
+        case "outside":
+            return peer.name;
         default: {
             const unknown: never = peer;
             throw new Error(`unknown platform peer ${JSON.stringify(unknown)}`);
@@ -206,6 +221,21 @@ export function peerName(peer: PlatformPeer): string {
 
 export function appRefString(ref: AppRef): string {
     return `${ref.namespace}/${ref.app}`;
+}
+
+export function platformOutside(intent: NetworkIntent, name: string): AddressRule {
+    const found = intent.platform.outside.find((o) => o.name === name);
+    if (!found) throw new Error(`no outside addresses named ${name}`);
+    return found.rule;
+}
+
+/** Every namespace whose pods this program segments: the business namespaces, tools and the platform's own. */
+export function isManagedNamespace(intent: NetworkIntent, namespace: string): boolean {
+    return (
+        namespace === intent.toolsNamespace ||
+        intent.platform.namespaces.includes(namespace) ||
+        intent.namespaces.some((n) => n.name === namespace)
+    );
 }
 
 export function platformWorkload(intent: NetworkIntent, name: string): PlatformWorkload {

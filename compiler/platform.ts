@@ -29,8 +29,60 @@
  *
  * CoreDNS (EKS add-on, kube-system, not segmented by this program): pods `k8s-app: kube-dns`
  * (EKS user guide "managing-coredns"); it needs the Kubernetes API (ClusterRole system:coredns).
+ *
+ * cert-manager v1.21.1 (chart https://charts.jetstack.io `cert-manager`, version v1.21.1,
+ * github.com/cert-manager/cert-manager at tag v1.21.1, deploy/charts/cert-manager), release
+ * `cert-manager` in its own namespace `cert-manager`:
+ * - controller: Deployment `cert-manager` (templates/deployment.yaml); pod labels `app:
+ *   cert-manager`, `app.kubernetes.io/name: cert-manager`, `app.kubernetes.io/instance: <release>`,
+ *   `app.kubernetes.io/component: controller` (plus `app.kubernetes.io/version`, and with the
+ *   default `creator: helm` `app.kubernetes.io/managed-by` and `helm.sh/chart`: _helpers.tpl
+ *   "labels", which change with every version and are not selected on). It calls the Kubernetes
+ *   API; with DNS-01 on Route 53 it calls the ACME server (443) and Route 53 (443) with credentials
+ *   from the EKS Pod Identity agent; its DNS-01 self-check asks only the pod's resolvers (values
+ *   `dns01RecursiveNameserversOnly: true` -> `--dns01-recursive-nameservers-only`; with no
+ *   `--dns01-recursive-nameservers` the controller reads /etc/resolv.conf: cmd/controller/app/controller.go
+ *   buildControllerContextFactory, pkg/issuer/acme/dns/util/wait.go RecursiveNameservers), i.e.
+ *   cluster DNS, which every pod may reach, instead of the zone's authoritative servers on 53.
+ * - webhook: Deployment `cert-manager-webhook` (templates/webhook-deployment.yaml); pod labels `app:
+ *   webhook`, `app.kubernetes.io/name: webhook`, `app.kubernetes.io/instance: <release>`,
+ *   `app.kubernetes.io/component: webhook`; serves the API server's admission calls on 10250
+ *   (values.yaml `webhook.securePort: 10250`, container port `https`; Service 443 -> `https`,
+ *   templates/webhook-service.yaml) and calls the Kubernetes API (its serving CA Secret, SubjectAccessReviews).
+ * - cainjector: Deployment `cert-manager-cainjector` (templates/cainjector-deployment.yaml); pod
+ *   labels `app: cainjector`, `app.kubernetes.io/name: cainjector`, `app.kubernetes.io/instance:
+ *   <release>`, `app.kubernetes.io/component: cainjector`; calls the Kubernetes API only.
+ * - startupapicheck: a post-install hook Job (templates/startupapicheck-job.yaml); turned off
+ *   (`startupapicheck.enabled: false`): helm.v4.Chart runs no hooks as hooks, and Pulumi already
+ *   waits for the webhook's Deployment.
+ *
+ * AWS Load Balancer Controller v3.5.0 (chart https://aws.github.io/eks-charts
+ * `aws-load-balancer-controller`, version 3.5.0, app v3.5.0; github.com/kubernetes-sigs/aws-load-balancer-controller
+ * at tag v3.5.0, helm/aws-load-balancer-controller), release `aws-load-balancer-controller` in its
+ * own namespace `aws-load-balancer-controller`:
+ * - controller: Deployment `aws-load-balancer-controller`, 2 replicas (values.yaml `replicaCount: 2`);
+ *   pod labels `app.kubernetes.io/name: aws-load-balancer-controller`, `app.kubernetes.io/instance:
+ *   <release>` (templates/deployment.yaml, _helpers.tpl "aws-load-balancer-controller.selectorLabels");
+ *   serves the API server's admission calls (Services, Pods, TargetGroupBindings) on 9443
+ *   (container port `webhook-server`, `webhookBindPort` default 9443); calls the Kubernetes API,
+ *   the EC2 and Elastic Load Balancing APIs (443) with credentials from the Pod Identity agent.
+ *   Region and VPC are passed (`--aws-region`, `--aws-vpc-id`): pods cannot reach the instance
+ *   metadata service (hop limit 1), which the controller would otherwise ask
+ *   (docs/deploy/installation.md, "Using the Amazon EC2 instance metadata server version 2").
+ *   Its webhook certificate comes from cert-manager (`enableCertManager: true`,
+ *   templates/cert-manager.yaml): the chart's own `genCA` would make a new one at every render.
  */
-import { PlatformConnection, PlatformTraffic, PlatformWorkload, PortSpec, CLUSTER_DNS, KUBE_API_PORTS } from "./intent";
+import {
+    AddressRule,
+    CLUSTER_DNS,
+    KUBE_API_PORTS,
+    OutsideAddresses,
+    POD_IDENTITY_AGENT,
+    PlatformConnection,
+    PlatformTraffic,
+    PlatformWorkload,
+    PortSpec,
+} from "./intent";
 
 /** Helm release name of NGINX Gateway Fabric; the pods' `app.kubernetes.io/instance`. */
 export const NGF_RELEASE = "ngf";
@@ -46,6 +98,42 @@ export const GATEWAY_API_EXAMPLE = "v1.5.1";
 
 /** The agent's gRPC port on the control plane (container port `agent-grpc`). */
 export const NGF_AGENT_PORT = 8443;
+
+/** cert-manager: its namespace (managed: default deny), release, chart and the version these facts were read from. */
+export const CERT_MANAGER_NAMESPACE = "cert-manager";
+export const CERT_MANAGER_RELEASE = "cert-manager";
+export const CERT_MANAGER_CHART = { repo: "https://charts.jetstack.io", chart: "cert-manager" } as const;
+/**
+ * cert-manager 1.21 supports Kubernetes 1.33 to 1.36 (cert-manager.io/docs/releases, "Currently
+ * supported releases"; github.com/cert-manager/website content/docs/releases/README.md): both the
+ * stacks' 1.33 and 1.35.
+ */
+export const CERT_MANAGER_CHART_EXAMPLE = "v1.21.1";
+/** The controller's service account (`cert-manager.serviceAccountName`: the fullname, `cert-manager`). */
+export const CERT_MANAGER_SERVICE_ACCOUNT = "cert-manager";
+/** The webhook's serving port (values.yaml `webhook.securePort`, v1.21.1). */
+export const CERT_MANAGER_WEBHOOK_PORT = 10250;
+
+/** The AWS Load Balancer Controller: namespace, release (= fullname and service account), chart. */
+export const LB_CONTROLLER_NAMESPACE = "aws-load-balancer-controller";
+export const LB_CONTROLLER_RELEASE = "aws-load-balancer-controller";
+export const LB_CONTROLLER_CHART = { repo: "https://aws.github.io/eks-charts", chart: "aws-load-balancer-controller" } as const;
+/**
+ * 3.5.0 (app v3.5.0), the release current when these facts were read; v2.5.0 and later require
+ * Kubernetes 1.22+ with no upper bound (docs/deploy/installation.md, "Supported Kubernetes
+ * versions", v3.5.0), and AWS asks for 2.7.2 or later on EKS.
+ */
+export const LB_CONTROLLER_CHART_EXAMPLE = "3.5.0";
+export const LB_CONTROLLER_SERVICE_ACCOUNT = LB_CONTROLLER_RELEASE;
+/** The controller's admission webhook port (container port `webhook-server`, chart default 9443). */
+export const LB_CONTROLLER_WEBHOOK_PORT = 9443;
+
+/** Let's Encrypt's ACME directories (letsencrypt.org/docs/staging-environment, "Staging Environment"). */
+export const ACME_ISSUERS = {
+    "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
+    letsencrypt: "https://acme-v02.api.letsencrypt.org/directory",
+} as const;
+export type AcmeIssuer = keyof typeof ACME_ISSUERS;
 
 export const HTTP_LISTENER: PortSpec = { protocol: "TCP", port: 80 };
 export const HTTPS_LISTENER: PortSpec = { protocol: "TCP", port: 443 };
@@ -66,8 +154,27 @@ export const GATEWAY_POD_LABELS: Readonly<Record<string, string>> = {
 };
 const fullname = `${NGF_RELEASE}-nginx-gateway-fabric`;
 
-/** The platform's workloads and their connections, for a gateway in `toolsNamespace`. */
-export function platformTraffic(toolsNamespace: string, tls: boolean): PlatformTraffic {
+/** What the edge (certificates and the load balancer) adds to the platform, from the stack's settings. */
+export interface EdgeTraffic {
+    /** cert-manager issues the gateway's certificates (ACME DNS-01 on Route 53); false when the user brings a Secret. */
+    readonly issuing: boolean;
+    /** Where the ACME server is, as config gives it (Let's Encrypt publishes no fixed addresses). */
+    readonly acme: AddressRule;
+    /** Where the AWS APIs are (public endpoints, or interface VPC endpoints' subnets). */
+    readonly awsApis: AddressRule;
+    /** The load balancer's subnets: its health checks come from its addresses there (IP targets). */
+    readonly loadBalancerSubnets: AddressRule;
+}
+
+const CERT_MANAGER_SOURCE = "cert-manager v1.21.1 deploy/charts/cert-manager";
+const LB_CONTROLLER_SOURCE = "aws-load-balancer-controller v3.5.0 helm/aws-load-balancer-controller";
+const HTTPS: readonly PortSpec[] = [{ protocol: "TCP", port: 443 }];
+
+/**
+ * The platform's workloads and their connections, for a gateway in `toolsNamespace`; with `edge`,
+ * cert-manager and the AWS Load Balancer Controller in their own namespaces too.
+ */
+export function platformTraffic(toolsNamespace: string, tls: boolean, edge?: EdgeTraffic): PlatformTraffic {
     const workloads: PlatformWorkload[] = [
         {
             name: "gateway",
@@ -143,77 +250,413 @@ export function platformTraffic(toolsNamespace: string, tls: boolean): PlatformT
             why: "CoreDNS watches Services and EndpointSlices",
         },
     ];
-    return { workloads, connections, gateway: "gateway" };
+    if (!edge) return { workloads, connections, gateway: "gateway", namespaces: [], outside: [] };
+    const more = edgeTraffic(edge, listeners);
+    return {
+        workloads: [...workloads, ...more.workloads],
+        connections: [...connections, ...more.connections],
+        gateway: "gateway",
+        namespaces: [CERT_MANAGER_NAMESPACE, LB_CONTROLLER_NAMESPACE],
+        outside: more.outside,
+    };
+}
+
+/** cert-manager's and the load balancer controller's pods, and what reaches or leaves them. */
+function edgeTraffic(
+    edge: EdgeTraffic,
+    listeners: readonly PortSpec[],
+): { workloads: PlatformWorkload[]; connections: PlatformConnection[]; outside: OutsideAddresses[] } {
+    const certManagerPod = (name: string, component: string, app: string): Readonly<Record<string, string>> => ({
+        app,
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/instance": CERT_MANAGER_RELEASE,
+        "app.kubernetes.io/name": name,
+    });
+    const workloads: PlatformWorkload[] = [
+        {
+            name: "cert-manager",
+            namespace: CERT_MANAGER_NAMESPACE,
+            kind: "Deployment",
+            podLabels: certManagerPod("cert-manager", "controller", "cert-manager"),
+            source: `${CERT_MANAGER_SOURCE}/templates/deployment.yaml`,
+        },
+        {
+            name: "cert-manager-webhook",
+            namespace: CERT_MANAGER_NAMESPACE,
+            kind: "Deployment",
+            podLabels: certManagerPod("webhook", "webhook", "webhook"),
+            source: `${CERT_MANAGER_SOURCE}/templates/webhook-deployment.yaml`,
+        },
+        {
+            name: "cert-manager-cainjector",
+            namespace: CERT_MANAGER_NAMESPACE,
+            kind: "Deployment",
+            podLabels: certManagerPod("cainjector", "cainjector", "cainjector"),
+            source: `${CERT_MANAGER_SOURCE}/templates/cainjector-deployment.yaml`,
+        },
+        {
+            name: "lb-controller",
+            namespace: LB_CONTROLLER_NAMESPACE,
+            kind: "Deployment",
+            podLabels: LB_CONTROLLER_POD_LABELS,
+            source: `${LB_CONTROLLER_SOURCE}/templates/deployment.yaml`,
+        },
+    ];
+    const outside: OutsideAddresses[] = [
+        { name: "acme", rule: edge.acme },
+        { name: "aws-apis", rule: edge.awsApis },
+        { name: "load-balancer", rule: edge.loadBalancerSubnets },
+        {
+            name: "pod-identity-agent",
+            rule: { cidrs: [{ cidr: POD_IDENTITY_AGENT.cidr, except: [] }], includesPods: false },
+        },
+    ];
+    const toApi = (name: string, why: string): PlatformConnection => ({
+        from: { kind: "workload", name },
+        to: { kind: "kubeApi" },
+        ports: KUBE_API_PORTS,
+        why,
+    });
+    const connections: PlatformConnection[] = [
+        {
+            from: { kind: "outside", name: "load-balancer" },
+            to: { kind: "workload", name: "gateway" },
+            ports: listeners,
+            why: "the load balancer's health checks reach the gateway's pods (IP targets) from its subnets",
+        },
+        {
+            from: { kind: "kubeApi" },
+            to: { kind: "workload", name: "cert-manager-webhook" },
+            ports: [{ protocol: "TCP", port: CERT_MANAGER_WEBHOOK_PORT }],
+            why: "the API server calls cert-manager's admission webhook",
+        },
+        toApi("cert-manager", "cert-manager watches Gateways and certificates and writes their Secrets"),
+        toApi("cert-manager-webhook", "cert-manager's webhook keeps its serving CA Secret and reviews access"),
+        toApi("cert-manager-cainjector", "cert-manager's cainjector writes CA bundles into webhook configurations"),
+        {
+            from: { kind: "kubeApi" },
+            to: { kind: "workload", name: "lb-controller" },
+            ports: [{ protocol: "TCP", port: LB_CONTROLLER_WEBHOOK_PORT }],
+            why: "the API server calls the load balancer controller's admission webhook",
+        },
+        toApi("lb-controller", "the load balancer controller watches Services and their endpoints"),
+        {
+            from: { kind: "workload", name: "lb-controller" },
+            to: { kind: "outside", name: "aws-apis" },
+            ports: HTTPS,
+            why: "the load balancer controller manages the NLB, its target groups and security groups (EC2, ELB APIs)",
+        },
+        {
+            from: { kind: "workload", name: "lb-controller" },
+            to: { kind: "outside", name: "pod-identity-agent" },
+            ports: POD_IDENTITY_AGENT.ports,
+            why: "the load balancer controller gets its role's credentials from the EKS Pod Identity agent",
+        },
+    ];
+    if (edge.issuing) {
+        connections.push(
+            {
+                from: { kind: "workload", name: "cert-manager" },
+                to: { kind: "outside", name: "acme" },
+                ports: HTTPS,
+                why: "cert-manager orders the gateway's certificates from the ACME server",
+            },
+            {
+                from: { kind: "workload", name: "cert-manager" },
+                to: { kind: "outside", name: "aws-apis" },
+                ports: HTTPS,
+                why: "cert-manager writes the DNS-01 challenge records in Route 53",
+            },
+            {
+                from: { kind: "workload", name: "cert-manager" },
+                to: { kind: "outside", name: "pod-identity-agent" },
+                ports: POD_IDENTITY_AGENT.ports,
+                why: "cert-manager gets its Route 53 role's credentials from the EKS Pod Identity agent",
+            },
+        );
+    }
+    return { workloads, connections, outside };
+}
+
+/** The load balancer controller's pods (_helpers.tpl "aws-load-balancer-controller.selectorLabels", v3.5.0). */
+export const LB_CONTROLLER_POD_LABELS: Readonly<Record<string, string>> = {
+    "app.kubernetes.io/instance": LB_CONTROLLER_RELEASE,
+    "app.kubernetes.io/name": "aws-load-balancer-controller",
+};
+
+/** The HTTPS side of the shared Gateway. */
+export interface GatewayTls {
+    /** One HTTPS listener (and certificate) per hostname; none: one listener without a hostname (user's Secret only). */
+    readonly hostnames: readonly string[];
+    /** A kubernetes.io/tls Secret in tools the user brings; otherwise cert-manager issues one Secret per hostname. */
+    readonly certificateSecret?: string;
+    /** The ClusterIssuer that issues the listeners' certificates (the Gateway's `cert-manager.io/cluster-issuer`). */
+    readonly issuer?: string;
 }
 
 /** What the shared Gateway needs from the stack's settings. */
 export interface GatewaySettings {
     readonly toolsNamespace: string;
-    /** The HTTPS listener's certificate Secret in tools; without one, HTTP only. */
-    readonly certificateSecret?: string;
+    /** HTTPS listeners; without, HTTP only. */
+    readonly tls?: GatewayTls;
     /** An internal (VPC-only) load balancer instead of an internet-facing one. */
     readonly internal: boolean;
+    /** The subnets the NLB is placed in (IDs): the public subnets, whose ranges the gateway admits health checks from. */
+    readonly loadBalancerSubnetIds: readonly string[];
     /** Labels of the namespaces whose HTTPRoutes may attach. */
     readonly routeNamespaceLabels: Readonly<Record<string, string>>;
     /** Labels our objects carry. */
     readonly labels: Readonly<Record<string, string>>;
 }
 
+/** The shared Gateway as the Kubernetes API takes it. */
+export interface GatewayManifest {
+    readonly apiVersion: string;
+    readonly kind: string;
+    readonly metadata: {
+        readonly name: string;
+        readonly namespace: string;
+        readonly labels: Record<string, string>;
+        readonly annotations: Record<string, string>;
+    };
+    readonly spec: Record<string, unknown>;
+}
+
+/** An HTTPS listener of the shared Gateway and the Secret it serves. */
+export interface HttpsListener {
+    /** `https-<hostname with dots as dashes>` (`*.` as `wildcard-`); HTTPRoutes name it in `sectionName`. */
+    readonly name: string;
+    readonly hostname?: string;
+    readonly secret: string;
+}
+
+/**
+ * The HTTPS listeners: one per hostname, each with its own Secret, which cert-manager's Gateway
+ * support creates from the listener (one Certificate per Secret name, dnsNames = the listener's
+ * hostname: cert-manager docs "Annotated Gateway resource", pkg/controller/certificate-shim at
+ * v1.21.1); with the user's own Secret, every listener names it.
+ */
+export function httpsListeners(tls: GatewayTls): HttpsListener[] {
+    if (tls.hostnames.length === 0) return [{ name: "https", secret: tls.certificateSecret! }];
+    return tls.hostnames.map((hostname) => {
+        const name = `https-${hostname.replace(/^\*\./, "wildcard.").replace(/\./g, "-")}`;
+        return { name, hostname, secret: tls.certificateSecret ?? `${name}-tls` };
+    });
+}
+
+/** Annotation of the Kubernetes provider: what an update waits for (pulumi-kubernetes, provider/pkg/metadata/overrides.go). */
+export const WAIT_FOR = "pulumi.com/waitFor";
+/** cert-manager's Gateway annotation naming the ClusterIssuer (cert-manager docs, "Securing Gateway resources"). */
+export const CLUSTER_ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer";
+
+/**
+ * What the Gateway's update waits for: the Gateway `Programmed` (its data plane and address are
+ * there) and each HTTPS listener's references resolved (`ResolvedRefs` True: its certificate
+ * Secret exists and holds a certificate; Gateway API v1 ListenerConditionResolvedRefs). A JSON
+ * array means every expression must hold (`ReadyCondition`, overrides.go); JSONPath filters are
+ * RFC 9535 since pulumi-kubernetes 4.24.0 (CHANGELOG), so 4.34.2 reads them.
+ */
+export function gatewayWaitFor(listeners: readonly HttpsListener[]): string {
+    return JSON.stringify([
+        "condition=Programmed",
+        ...listeners.map((l) => `jsonpath={.status.listeners[?(@.name=='${l.name}')].conditions[?(@.type=='ResolvedRefs')].status}=True`),
+    ]);
+}
+
 /**
  * The one Gateway in tools. Routes may only come from the business namespaces (a label selector
  * on `allowedRoutes`), never from tools or an unmanaged namespace. The annotations in
  * `spec.infrastructure` reach the data plane's Service (NGF copies them there: nginx docs,
- * "deploy-data-plane"): an NLB from the in-tree AWS cloud provider with instance targets; with
- * the chart's `externalTrafficPolicy: Local` it keeps client addresses.
+ * "deploy-data-plane"), which the AWS Load Balancer Controller turns into an NLB.
  */
-export function sharedGatewayManifest(s: GatewaySettings): Record<string, unknown> {
+export function sharedGatewayManifest(s: GatewaySettings): GatewayManifest {
     const allowedRoutes = { namespaces: { from: "Selector", selector: { matchLabels: { ...s.routeNamespaceLabels } } } };
     const listeners: Record<string, unknown>[] = [{ name: "http", port: HTTP_LISTENER.port, protocol: "HTTP", allowedRoutes }];
-    if (s.certificateSecret !== undefined) {
+    const https = s.tls ? httpsListeners(s.tls) : [];
+    for (const l of https) {
         listeners.push({
-            name: "https",
+            name: l.name,
+            ...(l.hostname !== undefined ? { hostname: l.hostname } : {}),
             port: HTTPS_LISTENER.port,
             protocol: "HTTPS",
-            tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: s.certificateSecret }] },
+            tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: l.secret }] },
             allowedRoutes,
         });
     }
+    const issuer = s.tls?.certificateSecret === undefined ? s.tls?.issuer : undefined;
     return {
         apiVersion: "gateway.networking.k8s.io/v1",
         kind: "Gateway",
-        metadata: { name: SHARED_GATEWAY, namespace: s.toolsNamespace, labels: { ...s.labels } },
+        metadata: {
+            name: SHARED_GATEWAY,
+            namespace: s.toolsNamespace,
+            labels: { ...s.labels },
+            annotations: { ...(issuer !== undefined ? { [CLUSTER_ISSUER_ANNOTATION]: issuer } : {}), [WAIT_FOR]: gatewayWaitFor(https) },
+        },
         spec: {
             gatewayClassName: GATEWAY_CLASS,
-            infrastructure: { annotations: loadBalancerAnnotations(s.internal) },
+            infrastructure: { annotations: loadBalancerAnnotations(s.internal, s.loadBalancerSubnetIds) },
             listeners,
         },
     };
 }
 
+/** The annotation that hands the Service to the AWS Load Balancer Controller; changing it means a new Service. */
+export const LOAD_BALANCER_TYPE_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-type";
+
 /**
- * The load balancer as the in-tree AWS cloud provider reads it (kubernetes/cloud-provider-aws,
- * "service.beta.kubernetes.io/aws-load-balancer-type: nlb"): an NLB with instance targets, in the
- * subnets tagged for (internal) ELBs, and `loadBalancerSourceRanges` written as the node security
- * group's only client rules.
+ * The load balancer as the AWS Load Balancer Controller reads it (docs/guide/service/nlb.md and
+ * annotations.md, v3.5.0): `aws-load-balancer-type: external` makes the in-tree provider ignore
+ * the Service and the controller provision an NLB; IP targets (the pods themselves, no NodePort
+ * hop); client IP preservation on (off by default for IP targets), so the gateway's ipBlock
+ * rules see real clients; TCP health checks on the traffic port, i.e. the listener ports of the
+ * pods; the NLB in the given subnets (the public ones, for either scheme), so its own addresses
+ * (the health checks' source) lie outside the pod ranges. Its security groups are the
+ * controller's (frontend rules from `loadBalancerSourceRanges`, backend rules on the targets).
  */
-export function loadBalancerAnnotations(internal: boolean): Record<string, string> {
+export function loadBalancerAnnotations(internal: boolean, subnetIds: readonly string[]): Record<string, string> {
     return {
-        "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
-        ...(internal ? { "service.beta.kubernetes.io/aws-load-balancer-internal": "true" } : {}),
+        [LOAD_BALANCER_TYPE_ANNOTATION]: "external",
+        "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+        "service.beta.kubernetes.io/aws-load-balancer-scheme": internal ? "internal" : "internet-facing",
+        "service.beta.kubernetes.io/aws-load-balancer-subnets": subnetIds.join(","),
+        "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": "preserve_client_ip.enabled=true",
+        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol": "tcp",
+        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port": "traffic-port",
+    };
+}
+
+/** The load balancer controller's class (docs/guide/service/nlb.md, v3.5.0: its default `--load-balancer-class`). */
+export const LOAD_BALANCER_CLASS = "service.k8s.aws/nlb";
+
+/**
+ * The chart's values: telemetry off (it would call oss.edge.df.f5.com:443, which egress deny
+ * refuses), and the data plane's Service (values.yaml `nginx.service`, v2.6.7) with:
+ * - the exact client ranges: the load balancer controller writes one frontend security group
+ *   rule per range and listener port from them (pkg/service/model_build_managed_sg.go, v3.5.0);
+ * - the controller's `loadBalancerClass`, stated rather than left to its mutating webhook: the
+ *   webhook sets it on CREATE only (values.yaml `serviceMutatorWebhookConfig.operations`), and NGF
+ *   writes the whole Service spec on every update (internal/controller/provisioner/setter.go
+ *   `serviceSpecSetter`, `service.Spec = spec`), which the API server would refuse for dropping
+ *   that immutable field.
+ */
+export function ngfChartValues(loadBalancerSourceRanges: readonly string[]): Record<string, unknown> {
+    return {
+        nginxGateway: { gatewayClassName: GATEWAY_CLASS, productTelemetry: { enable: false } },
+        nginx: {
+            service: {
+                type: "LoadBalancer",
+                externalTrafficPolicy: "Local",
+                loadBalancerClass: LOAD_BALANCER_CLASS,
+                loadBalancerSourceRanges: [...loadBalancerSourceRanges],
+            },
+        },
     };
 }
 
 /**
- * The chart's values: telemetry off (it would call oss.edge.df.f5.com:443, which egress deny
- * refuses), and the data plane's Service with the client ranges enforced at the load balancer
- * too (values.yaml `nginx.service`, v2.6.7).
+ * AWS's default quota of inbound rules per security group (Amazon VPC user guide, "Amazon VPC
+ * quotas", security groups: 60 inbound rules, adjustable); the NLB's frontend group holds one per
+ * client range and listener port.
  */
-export function ngfChartValues(clientRanges: readonly string[]): Record<string, unknown> {
+export const SECURITY_GROUP_INBOUND_RULES = 60;
+
+/**
+ * cert-manager v1.21.1's images by digest (quay.io/jetstack/cert-manager-{controller,webhook,cainjector}:v1.21.1),
+ * as pinned in several public repositories found with the search tool (the registry itself is out
+ * of reach here); values.yaml `image.digest`, `webhook.image.digest`, `cainjector.image.digest`:
+ * "only the digest will be used for pulling".
+ */
+export const CERT_MANAGER_IMAGE_DIGESTS = {
+    controller: "sha256:416a2d76870d996460e62bd7f521bf14fa017be9e3e904aab92163a331fcb61a",
+    webhook: "sha256:d8b3961b51c8c7320633f8208dc46bf88aa13804d0f7cbe48a096b2c523cee42",
+    cainjector: "sha256:ccf6b919ec0500745a47a910118f834f9636d0aac1ff221245cd2557ed8c7c98",
+} as const;
+
+/**
+ * public.ecr.aws/eks/aws-load-balancer-controller:v3.5.0 by digest, as one public repository pins
+ * it (found with the search tool; not checked against the registry from here). The chart renders
+ * `<repository>:<tag>` (templates/deployment.yaml), so the digest rides on the tag.
+ */
+export const LB_CONTROLLER_IMAGE_TAG = "v3.5.0@sha256:298acdff5a571731276aaea3d5cc450a264e4ad710a5bddf3e518f68a3f9f6cb";
+
+/** The values of cert-manager's chart (values.yaml, v1.21.1). */
+export function certManagerChartValues(): Record<string, unknown> {
     return {
-        nginxGateway: { gatewayClassName: GATEWAY_CLASS, productTelemetry: { enable: false } },
-        nginx: {
-            service: { type: "LoadBalancer", externalTrafficPolicy: "Local", loadBalancerSourceRanges: [...clientRanges] },
+        image: { digest: CERT_MANAGER_IMAGE_DIGESTS.controller },
+        webhook: { image: { digest: CERT_MANAGER_IMAGE_DIGESTS.webhook } },
+        cainjector: { image: { digest: CERT_MANAGER_IMAGE_DIGESTS.cainjector } },
+        // The CRDs with the chart, kept when it is removed (deleting them deletes every Certificate).
+        crds: { enabled: true, keep: true },
+        // Gateway API support: the controller issues certificates for annotated Gateways
+        // (ControllerConfiguration `gatewayAPI.enabled`, pkg/apis/config/controller/v1alpha1/types.go).
+        config: {
+            apiVersion: "controller.config.cert-manager.io/v1alpha1",
+            kind: "ControllerConfiguration",
+            gatewayAPI: { enabled: true },
         },
+        // The DNS-01 self-check through cluster DNS only (see the header).
+        dns01RecursiveNameserversOnly: true,
+        startupapicheck: { enabled: false },
+    };
+}
+
+/** The values of the load balancer controller's chart (values.yaml, v3.5.0). */
+export function lbControllerChartValues(s: { clusterName: string; region: string; vpcId: string }): Record<string, unknown> {
+    return {
+        clusterName: s.clusterName,
+        region: s.region,
+        vpcId: s.vpcId,
+        image: { tag: LB_CONTROLLER_IMAGE_TAG },
+        serviceAccount: { create: true, name: LB_CONTROLLER_SERVICE_ACCOUNT },
+        enableCertManager: true,
+    };
+}
+
+/** A ClusterIssuer for Let's Encrypt with DNS-01 on Route 53, credentials from the pod's Pod Identity. */
+export function clusterIssuerManifest(s: {
+    readonly issuer: AcmeIssuer;
+    readonly hostedZoneId: string;
+    readonly region: string;
+    readonly email?: string;
+    readonly labels: Readonly<Record<string, string>>;
+}): Record<string, unknown> {
+    return {
+        apiVersion: "cert-manager.io/v1",
+        kind: "ClusterIssuer",
+        // Ready once the ACME account is registered: proves the way to the ACME server.
+        metadata: { name: s.issuer, labels: { ...s.labels }, annotations: { [WAIT_FOR]: "condition=Ready" } },
+        spec: {
+            acme: {
+                server: ACME_ISSUERS[s.issuer],
+                ...(s.email !== undefined ? { email: s.email } : {}),
+                privateKeySecretRef: { name: `${s.issuer}-account-key` },
+                // No credentials named: ambient ones (a ClusterIssuer may use them by default,
+                // `--cluster-issuer-ambient-credentials`), i.e. the Pod Identity role (cert-manager
+                // docs, "Route53", "EKS Pod Identity").
+                solvers: [{ dns01: { route53: { region: s.region, hostedZoneID: s.hostedZoneId } } }],
+            },
+        },
+    };
+}
+
+/**
+ * cert-manager's permissions in Route 53 (cert-manager docs "Route53", "Set up an IAM Policy"),
+ * tightened as they suggest: the record changes on the configured zone only, TXT records only,
+ * and no ListHostedZonesByName since the issuer names the zone.
+ */
+export function route53Policy(hostedZoneId: string): Record<string, unknown> {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            { Effect: "Allow", Action: "route53:GetChange", Resource: "arn:aws:route53:::change/*" },
+            {
+                Effect: "Allow",
+                Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
+                Resource: `arn:aws:route53:::hostedzone/${hostedZoneId}`,
+                Condition: { "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"] } },
+            },
+        ],
     };
 }
 

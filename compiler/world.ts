@@ -91,6 +91,7 @@ export function intentWorld(
     addRule("gateway client", intent.gatewayClients);
     for (const s of intent.cidrSources) addRule(s.name, s);
     for (const d of intent.egressDestinations) addRule(d.name, d);
+    for (const o of intent.platform.outside) addRule(o.name, o.rule);
     addExternal("pod identity agent", POD_IDENTITY_AGENT.ip);
     intent.podCredentials.stsCidrs.forEach((c) => addExternal(`sts ${c}`, insideAvoiding(requireCidr(c), [], taken)));
     addExternal("instance metadata", INSTANCE_METADATA_IP);
@@ -152,7 +153,7 @@ function collectNamedPorts(intent: NetworkIntent): ContainerPort[] {
 function allDeclaredBlocks(intent: NetworkIntent): CidrBlock[] {
     return [
         ...intent.addresses.controlPlaneCidrs,
-        ...[intent.gatewayClients, ...intent.cidrSources, ...intent.egressDestinations].flatMap((r) => r.cidrs.map((c) => c.cidr)),
+        ...addressRules(intent).flatMap((r) => r.cidrs.map((c) => c.cidr)),
         ...intent.podCredentials.stsCidrs,
     ].map((c) => requireCidr(c));
 }
@@ -163,9 +164,12 @@ export function declaredRangesAndExcepts(intent: NetworkIntent): CidrBlock[] {
 }
 
 function allExcepts(intent: NetworkIntent): CidrBlock[] {
-    return [intent.gatewayClients, ...intent.cidrSources, ...intent.egressDestinations].flatMap((r) =>
-        r.cidrs.flatMap((c) => c.except.map((e) => requireCidr(e))),
-    );
+    return addressRules(intent).flatMap((r) => r.cidrs.flatMap((c) => c.except.map((e) => requireCidr(e))));
+}
+
+/** Every address rule of the intent: the gateway's clients, CIDR sources, egress destinations and the platform's outside places. */
+function addressRules(intent: NetworkIntent): AddressRule[] {
+    return [intent.gatewayClients, ...intent.cidrSources, ...intent.egressDestinations, ...intent.platform.outside.map((o) => o.rule)];
 }
 
 /**

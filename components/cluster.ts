@@ -25,6 +25,8 @@ export class PlatformCluster extends pulumi.ComponentResource {
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly clusterName: pulumi.Output<string>;
     public readonly vpcId: pulumi.Output<string>;
+    /** Public subnets: the load balancers' (the gateway's NLB is placed there explicitly). */
+    public readonly publicSubnetIds: pulumi.Output<string[]>;
     /** Provider for everything inside the cluster. */
     public readonly provider: k8s.Provider;
     /** What in-cluster workloads wait for: nodes to schedule on (and CoreDNS on them). */
@@ -82,6 +84,7 @@ export class PlatformCluster extends pulumi.ComponentResource {
         this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
         this.clusterName = cluster.eksCluster.name;
         this.vpcId = network.vpcId;
+        this.publicSubnetIds = pulumi.output(network.publicSubnetIds);
         this.nodesReady = [nodeGroup, coredns, ...awsNodeRbac];
         this.registerOutputs({ kubeconfig: this.kubeconfig, clusterName: this.clusterName, vpcId: this.vpcId });
     }

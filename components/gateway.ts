@@ -1,6 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { NGF_CHART, NGF_RELEASE, gatewayApiCrdsUrl, ngfChartValues } from "../compiler/platform";
+import {
+    GatewayManifest,
+    LOAD_BALANCER_TYPE_ANNOTATION,
+    NGF_CHART,
+    NGF_RELEASE,
+    gatewayApiCrdsUrl,
+    ngfChartValues,
+} from "../compiler/platform";
 import { retainOnDelete } from "./retainOnDelete";
 
 export interface NginxGatewayArgs {
@@ -10,13 +17,17 @@ export interface NginxGatewayArgs {
     readonly gatewayApiVersion: string;
     /** Namespace the control plane and the shared Gateway's data plane run in (tools). */
     readonly namespace: string;
-    /** Client ranges the load balancer admits (as the tools policies do). */
+    /** Plain client ranges the load balancer admits: exactly the addresses of the tools policies' ipBlocks. */
     readonly clientRanges: readonly string[];
-    /** The shared Gateway, as the pure module built it. */
-    readonly gateway: Record<string, unknown>;
+    /** The shared Gateway, as the pure module builds it for the load balancer's subnets. */
+    readonly gateway: (loadBalancerSubnetIds: readonly string[]) => GatewayManifest;
+    /** The subnets the NLB is placed in (known once the VPC is; only the spec waits for them). */
+    readonly loadBalancerSubnetIds: pulumi.Input<string[]>;
     readonly provider: k8s.Provider;
     /** The tools namespace and its policies: the chart's hook Job and controller start segmented and allowed. */
     readonly after: pulumi.Input<pulumi.Resource>[];
+    /** The load balancer controller and the issuer: the Gateway's Service and certificates need them (known later). */
+    readonly edge: Promise<pulumi.Resource[]>;
 }
 
 /**
@@ -24,6 +35,9 @@ export interface NginxGatewayArgs {
  * `nginx`), and the one shared Gateway whose data plane the control plane provisions.
  */
 export class NginxGateway extends pulumi.ComponentResource {
+    /** The Gateway API CRDs: cert-manager's Gateway support needs them before it starts. */
+    public readonly crds: pulumi.Resource;
+
     constructor(name: string, args: NginxGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
         super("k8s-platform:gateway:NginxGateway", name, {}, opts);
         const children = { parent: this, provider: args.provider };
@@ -48,11 +62,31 @@ export class NginxGateway extends pulumi.ComponentResource {
             },
             { ...children, dependsOn: [crds, ...args.after] },
         );
-        // The shared Gateway; business namespaces attach their HTTPRoutes to it.
-        new k8s.apiextensions.CustomResource(`${name}-shared`, args.gateway as k8s.apiextensions.CustomResourceArgs, {
-            ...children,
-            dependsOn: [release],
-        });
+        // The shared Gateway; business namespaces attach their HTTPRoutes to it. The update waits
+        // (its `pulumi.com/waitFor`) until it is Programmed and every HTTPS listener holds its
+        // certificate. A new load balancer type means a new Service (the load balancer
+        // controller's docs, nlb.md: never change the type annotation of an existing Service), so
+        // the Gateway is deleted first and recreated: NGF deletes its data plane Service with it,
+        // which removes the in-tree NLB, and provisions a new one that the controller takes.
+        const after: Promise<pulumi.Input<pulumi.Resource>[]> = args.edge.then((edge) => [release, ...edge]);
+        new k8s.apiextensions.CustomResource(
+            `${name}-shared`,
+            {
+                apiVersion: "gateway.networking.k8s.io/v1",
+                kind: "Gateway",
+                metadata: args.gateway([]).metadata,
+                spec: pulumi.output(args.loadBalancerSubnetIds).apply((ids) => args.gateway(ids).spec),
+            },
+            {
+                ...children,
+                dependsOn: after,
+                replaceOnChanges: [`spec.infrastructure.annotations["${LOAD_BALANCER_TYPE_ANNOTATION}"]`],
+                deleteBeforeReplace: true,
+                // The NLB (a few minutes) and the certificates (DNS-01: Route 53 propagation, then Let's Encrypt).
+                customTimeouts: { create: "20m", update: "20m" },
+            },
+        );
+        this.crds = crds;
         this.registerOutputs({});
     }
 }

@@ -34,8 +34,20 @@ import {
     appRefString,
 } from "../compiler/intent";
 import { MAX_VPC_PREFIX, subnetLayout } from "../compiler/subnets";
-import { GATEWAY_API_EXAMPLE, GATEWAY_CHART_EXAMPLE, platformTraffic } from "../compiler/platform";
-import { ALL_APPS_NAME, comparePorts, compileIntent, mergeFlows, portString } from "../compiler/generate";
+import {
+    CERT_MANAGER_CHART_EXAMPLE,
+    CERT_MANAGER_NAMESPACE,
+    EdgeTraffic,
+    GATEWAY_API_EXAMPLE,
+    GATEWAY_CHART_EXAMPLE,
+    LB_CONTROLLER_CHART_EXAMPLE,
+    LB_CONTROLLER_NAMESPACE,
+    gatewayListenerPorts,
+    httpsListeners,
+    platformTraffic,
+} from "../compiler/platform";
+import { ALL_APPS_NAME, comparePorts, compileIntent, gatewayClientBlocks, mergeFlows, portString } from "../compiler/generate";
+import { exactRanges } from "../compiler/addressSet";
 import { CLUSTER_WRITE_POLICIES, PSA_LEVELS, PsaLevel, TenancySettings, isQuantity } from "../compiler/tenancy";
 import { RawConfig, port } from "./shape";
 import { ConfigProblem, keyPath, shorten, suggest } from "./problems";
@@ -269,8 +281,9 @@ export class Checker {
             addresses,
             "sourceCidrs",
         );
+        const edge = this.edge(addresses);
 
-        if (this.problems.length > before || !addresses || !gatewayClients) return undefined;
+        if (this.problems.length > before || !addresses || !gatewayClients || !edge) return undefined;
         const intent: NetworkIntent = {
             appLabel: net.appLabel,
             defaultDenyEgress: net.defaultDenyEgress,
@@ -278,7 +291,7 @@ export class Checker {
             toolsNamespace: TOOLS_NAMESPACE,
             addresses,
             gatewayClients,
-            platform: platformTraffic(TOOLS_NAMESPACE, gateway.tls !== undefined),
+            platform: platformTraffic(TOOLS_NAMESPACE, gateway.tls !== undefined, edge),
             flows: [...mergeFlows(flows)],
             cidrSources: cidrSources.sort((a, b) => cmp(a.name, b.name)),
             egressDestinations: egressDestinations.sort((a, b) => cmp(a.name, b.name)),
@@ -288,6 +301,7 @@ export class Checker {
                 stsCidrs: (stsCidrs.filter((b) => b) as CidrBlock[]).map(formatCidr).sort(cmp),
             },
         };
+        this.securityGroupRules(intent);
         // Names are built from namespaces, apps and entry names; two entries must never meet in one.
         this.collisions(intent, compileIntent(intent));
         return this.problems.length > before ? undefined : intent;
@@ -380,6 +394,83 @@ export class Checker {
         });
         if (paths.length === 0) net.namespaces.forEach((n, i) => n.name === namespace && paths.push(["network", "namespaces", i]));
         return paths;
+    }
+
+    /**
+     * The edge's places outside the cluster: the ACME server and the AWS APIs (config's ranges,
+     * pod ranges excepted, never the instance metadata address), and the load balancer's subnets,
+     * where its health checks come from: the layout's public subnets, or with an existing VPC
+     * `gateway.loadBalancerController.subnetCidrs`; they must hold no pod address.
+     */
+    private edge(addresses: ClusterAddresses | undefined): EdgeTraffic | undefined {
+        const gateway = this.raw.gateway!;
+        const egress = (key: "acme" | "awsApis") => {
+            const at = ["gateway", "egress", key];
+            const entry = gateway.egress[key];
+            const rule = this.addressRule({ ...entry, includesPods: false }, at, addresses);
+            rule?.cidrs.forEach((c, j) =>
+                this.refuseInstanceMetadata(c, [...at, "cidrs", j], "except 169.254.0.0/16 (link-local), as the stack files do"),
+            );
+            return rule;
+        };
+        const acme = egress("acme");
+        const awsApis = egress("awsApis");
+        const vpc = this.raw.cluster?.vpc;
+        const lbAt = ["gateway", "loadBalancerController", "subnetCidrs"];
+        let subnets: string[] | undefined;
+        if (gateway.loadBalancerController.subnetCidrs) {
+            const blocks = gateway.loadBalancerController.subnetCidrs.map((c, i) => this.cidr(c, [...lbAt, i], 4));
+            if (blocks.every((b) => b)) subnets = (blocks as CidrBlock[]).map(formatCidr);
+        } else if (vpc?.existing) {
+            this.problem(
+                lbAt,
+                undefined,
+                "an existing VPC needs the ranges of the load balancer's (public) subnets: its health checks come from there",
+                "the CIDRs of cluster.vpc.existing.publicSubnetIds",
+            );
+        } else if (vpc && addresses) {
+            const block = parseCidr(vpc.cidr);
+            if (!isCidrError(block)) subnets = [...subnetLayout(formatCidr(block), vpc.availabilityZones).public];
+        }
+        if (subnets && addresses) {
+            const pods = addresses.podCidrs.map((p) => requireCidr(p));
+            subnets.forEach((c, i) => {
+                if (pods.some((p) => blocksOverlap(p, requireCidr(c))))
+                    this.problem(
+                        [...lbAt, i],
+                        c,
+                        "overlaps the pod ranges: an address rule for the load balancer would admit pods",
+                        "list the public subnets' ranges",
+                    );
+            });
+        }
+        if (!acme || !awsApis || !subnets) return undefined;
+        const tls = gateway.tls;
+        return {
+            issuing: tls !== undefined && tls.certificateSecret === undefined,
+            acme,
+            awsApis,
+            loadBalancerSubnets: { cidrs: subnets.sort(cmp).map((cidr) => ({ cidr, except: [] })), includesPods: false },
+        };
+    }
+
+    /**
+     * The load balancer controller writes one frontend security group rule per client range and
+     * listener port (pkg/service/model_build_managed_sg.go, v3.5.0); past the account's quota of
+     * inbound rules per group the NLB is never reconciled.
+     */
+    private securityGroupRules(intent: NetworkIntent): void {
+        const gateway = this.raw.gateway!;
+        const ranges = exactRanges(gatewayClientBlocks(intent)).length;
+        const ports = gatewayListenerPorts(gateway.tls !== undefined).length;
+        const quota = gateway.loadBalancerController.securityGroupRuleQuota;
+        if (ranges * ports > quota)
+            this.problem(
+                ["gateway", "sourceCidrs"],
+                gateway.sourceCidrs.map((c) => c.cidr),
+                `need ${ranges} plain ranges (excepts and pod ranges taken out) x ${ports} listener ports = ${ranges * ports} security group rules, over the quota of ${quota}`,
+                "fewer or aligned ranges and excepts, or raise the AWS quota and gateway.loadBalancerController.securityGroupRuleQuota",
+            );
     }
 
     /**
@@ -880,8 +971,76 @@ export class Checker {
                 ["gateway", "tls"],
                 undefined,
                 "production serves HTTPS: the gateway needs its certificate",
-                "tls: { certificateSecret: shop-tls }",
+                "tls: { hostnames: [shop.example.com], hostedZoneId: Z0123456789ABCDEFGHIJ }",
             );
+        this.chartVersion(["gateway", "certManager", "chartVersion"], gateway.certManager.chartVersion, {
+            example: CERT_MANAGER_CHART_EXAMPLE,
+        });
+        this.chartVersion(["gateway", "loadBalancerController", "chartVersion"], gateway.loadBalancerController.chartVersion, {
+            example: LB_CONTROLLER_CHART_EXAMPLE,
+            // docs.aws.amazon.com/eks/latest/userguide/aws-load-balancer-controller.html: 2.7.2 or later.
+            minimum: "2.7.2",
+            minimumReason: "the oldest AWS recommends on EKS",
+        });
+        this.gatewayTls();
+    }
+
+    /**
+     * The HTTPS listeners: hostnames that a certificate can name, each once; either the user's
+     * own Secret or cert-manager issuing through Route 53 (then the hosted zone is required); in
+     * production no staging issuer, whose certificates no browser trusts.
+     */
+    private gatewayTls(): void {
+        const tls = this.raw.gateway?.tls;
+        if (!tls) return;
+        const at = ["gateway", "tls"];
+        const seen = new Set<string>();
+        tls.hostnames.forEach((h, i) => {
+            if (!/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/.test(h) || h.length > 253)
+                this.problem(
+                    [...at, "hostnames", i],
+                    h,
+                    "is not a DNS name a certificate can hold",
+                    "e.g. shop.example.com or *.shop.example.com",
+                );
+            else if (seen.has(h)) this.problem([...at, "hostnames", i], h, "is listed twice");
+            seen.add(h);
+        });
+        if (tls.certificateSecret !== undefined) {
+            if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(tls.certificateSecret))
+                this.problem([...at, "certificateSecret"], tls.certificateSecret, "is not a Secret name", "e.g. shop-tls");
+            for (const key of ["issuer", "hostedZoneId", "email"] as const)
+                if (tls[key] !== undefined)
+                    this.problem(
+                        [...at, key],
+                        tls[key],
+                        "is for cert-manager issuing, but certificateSecret names your own certificate",
+                        "keep one of the two",
+                    );
+            return;
+        }
+        if (tls.hostnames.length === 0)
+            this.problem(
+                [...at, "hostnames"],
+                [],
+                "cert-manager issues one certificate per hostname: name at least one, or bring your own certificateSecret",
+                "hostnames: [shop.example.com]",
+            );
+        if (tls.hostedZoneId === undefined)
+            this.problem(
+                [...at, "hostedZoneId"],
+                undefined,
+                "cert-manager answers the DNS-01 challenges in this Route 53 zone, and its role may write only there",
+                "the hosted zone ID of the hostnames, e.g. Z0123456789ABCDEFGHIJ",
+            );
+        else if (!/^Z[A-Z0-9]{1,32}$/.test(tls.hostedZoneId))
+            this.problem([...at, "hostedZoneId"], tls.hostedZoneId, "is not a Route 53 hosted zone ID", "e.g. Z0123456789ABCDEFGHIJ");
+        if (this.production && tls.issuer === "letsencrypt-staging")
+            this.problem([...at, "issuer"], tls.issuer, "issues certificates no browser trusts", "letsencrypt (the default in production)");
+        // One Secret per listener name: two hostnames must not spell the same name.
+        const names = httpsListeners({ hostnames: [...seen] }).map((l) => l.name);
+        if (new Set(names).size !== names.length)
+            this.problem([...at, "hostnames"], tls.hostnames, "two hostnames give the same listener name", "drop one of them");
     }
 
     /**
@@ -1090,7 +1249,15 @@ const RESERVED_RANGES = [
 // Kubernetes name and label rules (k8s.io/apimachinery/pkg/util/validation)
 
 /** `cidr` and `dest` too: policy names say `from-cidr.<source>` and `to-dest.<destination>`. */
-const RESERVED_NAMESPACES = ["default", "tigera-operator", TOOLS_NAMESPACE, "cidr", "dest"];
+const RESERVED_NAMESPACES = [
+    "default",
+    "tigera-operator",
+    TOOLS_NAMESPACE,
+    CERT_MANAGER_NAMESPACE,
+    LB_CONTROLLER_NAMESPACE,
+    "cidr",
+    "dest",
+];
 const RESERVED_PREFIXES = ["kube-", "calico-"];
 const LABEL_VALUE_HINT = "at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
 

@@ -12,6 +12,7 @@ import { ConfigProblem, shapeProblems, valueAt } from "./problems";
 import { CheckedSections, Checker, cmp } from "./checks";
 import { TenancySettings } from "../compiler/tenancy";
 import { isoDay } from "./kubernetes";
+import { AcmeIssuer } from "../compiler/platform";
 
 export { PROJECT, configSchema } from "./shape";
 export type { ConfigProblem } from "./problems";
@@ -29,14 +30,19 @@ export interface StackConfig {
     readonly environment: RawConfig["environment"];
     readonly cluster: ClusterConfig;
     readonly calico: RawConfig["calico"];
-    /** The gateway's install settings; its client ranges are in `network.gatewayClients`. */
-    readonly gateway: Omit<RawConfig["gateway"], "sourceCidrs" | "acknowledgeAnyAddress">;
+    /** The gateway's install settings; its client ranges and the edge's egress are in `network`. */
+    readonly gateway: Omit<RawConfig["gateway"], "sourceCidrs" | "acknowledgeAnyAddress" | "egress" | "tls"> & {
+        readonly tls?: GatewayTlsConfig;
+    };
     readonly tenancy: TenancySettings;
     readonly network: NetworkIntent;
     readonly promotion?: RawConfig["promotion"];
     /** Hostnames each namespace's HTTPRoutes may claim (network.namespaces[].hostnames), sorted. */
     readonly routeHostnames: Readonly<Record<string, readonly string[]>>;
 }
+
+/** HTTPS as configured, the issuer resolved: Let's Encrypt production in production, staging elsewhere. */
+export type GatewayTlsConfig = Omit<NonNullable<RawConfig["gateway"]["tls"]>, "issuer"> & { readonly issuer: AcmeIssuer };
 
 export type ConfigResult =
     | { readonly ok: true; readonly config: StackConfig; readonly warnings: readonly ConfigProblem[] }
@@ -149,7 +155,16 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, today: 
                 chartVersion: gateway.chartVersion,
                 gatewayApiVersion: gateway.gatewayApiVersion,
                 internal: gateway.internal,
-                ...(gateway.tls ? { tls: gateway.tls } : {}),
+                certManager: gateway.certManager,
+                loadBalancerController: gateway.loadBalancerController,
+                ...(gateway.tls
+                    ? {
+                          tls: {
+                              ...gateway.tls,
+                              issuer: gateway.tls.issuer ?? (environment === "production" ? "letsencrypt" : "letsencrypt-staging"),
+                          },
+                      }
+                    : {}),
             },
             tenancy,
             network,

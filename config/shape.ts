@@ -143,8 +143,36 @@ const gatewaySchema = z.strictObject({
     acknowledgeAnyAddress: z.boolean().default(false),
     /** An internal (VPC-only) load balancer instead of an internet-facing one. */
     internal: z.boolean().default(false),
-    /** The HTTPS listener's certificate: a kubernetes.io/tls Secret in tools. Optional outside production. */
-    tls: z.strictObject({ certificateSecret: z.string() }).optional(),
+    /** HTTPS: one listener and certificate per hostname. Optional outside production. */
+    tls: z
+        .strictObject({
+            /** The HTTPS listeners' hostnames (`shop.example.com`, `*.shop.example.com`): one certificate each. */
+            hostnames: z.array(z.string()).default([]),
+            /** Bring your own certificate: a kubernetes.io/tls Secret in tools, instead of cert-manager issuing. */
+            certificateSecret: z.string().optional(),
+            /** The ClusterIssuer: Let's Encrypt's staging or production ACME; default by `environment`. */
+            issuer: z.enum(["letsencrypt-staging", "letsencrypt"]).optional(),
+            /** The Route 53 hosted zone (ID) of the hostnames: DNS-01 challenges are written there, and only there. */
+            hostedZoneId: z.string().optional(),
+            /** ACME account contact (optional for Let's Encrypt). */
+            email: z.string().optional(),
+        })
+        .optional(),
+    /** cert-manager chart version (https://charts.jetstack.io cert-manager). */
+    certManager: z.strictObject({ chartVersion: z.string() }),
+    /** AWS Load Balancer Controller chart version (https://aws.github.io/eks-charts aws-load-balancer-controller). */
+    loadBalancerController: z.strictObject({
+        chartVersion: z.string(),
+        /** The load balancer's subnets' ranges, needed with an existing VPC (the layout gives them otherwise). */
+        subnetCidrs: z.array(z.string()).optional(),
+        /** Inbound rules per security group in this account (AWS default 60; raise it before raising this). */
+        securityGroupRuleQuota: z.number().int().min(1).default(60),
+    }),
+    /** Where the edge's controllers go outside the cluster, on 443: the ACME server and the AWS APIs. */
+    egress: z.strictObject({
+        acme: z.strictObject({ cidrs: z.array(cidrEntry).min(1), acknowledgeAnyAddress: z.boolean().default(false) }),
+        awsApis: z.strictObject({ cidrs: z.array(cidrEntry).min(1), acknowledgeAnyAddress: z.boolean().default(false) }),
+    }),
 });
 
 const networkSchema = z.strictObject({

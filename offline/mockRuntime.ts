@@ -21,6 +21,9 @@ export interface Registration {
     readonly protect: boolean;
     /** Pulumi `retainOnDelete`: deleting it from the stack leaves it in the cloud or cluster. */
     readonly retainOnDelete: boolean;
+    /** Pulumi `replaceOnChanges` and `deleteBeforeReplace`: how a change of those properties is applied. */
+    readonly replaceOnChanges: readonly string[];
+    readonly deleteBeforeReplace: boolean;
     /** The resource's own transforms (children of remote components get them in a real run). */
     readonly transforms: readonly pulumi.ResourceTransform[];
 }
@@ -178,6 +181,8 @@ interface ResourceRequest {
     getCustom?(): boolean;
     getProtect?(): boolean | undefined;
     getRetainondelete?(): boolean | undefined;
+    getReplaceonchangesList?(): string[];
+    getDeletebeforereplace?(): boolean;
 }
 type Callback = (error: unknown, response?: { getUrn(): string }) => void;
 type MonitorMethod = (request: ResourceRequest, callback: Callback) => unknown;
@@ -274,6 +279,8 @@ class RecordingEngine {
             dependsOn: request.getDependenciesList(),
             protect: request.getProtect?.() === true,
             retainOnDelete: request.getRetainondelete?.() === true,
+            replaceOnChanges: request.getReplaceonchangesList?.() ?? [],
+            deleteBeforeReplace: request.getDeletebeforereplace?.() === true,
         });
         this.inputs.delete(request);
     }

@@ -78,6 +78,46 @@ describe("compileIntent", () => {
         });
     });
 
+    it("manages the edge's namespaces like tools: role tools, zone platform, default deny and the common allows", () => {
+        const edge = {
+            issuing: true,
+            acme: { cidrs: [{ cidr: "192.0.2.0/24", except: [] }], includesPods: false },
+            awsApis: { cidrs: [{ cidr: "198.51.100.0/24", except: [] }], includesPods: false },
+            loadBalancerSubnets: { cidrs: [{ cidr: "10.40.192.0/24", except: [] }], includesPods: false },
+        };
+        const plans = compileIntent(smallIntent({ defaultDenyEgress: true, platform: platformTraffic("tools", true, edge) }));
+        assert.deepEqual(
+            plans.map((p) => [p.role, p.namespace.metadata.name, p.namespace.metadata.labels?.["network-zone"]]),
+            [
+                ["tools", "aws-load-balancer-controller", "platform"],
+                ["business", "billing", "business"],
+                ["tools", "cert-manager", "platform"],
+                ["business", "claims", "business"],
+                ["tools", "tools", "tools"],
+            ],
+        );
+        const certManager = plans.find((p) => p.namespace.metadata.name === "cert-manager")!;
+        assert.deepEqual(certManager.defaultDeny.spec, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+        assert.deepEqual(
+            certManager.allows.map((p) => p.metadata.name),
+            [
+                "allow-dns-egress",
+                "allow-same-namespace",
+                "cert-manager-cainjector-to-kube-api",
+                "cert-manager-to-acme",
+                "cert-manager-to-aws-apis",
+                "cert-manager-to-kube-api",
+                "cert-manager-to-pod-identity-agent",
+                "cert-manager-webhook-from-kube-api",
+                "cert-manager-webhook-to-kube-api",
+            ],
+        );
+        // The ACME server's range, pod and control-plane ranges excepted where inside (none here), on 443 only.
+        assert.deepEqual(certManager.allows.find((p) => p.metadata.name === "cert-manager-to-acme")!.spec.egress, [
+            { to: [{ ipBlock: { cidr: "192.0.2.0/24" } }], ports: [{ protocol: "TCP", port: 443 }] },
+        ]);
+    });
+
     it("denies ingress by default in every namespace with explicit policyTypes and no rules", () => {
         for (const plan of compileIntent(smallIntent())) {
             assert.deepEqual(plan.defaultDeny.spec, { podSelector: {}, policyTypes: ["Ingress"] });

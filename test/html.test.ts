@@ -81,7 +81,7 @@ describe("the connectivity page in a real headless browser", function () {
     const cell = (from: string, to: string) => page.locator(`#namespaces td[data-from="${from}"][data-to="${to}"]`);
 
     it("shows the namespace matrix with allowed, partial and denied cells", async () => {
-        assert.equal(await page.locator("#namespaces tbody tr").count(), 15);
+        assert.equal(await page.locator("#namespaces tbody tr").count(), 17);
         assert.equal(await cell("checkout", "checkout").getAttribute("data-state"), "allowed");
         assert.equal(await cell("checkout", "checkout").textContent(), "6/6");
         assert.equal(await cell("checkout", "payments").getAttribute("data-state"), "partial");
@@ -113,7 +113,7 @@ describe("the connectivity page in a real headless browser", function () {
         const ports = (await page.locator("#port-meaning").textContent())!;
         assert.match(
             ports,
-            /^Judged: 53\/TCP, 53\/UDP, 80\/TCP, .*8443\/TCP, 9090\/TCP, 9200-9300\/TCP, other TCP ports, other UDP ports\. /,
+            /^Judged: 53\/TCP, 53\/UDP, 80\/TCP, .*8443\/TCP, 9090\/TCP, 9200-9300\/TCP, 9443\/TCP, 10250\/TCP, other TCP ports, other UDP ports\. /,
         );
         assert.doesNotMatch(ports, /\b7\/TCP|9301/);
         assert.match(
@@ -127,7 +127,7 @@ describe("the connectivity page in a real headless browser", function () {
 
     it("lists the outside parties with their addresses, and draws them by address in the drill-down, one row for identical ones", async () => {
         const rows = await page.locator("#outside-parties tr").allInnerTexts();
-        assert.equal(rows.length, 1 + 45);
+        assert.equal(rows.length, 1 + 65);
         assert.ok(rows.includes("control plane\t10.40.224.1"), rows.join("\n"));
         assert.ok(rows.includes("control plane\t10.40.224.17"));
         assert.ok(rows.includes("psp-callbacks 192.0.2.0/24\t192.0.2.77"));
@@ -170,10 +170,10 @@ describe("the connectivity page in a real headless browser", function () {
         assert.equal(await bigPage.locator("#namespaces tbody tr").count(), 40);
         assert.equal(await bigPage.locator("#namespaces td").count(), 40 * 40);
         const heads = await bigPage.locator("#namespaces tbody th").allTextContents();
-        assert.deepEqual(heads.slice(-3), ["ns-0036", "tools", "(outside)"]);
+        assert.deepEqual(heads.slice(-3), ["ns-0034", "tools", "(outside)"]);
         assert.equal(
             await bigPage.locator("#shown").textContent(),
-            "Showing 40 of 103 namespaces: 38 of the 101 that match, and tools and (outside), always drawn. Narrow the filter, or pick a namespace for its row and column.",
+            "Showing 40 of 105 namespaces: 38 of the 103 that match, and tools and (outside), always drawn. Narrow the filter, or pick a namespace for its row and column.",
         );
         assert.equal(await bigCell("ns-0000", "tools").textContent(), "1/9");
     });
@@ -194,7 +194,7 @@ describe("the connectivity page in a real headless browser", function () {
             "tools",
             "(outside)",
         ]);
-        assert.equal(await bigPage.locator("#shown").textContent(), "10 of 103 namespaces, and tools and (outside), always drawn.");
+        assert.equal(await bigPage.locator("#shown").textContent(), "10 of 105 namespaces, and tools and (outside), always drawn.");
         assert.equal(await bigCell("ns-0050", "ns-0051").getAttribute("data-state"), "partial");
         assert.equal(await bigCell("ns-0050", "ns-0051").textContent(), "1/9");
         assert.equal(await bigCell("ns-0051", "ns-0050").getAttribute("data-state"), "denied");
@@ -204,7 +204,7 @@ describe("the connectivity page in a real headless browser", function () {
     it("shows a picked namespace's row and column against every namespace, and drills down from there", async () => {
         await bigPage.fill("#pick", "ns-0050");
         await bigPage.dispatchEvent("#pick", "change");
-        assert.equal(await bigPage.locator("#namespaces tbody tr").count(), 103);
+        assert.equal(await bigPage.locator("#namespaces tbody tr").count(), 105);
         assert.equal(await bigCell("ns-0050", "ns-0051").textContent(), "1/9");
         assert.equal(await bigCell("ns-0049", "ns-0050").textContent(), "1/9");
         assert.equal(await bigCell("ns-0050", "ns-0070").getAttribute("data-state"), "denied");

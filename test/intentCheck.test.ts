@@ -301,6 +301,8 @@ describe("the intent check", () => {
                 "8080/TCP",
                 "8443/TCP",
                 "9090/TCP",
+                "9443/TCP",
+                "10250/TCP",
             ],
         );
         // Every port of both protocols is in exactly one class.
@@ -332,9 +334,10 @@ describe("the intent check", () => {
         assert.equal(cell("payments", "checkout"), "·");
         // storefront's 2 apps x the gateway, its controller and the hook Job; only web -> gateway.
         assert.equal(cell("storefront", "tools"), "1/6");
-        // 45 outside parties (with the probes just outside each range) x payments' 3 apps; the PSP
-        // callback range and the probe just below its except reach payments/api.
-        assert.equal(cell("(outside)", "payments"), "2/135");
+        // 65 outside parties (with the probes just outside each range; the edge's ACME, AWS API and
+        // load balancer ranges among them) x payments' 3 apps; the PSP callback range and the
+        // probe just below its except reach payments/api.
+        assert.equal(cell("(outside)", "payments"), "2/195");
     });
 
     it("finds no mismatch for any random intent: the generator implements exactly what the intent says", () => {
@@ -456,13 +459,14 @@ describe("the intent check", () => {
         });
         const { namespaces, policies } = deployedObjects(run.registrations);
         // Per business namespace its component, Namespace, Role, RoleBinding, quota, limits and 8 policies.
-        assert.equal(run.registrations.filter((r) => r.type === "k8s-platform:namespace:SegmentedNamespace").length, 101);
-        assert.equal(namespaces.length, 101);
-        assert.equal(policies.length, 813);
+        // Plus tools, cert-manager and the load balancer controller's namespace.
+        assert.equal(run.registrations.filter((r) => r.type === "k8s-platform:namespace:SegmentedNamespace").length, 103);
+        assert.equal(namespaces.length, 103);
+        assert.equal(policies.length, 833);
         const result = checkIntent(generatedIntent(100), namespaces, policies);
         assert.deepEqual(result.mismatches, []);
-        assert.equal(result.checked, 1_314_192);
-        assert.equal(result.asked, 6_446);
+        assert.equal(result.checked, 1_749_748);
+        assert.equal(result.asked, 11_674);
     });
 
     it("proves a generated stack of 300 namespaces in class space, asking the intent as many questions as for 100", () => {
@@ -470,21 +474,22 @@ describe("the intent check", () => {
         const intent = generatedIntent(300);
         const result = check(intent);
         assert.deepEqual(result.mismatches, []);
-        // 900 business pods, the gateway, its controller and hook Job, CoreDNS; 45 outside addresses.
-        assert.equal(result.parties.length, 900 + 4 + result.world.externals.length);
-        assert.equal(result.world.externals.length, 45);
-        assert.equal(result.world.ports.length, 11);
-        assert.equal(result.checked, (949 * 948 - 45 * 44) * 11);
-        assert.equal(result.checked, 9_874_392);
+        // 900 business pods, the gateway, its controller and hook Job, CoreDNS, cert-manager's
+        // controller, webhook and cainjector, the load balancer controller; 65 outside addresses.
+        assert.equal(result.parties.length, 900 + 8 + result.world.externals.length);
+        assert.equal(result.world.externals.length, 65);
+        assert.equal(result.world.ports.length, 13);
+        assert.equal(result.checked, (973 * 972 - 65 * 64) * 13);
+        assert.equal(result.checked, 12_240_748);
         // Namespaces of the same shape are one class to the intent: what it is asked does not grow
         // with their number (pods and ports of the platform, the first namespace's CIDR sources,
         // the workers with egress grants, the flows' shape).
-        assert.equal(result.asked, 6_446);
-        assert.equal(result.allowed.length, 4651);
+        assert.equal(result.asked, 11_674);
+        assert.equal(result.allowed.length, 4787);
         const matrix = renderNamespaceMatrix(checkConnectivity(result, intent.appLabel));
         assert.equal(
             matrix.split("\n")[0],
-            "303 namespaces (more than 40: no grid); 1505 ordered pairs of distinct namespaces have at least one allowed connection.",
+            "305 namespaces (more than 40: no grid); 1511 ordered pairs of distinct namespaces have at least one allowed connection.",
         );
     });
 

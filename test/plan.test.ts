@@ -50,10 +50,10 @@ for (const stack of ["nonprod", "prod"]) {
             assert.match(stdout, /The Pulumi engine was mocked: nothing was sent to AWS or to a cluster/);
         });
 
-        it("lists one cluster, Calico, 13 namespaces and their policies in the resource tree", () => {
+        it("lists one cluster, Calico, 15 namespaces and their policies in the resource tree", () => {
             assert.match(stdout, /^\s+1 {2}eks:index:Cluster$/m);
             assert.match(stdout, /^\s+1 {2}k8s-platform:calico:Calico$/m);
-            assert.match(stdout, /^\s+13 {2}kubernetes:core\/v1:Namespace$/m);
+            assert.match(stdout, /^\s+15 {2}kubernetes:core\/v1:Namespace$/m);
             assert.match(stdout, /^├─ k8s-platform:namespace:SegmentedNamespace\s+ns-payments$/m);
             assert.match(stdout, /│ {2}├─ kubernetes:networking\.k8s\.io\/v1:NetworkPolicy\s+ns-payments-allow-same-namespace$/m);
         });
@@ -66,10 +66,43 @@ for (const stack of ["nonprod", "prod"]) {
             assert.doesNotMatch(stdout, /ingress-nginx/);
         });
 
+        it("lists cert-manager, the issuer, the AWS Load Balancer Controller and their Pod Identity roles", () => {
+            assert.match(stdout, /^├─ k8s-platform:edge:CertManager\s+cert-manager$/m);
+            assert.match(stdout, /^│ {2}├─ aws:iam\/role:Role\s+cert-manager-route53$/m);
+            assert.match(stdout, /^│ {2}├─ aws:eks\/podIdentityAssociation:PodIdentityAssociation\s+cert-manager-route53$/m);
+            assert.match(stdout, /^│ {2}├─ kubernetes:helm\.sh\/v4:Chart\s+cert-manager-chart$/m);
+            assert.match(stdout, /^│ {2}└─ kubernetes:cert-manager\.io\/v1:ClusterIssuer\s+cert-manager-issuer$/m);
+            assert.match(stdout, /^└─ k8s-platform:edge:LoadBalancerController\s+lb-controller$/m);
+            assert.match(stdout, /^ {3}├─ aws:iam\/role:Role\s+lb-controller-role$/m);
+            assert.match(stdout, /^ {3}├─ aws:eks\/podIdentityAssociation:PodIdentityAssociation\s+lb-controller-role$/m);
+            assert.match(stdout, /^ {3}└─ kubernetes:helm\.sh\/v4:Chart\s+lb-controller-chart$/m);
+        });
+
+        it("holds the edge's pods in the plan's snapshot with the labels their charts set", () => {
+            const snapshot = JSON.parse(fs.readFileSync(path.join(engineFiles, "snapshot.json"), "utf8")) as {
+                pods: { namespace: string; name: string; labels: Record<string, string> }[];
+            };
+            const labels = (namespace: string, name: string) =>
+                snapshot.pods.find((p) => p.namespace === namespace && p.name === name)?.labels;
+            const certManager = (name: string, component: string) => ({
+                app: name,
+                "app.kubernetes.io/name": name,
+                "app.kubernetes.io/instance": "cert-manager",
+                "app.kubernetes.io/component": component,
+            });
+            assert.deepEqual(labels("cert-manager", "cert-manager"), certManager("cert-manager", "controller"));
+            assert.deepEqual(labels("cert-manager", "cert-manager-webhook"), certManager("webhook", "webhook"));
+            assert.deepEqual(labels("cert-manager", "cert-manager-cainjector"), certManager("cainjector", "cainjector"));
+            assert.deepEqual(labels("aws-load-balancer-controller", "lb-controller"), {
+                "app.kubernetes.io/name": "aws-load-balancer-controller",
+                "app.kubernetes.io/instance": "aws-load-balancer-controller",
+            });
+        });
+
         it("proves the policies against the intent and prints the namespace matrix", () => {
             assert.match(stdout, /Intent check passed: every one of the \d+ connections is allowed exactly when the intent allows it\./);
-            assert.match(stdout, /^from \\ to +analytics +cart +catalog/m);
-            assert.match(stdout, /^checkout +· +· +· +6\/6 +1\/6 /m);
+            assert.match(stdout, /^from \\ to +analytics +aws-load-balancer-controller +cart +catalog +cert-manager +checkout/m);
+            assert.match(stdout, /^checkout +· +· +· +· +· +6\/6 +1\/6 /m);
         });
 
         it("writes the engine's files beside the manifests, in <stack>.netpol/, and no intent-check.json when the check passes", () => {
@@ -84,8 +117,10 @@ for (const stack of ["nonprod", "prod"]) {
                 "00-namespaces.yaml",
                 ...[
                     "analytics",
+                    "aws-load-balancer-controller",
                     "cart",
                     "catalog",
+                    "cert-manager",
                     "checkout",
                     "customers",
                     "inventory",
@@ -106,7 +141,7 @@ for (const stack of ["nonprod", "prod"]) {
                     assert.ok(doc.metadata.name, `${file} document ${i + 1} has no name`);
                 }
             const namespaces = documents(path.join(manifests, "00-namespaces.yaml"));
-            assert.equal(namespaces.length, 13);
+            assert.equal(namespaces.length, 15);
             assert.ok(namespaces.every((d) => d.apiVersion === "v1" && d.kind === "Namespace"));
             let policies = 0;
             for (const file of files.filter((f) => f.startsWith("10-"))) {
@@ -124,7 +159,7 @@ for (const stack of ["nonprod", "prod"]) {
                 assert.equal(docs[docs.length - 1]!.metadata.name, "default-deny", file);
                 policies += docs.length;
             }
-            const counted = Number(/Wrote 13 namespaces, (\d+) NetworkPolicies and 1 Gateway to .* in apply order/.exec(stdout)?.[1]);
+            const counted = Number(/Wrote 15 namespaces, (\d+) NetworkPolicies and 1 Gateway to .* in apply order/.exec(stdout)?.[1]);
             assert.equal(policies, counted);
             const gateway = fs.readFileSync(path.join(manifests, "20-tools-gateway.yaml"), "utf8");
             assert.match(gateway, /^# .*Gateway API CRDs/);
@@ -192,7 +227,7 @@ describe("npm run plan -- --generated <count>", () => {
             assert.match(stdout, /Intent check passed/);
             assert.deepEqual(
                 documents(path.join(outDir, "generated-2", "00-namespaces.yaml")).map((d) => d.metadata.name),
-                ["ns-0000", "ns-0001", "tools"],
+                ["aws-load-balancer-controller", "cert-manager", "ns-0000", "ns-0001", "tools"],
             );
             assert.ok(fs.existsSync(path.join(outDir, "generated-2.netpol", "connectivity.html")));
         } finally {

@@ -13,6 +13,7 @@ import { OUTSIDE } from "../engine/connectivity";
 import { renderDiffText } from "../engine/diff";
 import { renderConnectivityHtml } from "../engine/html";
 import { stackIntent } from "./harness";
+import { EdgeTraffic, GatewayManifest, platformTraffic, sharedGatewayManifest } from "../compiler/platform";
 
 function compiled(intent: NetworkIntent) {
     const plans = compileIntent(intent);
@@ -267,5 +268,155 @@ describe("named places outside the cluster", () => {
         for (const label of ["billing-db 10.60.0.0/24", "partner 192.0.2.0/24", "control plane", "instance metadata"])
             assert.ok(outside.includes(label), label);
         assert.match(renderConnectivityHtml("small", connectivity, []), /billing-db 10\.60\.0\.0\/24/);
+    });
+});
+
+describe("the edge: cert-manager and the AWS Load Balancer Controller", () => {
+    const PUBLIC = ["10.40.192.0/24", "10.40.193.0/24"];
+    // Two places of their own: where the ranges are the same, either policy admits what both need.
+    const range = (cidr: string) => ({ cidrs: [{ cidr, except: [] }], includesPods: false });
+    const edge = (issuing: boolean): EdgeTraffic => ({
+        issuing,
+        acme: range("192.0.2.0/24"),
+        awsApis: range("198.51.100.0/24"),
+        loadBalancerSubnets: { cidrs: PUBLIC.map((cidr) => ({ cidr, except: [] })), includesPods: false },
+    });
+    const withEdge = (issuing: boolean) =>
+        smallIntent({
+            defaultDenyEgress: true,
+            // Clients from outside the VPC: the health checks have no other way in.
+            gatewayClients: { cidrs: [{ cidr: "203.0.113.0/24", except: [] }], includesPods: false },
+            platform: platformTraffic("tools", true, edge(issuing)),
+        });
+
+    it("runs its pods in their own managed namespaces, under default deny, with the labels their charts set", () => {
+        const intent = withEdge(true);
+        const { namespaces, policies } = compiled(intent);
+        for (const ns of ["cert-manager", "aws-load-balancer-controller"]) {
+            assert.ok(namespaces.some((n) => n.metadata.name === ns));
+            assert.ok(policies.some((p) => p.metadata.namespace === ns && p.metadata.name === "default-deny"));
+        }
+        const pods = intentWorld(intent, namespaces).snapshot.pods.filter((p) =>
+            ["cert-manager", "aws-load-balancer-controller"].includes(p.namespace),
+        );
+        assert.deepEqual(
+            pods.map((p) => [p.namespace, p.name, p.labels["app.kubernetes.io/name"], p.labels["app.kubernetes.io/component"]]),
+            [
+                ["cert-manager", "cert-manager", "cert-manager", "controller"],
+                ["cert-manager", "cert-manager-webhook", "webhook", "webhook"],
+                ["cert-manager", "cert-manager-cainjector", "cainjector", "cainjector"],
+                ["aws-load-balancer-controller", "lb-controller", "aws-load-balancer-controller", undefined],
+            ],
+        );
+    });
+
+    it("fails the check, naming the connection, when any one of the edge's policies is removed", () => {
+        const intent = withEdge(true);
+        const { namespaces, policies } = compiled(intent);
+        const edgePolicies = policies.filter(
+            (p) =>
+                (["cert-manager", "aws-load-balancer-controller"].includes(p.metadata.namespace!) && /-(to|from)-/.test(p.metadata.name)) ||
+                p.metadata.name === "gateway-from-load-balancer",
+        );
+        assert.deepEqual(
+            edgePolicies.map((p) => `${p.metadata.namespace}/${p.metadata.name}`),
+            [
+                "aws-load-balancer-controller/lb-controller-from-kube-api",
+                "aws-load-balancer-controller/lb-controller-to-aws-apis",
+                "aws-load-balancer-controller/lb-controller-to-kube-api",
+                "aws-load-balancer-controller/lb-controller-to-pod-identity-agent",
+                "cert-manager/cert-manager-cainjector-to-kube-api",
+                "cert-manager/cert-manager-to-acme",
+                "cert-manager/cert-manager-to-aws-apis",
+                "cert-manager/cert-manager-to-kube-api",
+                "cert-manager/cert-manager-to-pod-identity-agent",
+                "cert-manager/cert-manager-webhook-from-kube-api",
+                "cert-manager/cert-manager-webhook-to-kube-api",
+                "tools/gateway-from-load-balancer",
+            ],
+        );
+        for (const removed of edgePolicies) {
+            const lines = checkIntent(
+                intent,
+                namespaces,
+                policies.filter((p) => p !== removed),
+            ).mismatches.map(formatMismatch);
+            assert.ok(lines.length > 0, `removing ${removed.metadata.name} went unnoticed`);
+            assert.ok(
+                lines.every((l) => l.startsWith("missing ")),
+                lines.join("\n"),
+            );
+        }
+        assert.deepEqual(checkIntent(intent, namespaces, policies).mismatches, []);
+    });
+
+    it("admits health checks from the load balancer's subnets on the listener ports only, and nothing from there elsewhere", () => {
+        const intent = withEdge(true);
+        const { namespaces, policies } = compiled(intent);
+        const world = intentWorld(intent, namespaces);
+        const model = new ReachabilityModel({ ...world.snapshot, policies });
+        const lb = world.externals.find((e) => e.label === "load-balancer 10.40.192.0/24")!;
+        const pod = (name: string) => world.snapshot.pods.find((p) => p.name === name)!;
+        const can = (name: string, port: number) =>
+            model.evaluate({ from: { kind: "external", ip: lb.ip }, to: { kind: "pod", pod: pod(name) }, port, protocol: "TCP" }).allowed;
+        assert.deepEqual(
+            [can("gateway", 80), can("gateway", 443), can("gateway", 8443), can("cert-manager-webhook", 10250)],
+            [true, true, false, false],
+        );
+    });
+
+    it("leaves cert-manager without ACME, Route 53 or credentials when the user brings the certificate", () => {
+        const names = compiled(withEdge(false))
+            .policies.filter((p) => p.metadata.namespace === "cert-manager")
+            .map((p) => p.metadata.name);
+        assert.ok(!names.some((n) => /to-(acme|aws-apis|pod-identity-agent)$/.test(n)), names.join(", "));
+        assert.ok(names.includes("cert-manager-to-kube-api"));
+    });
+});
+
+describe("the shared Gateway's HTTPS listeners", () => {
+    const base = {
+        toolsNamespace: "tools",
+        internal: false,
+        loadBalancerSubnetIds: ["subnet-a", "subnet-b"],
+        routeNamespaceLabels: { "network-zone": "business" },
+        labels: {},
+    };
+    const refs = (g: GatewayManifest) =>
+        (g.spec["listeners"] as { name: string; hostname?: string; tls?: { mode: string; certificateRefs: { name: string }[] } }[])
+            .filter((l) => l.tls)
+            .map((l) => [l.name, l.hostname, l.tls!.mode, l.tls!.certificateRefs.map((r) => r.name)]);
+
+    it("names the issuer and gives each hostname a listener whose Secret cert-manager creates from it", () => {
+        const g = sharedGatewayManifest({ ...base, tls: { hostnames: ["shop.example.com", "*.shop.example.com"], issuer: "letsencrypt" } });
+        // cert-manager's Gateway support issues for a listener with a hostname, mode Terminate and a Secret reference.
+        assert.deepEqual(refs(g), [
+            ["https-shop-example-com", "shop.example.com", "Terminate", ["https-shop-example-com-tls"]],
+            ["https-wildcard-shop-example-com", "*.shop.example.com", "Terminate", ["https-wildcard-shop-example-com-tls"]],
+        ]);
+        assert.equal(g.metadata.annotations["cert-manager.io/cluster-issuer"], "letsencrypt");
+        assert.deepEqual(JSON.parse(g.metadata.annotations["pulumi.com/waitFor"]!), [
+            "condition=Programmed",
+            "jsonpath={.status.listeners[?(@.name=='https-shop-example-com')].conditions[?(@.type=='ResolvedRefs')].status}=True",
+            "jsonpath={.status.listeners[?(@.name=='https-wildcard-shop-example-com')].conditions[?(@.type=='ResolvedRefs')].status}=True",
+        ]);
+    });
+
+    it("serves the user's own Secret without an issuer, with or without hostnames", () => {
+        const own = sharedGatewayManifest({ ...base, tls: { hostnames: [], certificateSecret: "shop-tls" } });
+        assert.deepEqual(refs(own), [["https", undefined, "Terminate", ["shop-tls"]]]);
+        assert.equal(own.metadata.annotations["cert-manager.io/cluster-issuer"], undefined);
+        const named = sharedGatewayManifest({
+            ...base,
+            tls: { hostnames: ["shop.example.com"], certificateSecret: "shop-tls", issuer: "letsencrypt" },
+        });
+        assert.deepEqual(refs(named), [["https-shop-example-com", "shop.example.com", "Terminate", ["shop-tls"]]]);
+        assert.equal(named.metadata.annotations["cert-manager.io/cluster-issuer"], undefined);
+    });
+
+    it("waits only for Programmed over HTTP alone", () => {
+        const g = sharedGatewayManifest(base);
+        assert.deepEqual(refs(g), []);
+        assert.equal(g.metadata.annotations["pulumi.com/waitFor"], '["condition=Programmed"]');
     });
 });

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { GATEWAY_POD_LABELS } from "../compiler/platform";
+import { CERT_MANAGER_NAMESPACE, GATEWAY_POD_LABELS, LB_CONTROLLER_NAMESPACE } from "../compiler/platform";
 import * as pulumi from "@pulumi/pulumi";
 import { ProgramRun, Registration } from "../offline/mockRuntime";
 import { byName, ofType, runStack, stackConfig } from "./harness";
@@ -35,6 +35,8 @@ const peer = (ns: string, labels: Record<string, string>) => ({
 });
 const GATEWAY = GATEWAY_POD_LABELS;
 const tcp = (port: number) => ({ protocol: "TCP", port });
+/** The platform's namespaces: tools and the edge's own (cert-manager, the load balancer controller). */
+const PLATFORM = ["tools", CERT_MANAGER_NAMESPACE, LB_CONTROLLER_NAMESPACE];
 
 for (const stack of ["nonprod", "prod"]) {
     describe(`the ${stack} stack under mocks`, () => {
@@ -131,10 +133,10 @@ for (const stack of ["nonprod", "prod"]) {
             assert.ok(installation.dependsOn.includes(operator.urn));
         });
 
-        it("creates the twelve business namespaces and tools, each with its labels", () => {
+        it("creates the twelve business namespaces, tools and the edge's two namespaces, each with its labels", () => {
             const names = ofType(run, NAMESPACE).map((r) => (r.inputs["metadata"] as { name: string }).name);
             assert.equal(business.length, 12);
-            assert.deepEqual(names, [...business, "tools"].sort());
+            assert.deepEqual(names, [...business, ...PLATFORM].sort());
             for (const r of ofType(run, NAMESPACE)) {
                 const meta = r.inputs["metadata"] as { name: string; labels: Record<string, string> };
                 assert.equal(meta.labels["kubernetes.io/metadata.name"], meta.name);
@@ -146,7 +148,7 @@ for (const stack of ["nonprod", "prod"]) {
             const policies = ofType(run, NETPOL);
             assert.ok(policies.length > 50);
             for (const p of policies) assert.ok(p.dependsOn.includes(installation.urn), `${p.name} does not wait for Calico`);
-            for (const ns of [...business, "tools"]) {
+            for (const ns of [...business, ...PLATFORM]) {
                 const deny = policy(run, ns, "default-deny").reg;
                 const allows = policiesIn(run, ns).filter((p) => p !== deny);
                 assert.ok(allows.length >= 2);
@@ -253,10 +255,17 @@ for (const stack of ["nonprod", "prod"]) {
                 [release.inputs["name"], release.inputs["chart"], release.inputs["version"], release.inputs["namespace"]],
                 ["ngf", "oci://ghcr.io/nginx/charts/nginx-gateway-fabric", "2.6.7", "tools"],
             );
-            const clients = (stackConfig(stack)["k8s-platform:gateway"] as { sourceCidrs: string[] }).sourceCidrs;
-            assert.deepEqual(release.inputs["values"], {
+            const values = release.inputs["values"] as { nginx: { service: { loadBalancerSourceRanges: string[] } } };
+            assert.deepEqual(values, {
                 nginxGateway: { gatewayClassName: "nginx", productTelemetry: { enable: false } },
-                nginx: { service: { type: "LoadBalancer", externalTrafficPolicy: "Local", loadBalancerSourceRanges: [...clients].sort() } },
+                nginx: {
+                    service: {
+                        type: "LoadBalancer",
+                        externalTrafficPolicy: "Local",
+                        loadBalancerClass: "service.k8s.aws/nlb",
+                        loadBalancerSourceRanges: values.nginx.service.loadBalancerSourceRanges,
+                    },
+                },
             });
             // The pre-install hook Job must find its egress to the API already in place.
             for (const name of ["default-deny", "gateway-certs-to-kube-api", "gateway-controller-to-kube-api"])
@@ -264,6 +273,9 @@ for (const stack of ["nonprod", "prod"]) {
             assert.ok(release.dependsOn.includes(crds.urn));
             const gateway = byName(run, "kubernetes:gateway.networking.k8s.io/v1:Gateway", "gateway-shared");
             assert.ok(gateway.dependsOn.includes(release.urn));
+            // After the load balancer controller (its webhook takes the new Service) and the issuer.
+            assert.ok(gateway.dependsOn.includes(byName(run, "kubernetes:helm.sh/v4:Chart", "lb-controller-chart").urn));
+            assert.ok(gateway.dependsOn.includes(byName(run, "kubernetes:cert-manager.io/v1:ClusterIssuer", "cert-manager-issuer").urn));
             const spec = gateway.inputs["spec"] as {
                 gatewayClassName: string;
                 listeners: Record<string, unknown>[];
@@ -271,16 +283,35 @@ for (const stack of ["nonprod", "prod"]) {
             };
             assert.equal(spec.gatewayClassName, "nginx");
             const onlyBusiness = { namespaces: { from: "Selector", selector: { matchLabels: { "network-zone": "business" } } } };
-            assert.deepEqual(spec.listeners, [
-                { name: "http", port: 80, protocol: "HTTP", allowedRoutes: onlyBusiness },
-                {
-                    name: "https",
+            const hostnames = stack === "prod" ? ["shop.example.com", "www.example.com"] : ["shop.nonprod.example.com"];
+            const https = hostnames.map((hostname) => {
+                const name = `https-${hostname.replace(/\./g, "-")}`;
+                return {
+                    name,
+                    hostname,
                     port: 443,
                     protocol: "HTTPS",
-                    tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: `shop-${stack}-tls` }] },
+                    // The Secret cert-manager creates for this listener: nothing else has to.
+                    tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: `${name}-tls` }] },
                     allowedRoutes: onlyBusiness,
-                },
+                };
+            });
+            assert.deepEqual(spec.listeners, [{ name: "http", port: 80, protocol: "HTTP", allowedRoutes: onlyBusiness }, ...https]);
+            const issuer = stack === "prod" ? "letsencrypt" : "letsencrypt-staging";
+            assert.deepEqual((gateway.inputs["metadata"] as { annotations: Record<string, string> }).annotations, {
+                "cert-manager.io/cluster-issuer": issuer,
+                "pulumi.com/waitFor": JSON.stringify([
+                    "condition=Programmed",
+                    ...https.map(
+                        (l) => `jsonpath={.status.listeners[?(@.name=='${l.name}')].conditions[?(@.type=='ResolvedRefs')].status}=True`,
+                    ),
+                ]),
+            });
+            // A new load balancer type is a new Service: the Gateway is recreated, never patched.
+            assert.deepEqual(gateway.replaceOnChanges, [
+                'spec.infrastructure.annotations["service.beta.kubernetes.io/aws-load-balancer-type"]',
             ]);
+            assert.equal(gateway.deleteBeforeReplace, true);
             assert.equal(
                 ofType(run, "kubernetes:helm.sh/v3:Release").filter((r) => String(r.inputs["chart"]).includes("ingress-nginx")).length,
                 0,
@@ -354,6 +385,11 @@ describe("an existing VPC from config", () => {
                 controlPlaneCidrs: ["10.40.250.0/28", "10.40.250.16/28"],
             },
         };
+        // The load balancer's subnets' ranges: its health checks come from there.
+        (config["k8s-platform:gateway"] as { loadBalancerController: Record<string, unknown> }).loadBalancerController.subnetCidrs = [
+            "10.40.192.0/24",
+            "10.40.193.0/24",
+        ];
         const run = await runStack("nonprod", config);
         assert.equal(ofType(run, "awsx:ec2:Vpc").length, 0);
         const eks = ofType(run, EKS)[0]!.inputs;
@@ -401,7 +437,7 @@ describe("prod differs from nonprod through config alone", () => {
         assert.equal(eks(prod).inputs["deletionProtection"], true);
         assert.equal(eks(nonprod).inputs["deletionProtection"], false);
         const protectedIn = (run: ProgramRun) => run.registrations.filter((r) => r.protect).map((r) => r.type);
-        assert.deepEqual(protectedIn(prod).sort(), ["aws:kms/key:Key", EKS, ...Array(13).fill(NAMESPACE)].sort());
+        assert.deepEqual(protectedIn(prod).sort(), ["aws:kms/key:Key", EKS, ...Array(15).fill(NAMESPACE)].sort());
         assert.deepEqual(protectedIn(nonprod), []);
     });
 
@@ -426,18 +462,23 @@ describe("prod differs from nonprod through config alone", () => {
         assert.deepEqual(names(prod), names(nonprod));
     });
 
-    it("puts the load balancer inside the VPC in nonprod and on the internet in prod", () => {
+    it("puts the load balancer inside the VPC in nonprod and on the internet in prod, both through the load balancer controller", () => {
         const annotations = (run: ProgramRun) =>
             (
                 byName(run, "kubernetes:gateway.networking.k8s.io/v1:Gateway", "gateway-shared").inputs["spec"] as {
                     infrastructure: { annotations: object };
                 }
             ).infrastructure.annotations;
-        assert.deepEqual(annotations(nonprod), {
-            "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
-            "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
-        });
-        assert.deepEqual(annotations(prod), { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" });
+        const common = {
+            "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+            "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+            "service.beta.kubernetes.io/aws-load-balancer-subnets": "subnet-0public-a,subnet-0public-b",
+            "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": "preserve_client_ip.enabled=true",
+            "service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol": "tcp",
+            "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port": "traffic-port",
+        };
+        assert.deepEqual(annotations(nonprod), { ...common, "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" });
+        assert.deepEqual(annotations(prod), { ...common, "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing" });
     });
 });
 
@@ -690,7 +731,7 @@ for (const stack of ["nonprod", "prod"]) {
                 const meta = ns.inputs["metadata"] as { name: string; labels: Record<string, string> };
                 const psa = Object.fromEntries(Object.entries(meta.labels).filter(([k]) => k.startsWith("pod-security.kubernetes.io/")));
                 assert.deepEqual(psa, {
-                    "pod-security.kubernetes.io/enforce": meta.name === "tools" ? "baseline" : "restricted",
+                    "pod-security.kubernetes.io/enforce": PLATFORM.includes(meta.name) ? "baseline" : "restricted",
                     "pod-security.kubernetes.io/enforce-version": "v1.35",
                     "pod-security.kubernetes.io/audit": "restricted",
                     "pod-security.kubernetes.io/audit-version": "v1.35",
@@ -703,11 +744,11 @@ for (const stack of ["nonprod", "prod"]) {
 
         it("writes the Pod Security labels into the namespaces the offline plan's manifests are made of", () => {
             const namespaces = deployedObjects(run.registrations).namespaces;
-            assert.equal(namespaces.length, network.namespaces.length + 1);
+            assert.equal(namespaces.length, network.namespaces.length + PLATFORM.length);
             for (const ns of namespaces)
                 assert.equal(
                     ns.metadata.labels?.["pod-security.kubernetes.io/enforce"],
-                    ns.metadata.name === "tools" ? "baseline" : "restricted",
+                    PLATFORM.includes(ns.metadata.name) ? "baseline" : "restricted",
                 );
         });
 

@@ -1,0 +1,95 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import {
+    AcmeIssuer,
+    CERT_MANAGER_CHART,
+    CERT_MANAGER_RELEASE,
+    CERT_MANAGER_SERVICE_ACCOUNT,
+    certManagerChartValues,
+    clusterIssuerManifest,
+    route53Policy,
+} from "../compiler/platform";
+import { podIdentityRole } from "./podIdentity";
+
+export interface CertManagerArgs {
+    /** cert-manager chart version (https://charts.jetstack.io). */
+    readonly chartVersion: string;
+    /** The managed namespace it runs in (default deny, policies generated from compiler/platform.ts). */
+    readonly namespace: string;
+    /** The EKS cluster whose Pod Identity hands the Route 53 role to the controller. */
+    readonly clusterName: pulumi.Input<string>;
+    /** The Let's Encrypt issuer, with DNS-01 in this hosted zone; none when the user brings the certificate. */
+    readonly acme?: {
+        readonly issuer: AcmeIssuer;
+        readonly hostedZoneId: string;
+        readonly region: string;
+        readonly email?: string;
+    };
+    readonly labels: Readonly<Record<string, string>>;
+    readonly tags: Record<string, string>;
+    readonly provider: k8s.Provider;
+    /** The namespace and its policies: the pods start segmented, with their ways out already allowed. */
+    readonly after: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * cert-manager with its Gateway API support, and the ClusterIssuer that gets the shared Gateway's
+ * certificates from Let's Encrypt through DNS-01 on Route 53, with a role that may write TXT
+ * records in the configured zone only.
+ */
+export class CertManager extends pulumi.ComponentResource {
+    /** What issuing needs: the chart's pods and webhook, and the issuer reporting Ready. */
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("k8s-platform:edge:CertManager", name, {}, opts);
+        const children = { parent: this, provider: args.provider };
+
+        // The controller's Route 53 role through EKS Pod Identity, before its pods start (a pod
+        // started earlier gets no credentials until restarted).
+        const identity = args.acme
+            ? podIdentityRole(
+                  `${name}-route53`,
+                  {
+                      clusterName: args.clusterName,
+                      namespace: args.namespace,
+                      serviceAccount: CERT_MANAGER_SERVICE_ACCOUNT,
+                      inlinePolicy: JSON.stringify(route53Policy(args.acme.hostedZoneId)),
+                      tags: args.tags,
+                  },
+                  this,
+              )
+            : undefined;
+        // The chart as plain objects (helm.v4.Chart: no release Secret); its CRDs kept on delete,
+        // since deleting them deletes every Certificate and issuer of the cluster.
+        const chart = new k8s.helm.v4.Chart(
+            `${name}-chart`,
+            {
+                name: CERT_MANAGER_RELEASE,
+                chart: CERT_MANAGER_CHART.chart,
+                version: args.chartVersion,
+                repositoryOpts: { repo: CERT_MANAGER_CHART.repo },
+                namespace: args.namespace,
+                values: certManagerChartValues(),
+            },
+            { ...children, dependsOn: [...args.after, ...(identity?.ready ?? [])], transforms: [retainCrds] },
+        );
+        // The issuer the Gateway names; Ready once its ACME account is registered.
+        const issuer = args.acme
+            ? new k8s.apiextensions.CustomResource(
+                  `${name}-issuer`,
+                  clusterIssuerManifest({ ...args.acme, labels: args.labels }) as k8s.apiextensions.CustomResourceArgs,
+                  { ...children, dependsOn: [chart], customTimeouts: { create: "10m", update: "10m" } },
+              )
+            : undefined;
+
+        this.ready = issuer ? [chart, issuer] : [chart];
+        this.registerOutputs({});
+    }
+}
+
+/** Keeps the chart's CRDs when the stack deletes them (Pulumi ignores Helm's resource-policy: keep). */
+const retainCrds: pulumi.ResourceTransform = (args) =>
+    args.type === "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
+        ? { props: args.props, opts: pulumi.mergeOptions(args.opts, { retainOnDelete: true }) }
+        : undefined;

@@ -1,0 +1,196 @@
+import { strict as assert } from "assert";
+import { ProgramRun, Registration } from "../offline/mockRuntime";
+import { byName, runStack, stackConfig } from "./harness";
+import { addressIntervals, sameAddresses } from "../compiler/addressSet";
+import { GATEWAY_POD_LABELS, LB_CONTROLLER_POD_LABELS, SECURITY_GROUP_INBOUND_RULES } from "../compiler/platform";
+import { LB_CONTROLLER_POLICY } from "../compiler/lbControllerPolicy";
+import { subnetLayout } from "../compiler/subnets";
+
+const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const CHART = "kubernetes:helm.sh/v4:Chart";
+
+function policy(run: ProgramRun, namespace: string, name: string): { spec: Record<string, unknown>; reg: Registration } {
+    const reg = byName(run, NETPOL, `ns-${namespace}-${name}`);
+    return { spec: reg.inputs["spec"] as Record<string, unknown>, reg };
+}
+
+type IpBlock = { cidr: string; except?: string[] };
+const ipBlocks = (peers: { ipBlock?: IpBlock }[]) => peers.map((p) => p.ipBlock!);
+
+for (const stack of ["nonprod", "prod"]) {
+    describe(`the ${stack} stack's edge: certificates and the load balancer`, () => {
+        let run: ProgramRun;
+        const vpc = (stackConfig(stack)["k8s-platform:cluster"] as { vpc: { cidr: string; availabilityZones: number } }).vpc;
+        before(async () => {
+            run = await runStack(stack);
+        });
+
+        it("installs cert-manager v1.21.1 as plain objects after its namespace's policies, with Gateway API support and the DNS-01 self-check through cluster DNS", () => {
+            const chart = byName(run, CHART, "cert-manager-chart");
+            assert.deepEqual(
+                [chart.inputs["name"], chart.inputs["chart"], chart.inputs["version"], chart.inputs["namespace"]],
+                ["cert-manager", "cert-manager", "v1.21.1", "cert-manager"],
+            );
+            assert.deepEqual(chart.inputs["repositoryOpts"], { repo: "https://charts.jetstack.io" });
+            assert.deepEqual(chart.inputs["values"], {
+                image: { digest: "sha256:416a2d76870d996460e62bd7f521bf14fa017be9e3e904aab92163a331fcb61a" },
+                webhook: { image: { digest: "sha256:d8b3961b51c8c7320633f8208dc46bf88aa13804d0f7cbe48a096b2c523cee42" } },
+                cainjector: { image: { digest: "sha256:ccf6b919ec0500745a47a910118f834f9636d0aac1ff221245cd2557ed8c7c98" } },
+                crds: { enabled: true, keep: true },
+                config: {
+                    apiVersion: "controller.config.cert-manager.io/v1alpha1",
+                    kind: "ControllerConfiguration",
+                    gatewayAPI: { enabled: true },
+                },
+                dns01RecursiveNameserversOnly: true,
+                startupapicheck: { enabled: false },
+            });
+            for (const name of ["default-deny", "cert-manager-to-kube-api", "cert-manager-webhook-from-kube-api"])
+                assert.ok(chart.dependsOn.includes(policy(run, "cert-manager", name).reg.urn), name);
+            // Its Gateway support reads the Gateway API CRDs at start only: they come first.
+            assert.ok(chart.dependsOn.includes(byName(run, "kubernetes:yaml/v2:ConfigFile", "gateway-gateway-api-crds").urn));
+            // Its CRDs survive the stack: deleting them deletes every certificate.
+            const crd = {
+                custom: true,
+                type: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+                name: "c",
+                props: {},
+                opts: {},
+            };
+            const other = { ...crd, type: "kubernetes:apps/v1:Deployment" };
+            assert.equal((chart.transforms[0]!(crd) as { opts: { retainOnDelete?: boolean } }).opts.retainOnDelete, true);
+            assert.equal(chart.transforms[0]!(other), undefined);
+        });
+
+        it("gives cert-manager a Route 53 role through EKS Pod Identity that writes TXT records in the configured zone only, before its pods start", () => {
+            const zone = (stackConfig(stack)["k8s-platform:gateway"] as { tls: { hostedZoneId: string } }).tls.hostedZoneId;
+            const association = byName(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "cert-manager-route53");
+            assert.deepEqual([association.inputs["namespace"], association.inputs["serviceAccount"]], ["cert-manager", "cert-manager"]);
+            const permissions = JSON.parse(byName(run, "aws:iam/rolePolicy:RolePolicy", "cert-manager-route53").inputs["policy"] as string);
+            assert.deepEqual(permissions.Statement, [
+                { Effect: "Allow", Action: "route53:GetChange", Resource: "arn:aws:route53:::change/*" },
+                {
+                    Effect: "Allow",
+                    Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
+                    Resource: `arn:aws:route53:::hostedzone/${zone}`,
+                    Condition: { "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"] } },
+                },
+            ]);
+            assert.ok(byName(run, CHART, "cert-manager-chart").dependsOn.includes(association.urn));
+        });
+
+        it("issues from Let's Encrypt (staging outside production) by DNS-01 in the configured zone, and waits for the issuer", () => {
+            const zone = (stackConfig(stack)["k8s-platform:gateway"] as { tls: { hostedZoneId: string } }).tls.hostedZoneId;
+            const issuer = byName(run, "kubernetes:cert-manager.io/v1:ClusterIssuer", "cert-manager-issuer");
+            const name = stack === "prod" ? "letsencrypt" : "letsencrypt-staging";
+            const server =
+                stack === "prod"
+                    ? "https://acme-v02.api.letsencrypt.org/directory"
+                    : "https://acme-staging-v02.api.letsencrypt.org/directory";
+            assert.deepEqual(issuer.inputs["metadata"], {
+                name,
+                labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "k8s-platform" },
+                annotations: { "pulumi.com/waitFor": "condition=Ready" },
+            });
+            assert.deepEqual(issuer.inputs["spec"], {
+                acme: {
+                    server,
+                    privateKeySecretRef: { name: `${name}-account-key` },
+                    solvers: [{ dns01: { route53: { region: "eu-west-1", hostedZoneID: zone } } }],
+                },
+            });
+            assert.ok(issuer.dependsOn.includes(byName(run, CHART, "cert-manager-chart").urn));
+        });
+
+        it("installs the AWS Load Balancer Controller 3.5.0 with region and VPC given, its webhook certificate from cert-manager, and its own role with AWS's policy", () => {
+            const chart = byName(run, CHART, "lb-controller-chart");
+            assert.deepEqual(
+                [chart.inputs["name"], chart.inputs["chart"], chart.inputs["version"], chart.inputs["namespace"]],
+                ["aws-load-balancer-controller", "aws-load-balancer-controller", "3.5.0", "aws-load-balancer-controller"],
+            );
+            assert.deepEqual(chart.inputs["repositoryOpts"], { repo: "https://aws.github.io/eks-charts" });
+            assert.deepEqual(chart.inputs["values"], {
+                clusterName: `shop-${stack}`,
+                region: "eu-west-1",
+                vpcId: "vpc-0mock",
+                image: { tag: "v3.5.0@sha256:298acdff5a571731276aaea3d5cc450a264e4ad710a5bddf3e518f68a3f9f6cb" },
+                serviceAccount: { create: true, name: "aws-load-balancer-controller" },
+                enableCertManager: true,
+            });
+            assert.ok(chart.dependsOn.includes(byName(run, CHART, "cert-manager-chart").urn));
+            const association = byName(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "lb-controller-role");
+            assert.deepEqual(
+                [association.inputs["namespace"], association.inputs["serviceAccount"]],
+                ["aws-load-balancer-controller", "aws-load-balancer-controller"],
+            );
+            assert.ok(chart.dependsOn.includes(association.urn));
+            const document = byName(run, "aws:iam/rolePolicy:RolePolicy", "lb-controller-role").inputs["policy"] as string;
+            assert.deepEqual(JSON.parse(document), LB_CONTROLLER_POLICY);
+            // An inline policy counts against the role's 10,240 characters (IAM user guide, "IAM and AWS STS quotas").
+            assert.ok(document.length < 10_240, `${document.length} characters`);
+            for (const name of ["lb-controller-to-aws-apis", "lb-controller-to-pod-identity-agent", "lb-controller-from-kube-api"])
+                assert.ok(chart.dependsOn.includes(policy(run, "aws-load-balancer-controller", name).reg.urn), name);
+            assert.deepEqual(policy(run, "aws-load-balancer-controller", "lb-controller-to-aws-apis").spec["podSelector"], {
+                matchLabels: LB_CONTROLLER_POD_LABELS,
+            });
+        });
+
+        it("has the load balancer admit exactly the addresses the gateway's client policy admits, within the security group quota", () => {
+            const release = byName(run, "kubernetes:helm.sh/v3:Release", "gateway-chart");
+            const ranges = (release.inputs["values"] as { nginx: { service: { loadBalancerSourceRanges: string[] } } }).nginx.service
+                .loadBalancerSourceRanges;
+            const clients = policy(run, "tools", "gateway-from-clients").spec;
+            const rule = (clients["ingress"] as { from: { ipBlock?: IpBlock }[] }[])[0]!;
+            const blocks = ipBlocks(rule.from);
+            assert.ok(
+                blocks.some((b) => (b.except ?? []).length > 0),
+                "the policy excepts something",
+            );
+            assert.ok(ranges.every((r) => !r.includes("except")));
+            assert.equal(
+                sameAddresses(
+                    ranges.map((cidr) => ({ cidr })),
+                    blocks,
+                ),
+                true,
+            );
+            // Not only the same union: no plain range overlaps another (one rule per address).
+            const total = addressIntervals(ranges.map((cidr) => ({ cidr })));
+            const sizes = ranges.reduce((sum, r) => sum + (1n << BigInt(32 - Number(r.split("/")[1]))), 0n);
+            assert.equal(
+                total.reduce((sum, i) => sum + (i.last - i.first + 1n), 0n),
+                sizes,
+            );
+            assert.ok(ranges.length * 2 <= SECURITY_GROUP_INBOUND_RULES, `${ranges.length} ranges x 2 ports`);
+        });
+
+        it("admits the load balancer's health checks into the gateway's pods from its public subnets, on the listener ports only", () => {
+            const checks = policy(run, "tools", "gateway-from-load-balancer").spec;
+            assert.deepEqual(checks["podSelector"], { matchLabels: GATEWAY_POD_LABELS });
+            assert.deepEqual(checks["ingress"], [
+                {
+                    from: subnetLayout(vpc.cidr, vpc.availabilityZones).public.map((cidr) => ({ ipBlock: { cidr } })),
+                    ports: [
+                        { protocol: "TCP", port: 80 },
+                        { protocol: "TCP", port: 443 },
+                    ],
+                },
+            ]);
+        });
+
+        it("lets the API server call the edge's webhooks on their serving ports, and no one else", () => {
+            const webhook = policy(run, "cert-manager", "cert-manager-webhook-from-kube-api").spec["ingress"] as {
+                from: { ipBlock: IpBlock }[];
+                ports: unknown[];
+            }[];
+            assert.deepEqual(webhook[0]!.ports, [{ protocol: "TCP", port: 10250 }]);
+            const controller = policy(run, "aws-load-balancer-controller", "lb-controller-from-kube-api").spec["ingress"] as {
+                from: { ipBlock: IpBlock }[];
+                ports: unknown[];
+            }[];
+            assert.deepEqual(controller[0]!.ports, [{ protocol: "TCP", port: 9443 }]);
+            assert.deepEqual(webhook[0]!.from, controller[0]!.from);
+            assert.ok(webhook[0]!.from.every((p) => p.ipBlock.cidr.endsWith("/28")));
+        });
+    });
+}
