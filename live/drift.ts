@@ -126,9 +126,9 @@ function canonicalRule(rule: unknown, peersKey: "from" | "to"): string {
     const r = isObject(rule) ? rule : {};
     const peers = Array.isArray(r[peersKey]) ? (r[peersKey] as unknown[]) : [];
     const ports = Array.isArray(r["ports"]) ? (r["ports"] as unknown[]) : [];
-    const peerText = peers.length === 0 ? "every peer" : [...new Set(peers.map(peerText))].sort(cmp).join(" | ");
-    const portText = ports.length === 0 ? "every port" : [...new Set(ports.map(portText))].sort(cmp).join(", ");
-    return `${peersKey} ${peerText} on ${portText}`;
+    const peersText = peers.length === 0 ? "every peer" : [...new Set(peers.map(peerText))].sort(cmp).join(" | ");
+    const portsText = ports.length === 0 ? "every port" : [...new Set(ports.map(portText))].sort(cmp).join(", ");
+    return `${peersKey} ${peersText} on ${portsText}`;
 }
 
 function peerText(peer: unknown): string {
