@@ -109,10 +109,16 @@ export function renderJudgement(s: JudgementSummary): string {
             ...j.explanation!.split("\n").map((l) => `  ${l}`),
         );
     }
-    for (const j of s.judged.filter((x) => x.judgement === "inconclusive").slice(0, 20)) {
-        const p = j.probe;
+    // Inconclusive probes by what was said of them, with one example each.
+    const inconclusive = new Map<string, JudgedProbe[]>();
+    for (const j of s.judged.filter((x) => x.judgement === "inconclusive")) {
+        const why = j.detail ?? "no reason given";
+        inconclusive.set(why, [...(inconclusive.get(why) ?? []), j]);
+    }
+    for (const [why, list] of inconclusive) {
+        const p = list[0]!.probe;
         lines.push(
-            `inconclusive: ${String(p.from)} -> ${typeof p.to === "string" ? p.to : p.to.ip} on ${p.port}/${p.protocol}${j.detail ? `: ${j.detail}` : ""}`,
+            `inconclusive: ${list.length} probe${list.length === 1 ? "" : "s"}: ${why} (e.g. ${String(p.from)} -> ${typeof p.to === "string" ? p.to : p.to.ip} on ${p.port}/${p.protocol})`,
         );
     }
     return lines.join("\n");
