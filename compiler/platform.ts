@@ -66,8 +66,13 @@ export const GATEWAY_POD_LABELS: Readonly<Record<string, string>> = {
 };
 const fullname = `${NGF_RELEASE}-nginx-gateway-fabric`;
 
-/** The platform's workloads and their connections, for a gateway in `toolsNamespace`. */
-export function platformTraffic(toolsNamespace: string, tls: boolean): PlatformTraffic {
+/**
+ * The platform's workloads and their connections, for a gateway in `toolsNamespace`. The API
+ * server is reached on `kubeApiPort` at the control plane's addresses (EKS: 443; a kubeadm
+ * control plane such as kind's: 6443, `cluster.vpc.existing.apiServerPort`).
+ */
+export function platformTraffic(toolsNamespace: string, tls: boolean, kubeApiPort?: number): PlatformTraffic {
+    const kubeApi: readonly PortSpec[] = kubeApiPort === undefined ? KUBE_API_PORTS : [{ protocol: "TCP", port: kubeApiPort }];
     const workloads: PlatformWorkload[] = [
         {
             name: "gateway",
@@ -127,19 +132,19 @@ export function platformTraffic(toolsNamespace: string, tls: boolean): PlatformT
         {
             from: { kind: "workload", name: "gateway-controller" },
             to: { kind: "kubeApi" },
-            ports: KUBE_API_PORTS,
+            ports: kubeApi,
             why: "the gateway control plane watches Gateway API objects and provisions the data plane",
         },
         {
             from: { kind: "workload", name: "gateway-certs" },
             to: { kind: "kubeApi" },
-            ports: KUBE_API_PORTS,
+            ports: kubeApi,
             why: "the chart's pre-install hook writes the control plane's TLS Secrets",
         },
         {
             from: { kind: "workload", name: "coredns" },
             to: { kind: "kubeApi" },
-            ports: KUBE_API_PORTS,
+            ports: kubeApi,
             why: "CoreDNS watches Services and EndpointSlices",
         },
     ];

@@ -174,9 +174,14 @@ function apiServerTargets(options: PlanOptions, snapshot: Snapshot): { ip: strin
     const taken = new Set(snapshot.pods.map((p) => p.ip));
     return intent.addresses.controlPlaneCidrs.flatMap((c) => {
         const ip = addressIn(requireCidr(c), [], taken);
-        // compiler/intent.ts KUBE_API_PORTS: the API server as pods reach it on EKS.
-        return ip ? [{ ip, port: 443, about: `API server (stack's control-plane range ${c})` }] : [];
+        return ip ? [{ ip, port: kubeApiPort(intent), about: `API server (stack's control-plane range ${c})` }] : [];
     });
+}
+
+/** The port the intent's platform connections reach the API server on (compiler/platform.ts). */
+function kubeApiPort(intent: NetworkIntent): number {
+    const port = intent.platform.connections.find((c) => c.to.kind === "kubeApi" && c.ports !== "webPorts")?.ports;
+    return Array.isArray(port) && typeof port[0]?.port === "number" ? port[0].port : 443;
 }
 
 interface RangeTarget {
