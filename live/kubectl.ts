@@ -47,12 +47,12 @@ export function kubectl(call: KubectlCall, options: KubectlOptions): Promise<{ c
         ...call.args,
     ];
     return new Promise((resolve, reject) => {
-        const child = spawn("kubectl", args, { stdio: ["pipe", "pipe", "pipe"] });
+        const child = spawn("kubectl", args, { stdio: [call.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
         let stdout = "";
         let stderr = "";
         const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs + 5000);
-        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
         child.on("error", (e: NodeJS.ErrnoException) =>
             reject(new LiveError(e.code === "ENOENT" ? "kubectl is not installed or not on PATH" : `kubectl: ${e.message}`)),
         );
@@ -64,7 +64,11 @@ export function kubectl(call: KubectlCall, options: KubectlOptions): Promise<{ c
                 stderr: code === null ? `${stderr}\nkubectl timed out after ${options.timeoutMs} ms` : stderr,
             });
         });
-        child.stdin.end(call.input ?? "");
+        if (child.stdin) {
+            // kubectl may exit before reading its input (a refused connection): that is its answer, not ours to report.
+            child.stdin.on("error", () => undefined);
+            child.stdin.end(call.input);
+        }
     });
 }
 

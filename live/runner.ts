@@ -281,7 +281,8 @@ export function requiredPermissions(mode: RunnerMode | undefined, namespaces: re
 }
 
 export function canICall(p: Permission): KubectlCall {
-    return { args: ["auth", "can-i", p.verb, p.resource, ...(p.namespace ? ["--namespace", p.namespace] : [])] };
+    // Without a namespace the List is read across all namespaces, so the permission must hold in all of them.
+    return { args: ["auth", "can-i", p.verb, p.resource, ...(p.namespace ? ["--namespace", p.namespace] : ["--all-namespaces"])] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -374,13 +375,13 @@ export function classifyKubectlError(stderr: string): KubectlProblem {
 export function describeKubectlProblem(p: KubectlProblem): string {
     switch (p.kind) {
         case "unreachable":
-            return `cannot reach the Kubernetes API (check KUBECONFIG or --kubeconfig, e.g. pulumi stack output kubeconfig --show-secrets > kubeconfig.json): ${firstLine(p.message)}`;
+            return `cannot reach the Kubernetes API (check KUBECONFIG or --kubeconfig, e.g. pulumi stack output kubeconfig --show-secrets > kubeconfig.json): ${lastLine(p.message)}`;
         case "forbidden":
-            return `RBAC forbids it: the verify needs "${p.verb}" on "${p.resource}" (README, Live verification): ${firstLine(p.message)}`;
+            return `RBAC forbids it: the verify needs "${p.verb}" on "${p.resource}" (README, Live verification): ${lastLine(p.message)}`;
         case "pod-security":
-            return `Pod Security refused the probe container: ${firstLine(p.message)}`;
+            return `Pod Security refused the probe container: ${lastLine(p.message)}`;
         case "other":
-            return `kubectl failed: ${firstLine(p.message)}`;
+            return `kubectl failed: ${lastLine(p.message)}`;
         default: {
             const never: never = p;
             return String(never);
@@ -388,6 +389,12 @@ export function describeKubectlProblem(p: KubectlProblem): string {
     }
 }
 
-function firstLine(text: string): string {
-    return text.split("\n")[0] ?? "";
+/** kubectl's last line is its conclusion; client-go's logged retries come before it. */
+function lastLine(text: string): string {
+    return (
+        text
+            .split("\n")
+            .filter((l) => l.trim() !== "")
+            .pop() ?? ""
+    );
 }

@@ -631,10 +631,10 @@ describe("live verification", () => {
             const asked = (mode: "ephemeral" | "pods" | undefined) =>
                 requiredPermissions(mode, ["shop"]).map((p) => canICall(p).args.join(" "));
             const read = [
-                "auth can-i list namespaces",
-                "auth can-i list pods",
-                "auth can-i list networkpolicies.networking.k8s.io",
-                "auth can-i list endpointslices.discovery.k8s.io",
+                "auth can-i list namespaces --all-namespaces",
+                "auth can-i list pods --all-namespaces",
+                "auth can-i list networkpolicies.networking.k8s.io --all-namespaces",
+                "auth can-i list endpointslices.discovery.k8s.io --all-namespaces",
             ];
             assert.deepEqual(asked(undefined), read);
             assert.deepEqual(asked("ephemeral"), [
