@@ -93,22 +93,33 @@ export function judgeResults(
     return { judged, counts, notRun: planned.filter((p) => !ran.has(probeKey(p))).length };
 }
 
+/** Disagreements explained rule by rule in the text; every one is listed with its policies. */
+const EXPLAINED = 10;
+
 export function renderJudgement(s: JudgementSummary): string {
     const c = s.counts;
     const lines = [
         `probes: ${s.judged.length} judged: ${c.agrees} agree with the engine, ${c.disagrees} disagree, ${c.unconfirmed} unconfirmed (allowed towards an outside address that did not answer), ${c.inconclusive} inconclusive${s.notRun > 0 ? `; ${s.notRun} planned probes have no result` : ""}`,
     ];
-    for (const j of s.judged.filter((x) => x.judgement === "disagrees")) {
-        const p = j.probe;
-        const to = typeof p.to === "string" ? p.to : p.to.ip;
-        const names = (list: readonly string[]) => (list.length > 0 ? list.join(", ") : "no policy");
-        lines.push(
-            "",
-            `DISAGREES: ${String(p.from)} -> ${to} on ${p.port}/${p.protocol} (${p.about}): the engine says ${p.allowed ? "allowed" : "denied"}, the cluster ${j.outcome === "timeout" ? "dropped it (timeout)" : `let it through (${j.outcome})`}`,
-            `  egress: ${names(j.policies!.egress)}; ingress: ${names(j.policies!.ingress)}`,
-            ...j.explanation!.split("\n").map((l) => `  ${l}`),
-        );
-    }
+    // Every disagreement with the policies behind the engine's verdict; the first ones also rule by rule.
+    s.judged
+        .filter((x) => x.judgement === "disagrees")
+        .forEach((j, i) => {
+            const p = j.probe;
+            const to = typeof p.to === "string" ? p.to : p.to.ip;
+            const names = (list: readonly string[]) => (list.length > 0 ? list.join(", ") : "no policy");
+            lines.push(
+                ...(i < EXPLAINED ? [""] : []),
+                `DISAGREES: ${String(p.from)} -> ${to} on ${p.port}/${p.protocol} (${p.about}): the engine says ${p.allowed ? "allowed" : "denied"}, the cluster ${j.outcome === "timeout" ? "dropped it (timeout)" : `let it through (${j.outcome})`}`,
+                `  egress: ${names(j.policies!.egress)}; ingress: ${names(j.policies!.ingress)}`,
+                ...(i < EXPLAINED ? j.explanation!.split("\n").map((l) => `  ${l}`) : []),
+            );
+            if (i === EXPLAINED - 1 && s.counts.disagrees > EXPLAINED)
+                lines.push(
+                    "",
+                    `(the ${s.counts.disagrees - EXPLAINED} further disagreements with their policies only; netpol explain gives the rules)`,
+                );
+        });
     // Inconclusive probes by what was said of them, with one example each.
     const inconclusive = new Map<string, JudgedProbe[]>();
     for (const j of s.judged.filter((x) => x.judgement === "inconclusive")) {

@@ -198,7 +198,10 @@ function finish(
     io: Io,
 ): number {
     const disagreements = judged?.counts.disagrees ?? 0;
-    const passed = drift === 0 && disagreements === 0;
+    // A verify that probed nothing proves nothing: no running pod in the managed namespaces.
+    const emptyPlan = plan !== undefined && plan.probes.length === 0;
+    if (emptyPlan) io.stdout("probes: none planned: no running pod in the namespaces the stack manages\n");
+    const passed = drift === 0 && disagreements === 0 && !emptyPlan;
     const report = c.flags["report"] as string | undefined;
     if (report !== undefined) {
         const body = {
