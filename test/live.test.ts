@@ -131,6 +131,20 @@ describe("live verification", () => {
             assert.match(r.stdout, /verify: passed \(0 drift, 0 disagreements\)/);
         });
 
+        it("reads the List from stdin with --live -", () => {
+            const r = spawnSync(
+                process.execPath,
+                ["--require", "tsx/cjs", path.join("scripts", "netpol.ts"), "verify", "--stack", "nonprod", "--live", "-"],
+                {
+                    cwd: PROJECT_DIR,
+                    encoding: "utf8",
+                    input: JSON.stringify(liveList()),
+                },
+            );
+            assert.equal(r.status, 0, r.stderr);
+            assert.match(r.stdout, /^drift: none/);
+        });
+
         it("exits 1 naming a policy that is missing from the cluster", () => {
             const policies = expected.policies
                 .map(asServed)

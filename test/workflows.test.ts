@@ -368,7 +368,7 @@ describe("the GitHub workflows", () => {
             ];
             const lines = jobs
                 .flatMap((j) => commandLines(j))
-                .filter((l) => /kind|kubectl|docker|curl|sha256sum|sudo install|netpol|pulumi stack output/.test(l));
+                .filter((l) => /kind|kubectl|docker|curl|sha256sum|sudo install|netpol|pulumi stack output|trap/.test(l));
             assert.ok(lines.length >= 15);
             for (const line of lines) assert.ok(live.includes(line), `README Live verification lacks: ${line}`);
             const env = (load("pull-request.yml").jobs["live"] as Job & { env: Record<string, string> }).env;
