@@ -29,6 +29,7 @@ import { Connectivity, OUTSIDE, PartyInfo, connectivityOfEdges } from "../engine
 import { Party, ReachabilityModel, Verdict, partyName } from "../engine/evaluate";
 import { NetworkPolicy, Namespace, Protocol } from "../engine/k8s";
 import { FullMatrix } from "../engine/matrix";
+import { PortClass, formatPortClass } from "../engine/ports";
 import { Pod } from "../engine/snapshot";
 import { IntentWorld, declaredRangesAndExcepts, intentWorld } from "./world";
 import { Expectation, expectedHalves, platformWorkloadOf } from "./expected";
@@ -51,6 +52,8 @@ export interface IntentMismatch {
     readonly to: string;
     readonly port: number;
     readonly protocol: Protocol;
+    /** The ports `port` stands for, every one judged alike by the policies and the intent (`8000-8079, 8081-9000/TCP`). */
+    readonly portRange: string;
     /** Policies behind the engine's verdict (those admitting an extra, those isolating a missing one). */
     readonly policies: readonly string[];
     readonly expected: string;
@@ -86,7 +89,7 @@ export function checkIntent(
     policies: readonly NetworkPolicy[],
     extra?: Pick<IntentWorld, "externals" | "ports">,
 ): IntentCheck {
-    const world = intentWorld(intent, namespaces, extra);
+    const world = intentWorld(intent, namespaces, extra, policies);
     const parties = partiesOf(world);
     const asPods: Pod[] = parties.map((p) =>
         p.kind === "pod" ? p.pod : { namespace: OUTSIDE_NAMESPACE, name: p.ip, labels: {}, ip: p.ip, ports: [] },
@@ -214,7 +217,7 @@ export function checkIntent(
             throw new Error(
                 `intent check: the class-space check disagrees with the simple evaluator or the whole intent on the ${direction} of ${partyName(parties[from]!)} -> ${partyName(parties[to]!)} on ${port}/${protocol}`,
             );
-        return mismatchOf(verdict, direction, expected);
+        return mismatchOf(verdict, direction, expected, world.portClasses[k]!);
     });
 
     const allowed: AllowedPair[] = [];
@@ -437,7 +440,7 @@ export function checkIntentPairwise(
     policies: readonly NetworkPolicy[],
     extra?: Pick<IntentWorld, "externals" | "ports">,
 ): { readonly world: IntentWorld; readonly verdicts: readonly Verdict[]; readonly mismatches: readonly IntentMismatch[] } {
-    const world = intentWorld(intent, namespaces, extra);
+    const world = intentWorld(intent, namespaces, extra, policies);
     const model = new ReachabilityModel({ ...world.snapshot, policies });
     const parties = partiesOf(world);
     const verdicts: Verdict[] = [];
@@ -445,14 +448,14 @@ export function checkIntentPairwise(
     for (const from of parties) {
         for (const to of parties) {
             if (from === to || (from.kind === "external" && to.kind === "external")) continue;
-            for (const { protocol, port } of world.ports) {
+            world.ports.forEach(({ protocol, port }, k) => {
                 const verdict = model.evaluate({ from, to, port, protocol });
                 verdicts.push(verdict);
                 const expected = expectedHalves(intent, from, to, port, protocol);
                 for (const direction of DIRECTIONS)
                     if (expected[direction].allowed !== verdict[direction].allowed)
-                        mismatches.push(mismatchOf(verdict, direction, expected[direction]));
-            }
+                        mismatches.push(mismatchOf(verdict, direction, expected[direction], world.portClasses[k]!));
+            });
         }
     }
     return { world, verdicts, mismatches };
@@ -465,7 +468,7 @@ function partiesOf(world: IntentWorld): Party[] {
     ];
 }
 
-function mismatchOf(verdict: Verdict, direction: Direction, expected: Expectation): IntentMismatch {
+function mismatchOf(verdict: Verdict, direction: Direction, expected: Expectation, ports: PortClass): IntentMismatch {
     const half = verdict[direction];
     return {
         kind: half.allowed ? "extra" : "missing",
@@ -474,6 +477,7 @@ function mismatchOf(verdict: Verdict, direction: Direction, expected: Expectatio
         to: partyName(verdict.connection.to),
         port: verdict.connection.port,
         protocol: verdict.connection.protocol,
+        portRange: formatPortClass(ports),
         policies: unique(half.allowed ? half.allowedBy : half.isolatedBy),
         expected: expected.because,
     };
@@ -644,7 +648,9 @@ export function formatMismatchGroup(g: MismatchGroup): string[] {
 }
 
 export function formatMismatch(m: IntentMismatch): string {
-    const what = `${m.from} -> ${m.to} on ${m.port}/${m.protocol}`;
+    // The port judged stands for its whole class: name the range when it is more than that port.
+    const range = m.portRange === `${m.port}/${m.protocol}` ? "" : ` (for ports ${m.portRange})`;
+    const what = `${m.from} -> ${m.to} on ${m.port}/${m.protocol}${range}`;
     return m.kind === "extra"
         ? `extra ${m.direction}: ${what} is allowed by ${m.policies.join(", ") || "(no isolating policy)"}, but the intent does not allow it (${m.expected})`
         : `missing ${m.direction}: ${what} is denied (isolated by ${m.policies.join(", ")}), but the intent allows it (${m.expected})`;

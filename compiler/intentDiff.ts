@@ -16,11 +16,16 @@ export function intentConnectivity(intent: NetworkIntent, extra?: Pick<IntentWor
 }
 
 export function diffIntents(before: NetworkIntent, after: NetworkIntent): ConnectivityDiff {
-    const worldOf = (intent: NetworkIntent) =>
-        intentWorld(
+    // Each side's world with its own policies' port boundaries, so both judge every port class of either.
+    const worldOf = (intent: NetworkIntent) => {
+        const plans = compileIntent(intent);
+        return intentWorld(
             intent,
-            compileIntent(intent).map((p) => p.namespace),
+            plans.map((p) => p.namespace),
+            undefined,
+            allPolicies(plans),
         );
+    };
     const a = worldOf(before);
     const b = worldOf(after);
     const extra = { externals: [...a.externals, ...b.externals], ports: [...a.ports, ...b.ports] };

@@ -23,6 +23,10 @@ export function planSnapshot(
         namespaces: world.snapshot.namespaces,
         pods: world.snapshot.pods.map((pod) => withReceivingPorts(pod, policies)),
         policies,
+        // The node subnets hold the nodes and every pod address (compiler/subnets.ts): an address
+        // there that no pod of the snapshot holds is answered with a warning.
+        podCidrs: intent.addresses.podCidrs,
+        nodeCidrs: intent.addresses.podCidrs,
     };
 }
 

@@ -3,7 +3,8 @@
  * representative addresses outside the cluster, plus the ports every connection is checked on.
  */
 import { CidrBlock, blockContainsIp, formatCidr, formatIp, parseIp, requireCidr } from "../engine/cidr";
-import { NAMESPACE_NAME_LABEL, Namespace, Protocol } from "../engine/k8s";
+import { NAMESPACE_NAME_LABEL, Namespace, NetworkPolicy, Protocol } from "../engine/k8s";
+import { PortClass, PortEntry, policyPortEntries, portClasses } from "../engine/ports";
 import { ContainerPort, Pod, Snapshot } from "../engine/snapshot";
 import {
     AddressRule,
@@ -25,20 +26,25 @@ export interface ExternalParty {
 export interface IntentWorld {
     readonly snapshot: Snapshot;
     readonly externals: readonly ExternalParty[];
-    /** The (protocol, port) pairs every connection is checked on. */
+    /** The (protocol, port) pairs every connection is checked on: one per port class, its representative. */
     readonly ports: readonly { readonly protocol: Protocol; readonly port: number }[];
+    /** The port class each of `ports` stands for (same order): every port the policies and the intent judge alike. */
+    readonly portClasses: readonly PortClass[];
 }
 
 /**
  * Builds the synthetic cluster. Pods get addresses in the pod ranges, as the Amazon VPC CNI gives
  * them, so every address rule is judged against pods that really hold such addresses. `extra` adds
  * outside parties and ports, so that two worlds compared by a diff judge the same addresses on the
- * same ports.
+ * same ports. The ports are one per port class of the intent's ports and the `policies`' rules
+ * together (engine/ports.ts): every port and endPort boundary of either, both protocols, so a port
+ * range the policies widen, narrow or move, or a protocol they swap, is judged.
  */
 export function intentWorld(
     intent: NetworkIntent,
     namespaces: readonly Namespace[],
     extra?: Pick<IntentWorld, "externals" | "ports">,
+    policies: readonly NetworkPolicy[] = [],
 ): IntentWorld {
     // Pods take turns over the pod ranges, so a rule that forgets to except any one of them shows.
     const podRanges = intent.addresses.podCidrs.map((c) => requireCidr(c));
@@ -103,9 +109,7 @@ export function intentWorld(
     }
     for (const e of extra?.externals ?? []) if (!externals.some((x) => x.ip === e.ip)) addExternal(e.label, e.ip);
 
-    const ports = new Map<string, { protocol: Protocol; port: number }>();
-    const add = (protocol: Protocol, port: number) => ports.set(`${port}/${protocol}`, { protocol, port });
-    const mentioned = [
+    const mentioned: PortEntry[] = [
         ...intent.namespaces.flatMap((n) => n.webPorts),
         ...intent.flows.flatMap((f) => f.ports),
         ...intent.cidrSources.flatMap((s) => s.ports),
@@ -115,24 +119,20 @@ export function intentWorld(
         ...KUBE_API_PORTS,
         ...POD_IDENTITY_AGENT.ports,
         ...STS_PORTS,
+        ...namedPorts.map((cp) => ({ protocol: cp.protocol, port: cp.port })),
+        ...(extra?.ports ?? []).map((p) => ({ protocol: p.protocol, port: p.port })),
     ];
-    for (const p of mentioned) {
-        if (typeof p.port === "string") continue;
-        for (const protocol of ["TCP", "UDP"] as const) {
-            add(protocol, p.port);
-            if (p.endPort !== undefined) {
-                add(protocol, p.endPort);
-                if (p.endPort < 65535) add(protocol, p.endPort + 1);
-            }
-        }
-    }
-    for (const cp of namedPorts) add(cp.protocol, cp.port);
-    for (const p of extra?.ports ?? []) add(p.protocol, p.port);
-    // A port nothing mentions: whatever is allowed on it is allowed on every port.
-    add("TCP", 7);
-    add("UDP", 7);
-    const sortedPorts = [...ports.values()].sort((a, b) => a.port - b.port || (a.protocol < b.protocol ? -1 : 1));
-    return { snapshot: { name: "intent", namespaces: namespaceLabels, pods, policies: [] }, externals, ports: sortedPorts };
+    // Classes of ports nothing tells apart; port 7 stands for the ports nothing names.
+    const classes = portClasses([...mentioned, ...policyPortEntries(policies)], [{ ports: namedPorts }]).sort(
+        (a, b) => a.representative - b.representative || (a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0),
+    );
+    const sortedPorts = classes.map((c) => ({ protocol: c.protocol, port: c.representative }));
+    return {
+        snapshot: { name: "intent", namespaces: namespaceLabels, pods, policies: [] },
+        externals,
+        ports: sortedPorts,
+        portClasses: classes,
+    };
 }
 
 function collectNamedPorts(intent: NetworkIntent): ContainerPort[] {

@@ -31,6 +31,7 @@ import {
     NetworkIntent,
     PortSpec,
     TOOLS_NAMESPACE,
+    appRefString,
 } from "../compiler/intent";
 import { MAX_VPC_PREFIX, subnetLayout } from "../compiler/subnets";
 import { GATEWAY_API_EXAMPLE, GATEWAY_CHART_EXAMPLE, platformTraffic } from "../compiler/platform";
@@ -283,20 +284,97 @@ export class Checker {
             },
         };
         // Names are built from namespaces, apps and entry names; two entries must never meet in one.
-        for (const plan of compileIntent(intent)) {
-            const seen = new Set<string>();
+        this.collisions(intent, compileIntent(intent));
+        return this.problems.length > before ? undefined : intent;
+    }
+
+    /**
+     * Two children that would get one name: two policies of one name in a namespace (one
+     * Kubernetes object for two entries), or two policies of different namespaces whose Pulumi
+     * names meet. Each namespace's component is `ns-<namespace>` and names its policies
+     * `ns-<namespace>-<policy>` (index.ts, components/segmentedNamespace.ts); children of one type
+     * under components of one type share a URN when their names are equal, whichever component
+     * is their parent (https://www.pulumi.com/docs/iac/concepts/resources/names/#urns), so
+     * namespace `shop` with app `api-from-web` and namespace `shop-from-api` with app `web`, both
+     * calling payments/api, would register `ns-shop-from-api-from-web-to-payments.api` twice.
+     * Refused before anything is registered, with the key paths of both entries.
+     */
+    private collisions(intent: NetworkIntent, plans: ReturnType<typeof compileIntent>): void {
+        const net = this.raw.network!;
+        const seen = new Map<string, { namespace: string; policy: string }>();
+        for (const plan of plans) {
+            const namespace = plan.namespace.metadata.name;
+            const names = new Set<string>();
             for (const p of plan.allows) {
-                if (seen.has(p.metadata.name))
-                    this.problem(
-                        ["network"],
-                        `${plan.namespace.metadata.name}/${p.metadata.name}`,
-                        "two entries compile to policies of this one name",
-                        "rename one of the apps, namespaces, CIDR sources or destinations involved",
-                    );
-                seen.add(p.metadata.name);
+                const policy = p.metadata.name;
+                // Kept in step with index.ts (`ns-${name}`) and SegmentedNamespace (`${name}-${policy}`).
+                const pulumiName = `ns-${namespace}-${policy}`;
+                const earlier = names.has(policy) ? { namespace, policy } : seen.get(pulumiName);
+                names.add(policy);
+                if (!earlier) {
+                    seen.set(pulumiName, { namespace, policy });
+                    continue;
+                }
+                const here = this.originsOf(intent, net, namespace, policy);
+                const there = this.originsOf(intent, net, earlier.namespace, earlier.policy);
+                const [first, ...others] = [...new Set([...there, ...here].map((path) => JSON.stringify(path)))].map(
+                    (text) => JSON.parse(text) as (string | number)[],
+                );
+                const what =
+                    earlier.namespace === namespace
+                        ? `compile to two policies named ${namespace}/${policy}`
+                        : `compile to policies ${earlier.namespace}/${earlier.policy} and ${namespace}/${policy}, both registered as ${pulumiName} (one Pulumi URN)`;
+                this.problem(
+                    first!,
+                    pulumiName,
+                    `this entry and ${others.map((o) => keyPath(o)).join(" and ") || "another"} ${what}`,
+                    "rename one of the apps, namespaces, CIDR sources or destinations involved",
+                );
             }
         }
-        return this.problems.length > before ? undefined : intent;
+    }
+
+    /**
+     * The key paths of the entries behind a policy: the flows, CIDR sources and egress grants
+     * without which the namespace would have one policy of that name fewer (the generator
+     * decides, compiled again without each candidate), else the namespace's own entry.
+     */
+    private originsOf(
+        intent: NetworkIntent,
+        net: NonNullable<CheckedSections["network"]>,
+        namespace: string,
+        policy: string,
+    ): (string | number)[][] {
+        const count = (i: NetworkIntent) =>
+            compileIntent(i)
+                .filter((p) => p.namespace.metadata.name === namespace)
+                .flatMap((p) => p.allows)
+                .filter((p) => p.metadata.name === policy).length;
+        const whole = count(intent);
+        const paths: (string | number)[][] = [];
+        intent.flows.forEach((f, k) => {
+            if (f.from.namespace !== namespace && f.to.namespace !== namespace) return;
+            if (count({ ...intent, flows: intent.flows.filter((_, j) => j !== k) }) >= whole) return;
+            net.flows.forEach(
+                (r, i) => r.from === appRefString(f.from) && r.to === appRefString(f.to) && paths.push(["network", "flows", i]),
+            );
+        });
+        intent.cidrSources.forEach((c, k) => {
+            if (c.to.namespace !== namespace) return;
+            if (count({ ...intent, cidrSources: intent.cidrSources.filter((_, j) => j !== k) }) >= whole) return;
+            net.cidrSources.forEach((r, i) => r.name === c.name && paths.push(["network", "cidrSources", i]));
+        });
+        intent.egress.forEach((g, k) => {
+            if (g.from.namespace !== namespace) return;
+            if (count({ ...intent, egress: intent.egress.filter((_, j) => j !== k) }) >= whole) return;
+            const listed = (value: string | readonly string[], item: string) =>
+                typeof value === "string" ? value === item : value.includes(item);
+            net.egress.forEach(
+                (r, i) => listed(r.from, appRefString(g.from)) && listed(r.to, g.to) && paths.push(["network", "egress", i]),
+            );
+        });
+        if (paths.length === 0) net.namespaces.forEach((n, i) => n.name === namespace && paths.push(["network", "namespaces", i]));
+        return paths;
     }
 
     /**

@@ -198,10 +198,11 @@ function compareParties(a: PartyInfo, b: PartyInfo): number {
     return outside || cmp(a.namespace, b.namespace) || cmp(a.app, b.app) || cmp(a.id, b.id);
 }
 
+/** Orders `port/PROTOCOL` texts, and port classes such as `8000-8079, 8081-9000/TCP` by their first port. */
 export function comparePortText(a: string, b: string): number {
     const [pa, qa] = a.split("/") as [string, string];
     const [pb, qb] = b.split("/") as [string, string];
-    return Number(pa) - Number(pb) || cmp(qa, qb);
+    return Number.parseInt(pa, 10) - Number.parseInt(pb, 10) || cmp(qa, qb) || cmp(pa, pb);
 }
 
 function cmp(a: string, b: string): number {

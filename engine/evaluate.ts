@@ -74,8 +74,15 @@ export class ReachabilityModel {
         }
     }
 
+    /**
+     * The party a reference names. An address that a pod of the snapshot holds is that pod: its
+     * traffic comes from the pod, and the pod's policies apply (a probe's `{ "ip": ... }` too).
+     */
     party(ref: PartyRef): Party {
-        if (typeof ref !== "string") return { kind: "external", ip: ref.ip };
+        if (typeof ref !== "string") {
+            const holder = this.podAt(ref.ip);
+            return holder ? { kind: "pod", pod: holder } : { kind: "external", ip: ref.ip };
+        }
         const pod = this.pods.get(ref);
         if (!pod) throw new Error(`no pod ${ref}`);
         return { kind: "pod", pod };
@@ -150,6 +157,22 @@ export class ReachabilityModel {
             return false;
         }
         return peer.podSelector ? selectorMatches(peer.podSelector, pod.labels) : true;
+    }
+
+    private podsByIp?: Map<string, Pod>;
+
+    /** The first pod holding the address (compared as addresses: `::1` is `0:0::1`). */
+    private podAt(text: string): Pod | undefined {
+        if (!this.podsByIp) {
+            this.podsByIp = new Map();
+            for (const pod of this.snapshot.pods) {
+                const ip = this.ip(pod.ip);
+                const key = ip ? `${ip.family}/${ip.value}` : pod.ip;
+                if (!this.podsByIp.has(key)) this.podsByIp.set(key, pod);
+            }
+        }
+        const ip = this.ip(text);
+        return this.podsByIp.get(ip ? `${ip.family}/${ip.value}` : text);
     }
 
     private cidr(text: string): CidrBlock {

@@ -91,7 +91,10 @@ export function policyPortRanges(policies: readonly NetworkPolicy[], pods: reado
  * representative is port 7 when the class holds it, else its lowest port. Ordered by protocol,
  * then representative.
  */
-export function portClasses(entries: readonly PortEntry[], pods: readonly NamedPortHolder[] = []): PortClass[] {
+export function portClasses(given: readonly PortEntry[], pods: readonly NamedPortHolder[] = []): PortClass[] {
+    // The same entry written in many rules (a thousand namespaces' DNS egress) counts once.
+    const unique = new Map(given.map((e) => [`${e.protocol ?? "TCP"}|${String(e.port)}|${String(e.endPort)}`, e]));
+    const entries = [...unique.values()];
     const covered = entries.map((entry) => entryRanges(entry, pods));
     const classes = new Map<string, PortRange[]>();
     for (const range of distinguishedPortRanges(entries, pods)) {

@@ -20,7 +20,7 @@ import { estimatePlan, planBudgetProblem } from "../offline/planBudget";
 import { knownStacks, readStackFile, readStackFileAt } from "../offline/stackFile";
 import { renderResourceTree } from "../offline/tree";
 import { planSnapshot } from "../compiler/planSnapshot";
-import { HelpRequested, UsageError, exitCodeOf, parseCommand, processIo } from "./cli/args";
+import { HelpRequested, UsageError, endQuietlyOnClosedPipe, exitCodeOf, parseCommand, processIo, userPath } from "./cli/args";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
@@ -36,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
     if (!arg || positionals.length > 1) throw new UsageError(USAGE);
     if (!arg.endsWith(".yaml") && !knownStacks(PROJECT_DIR).includes(arg))
         throw new UsageError(`no stack ${arg}: known stacks are ${knownStacks(PROJECT_DIR).join(", ")}`);
+    // A missing stack file is the same kind of mistake as an unknown stack: a usage error (2).
+    if (arg.endsWith(".yaml") && !fs.existsSync(userPath(arg))) throw new UsageError(`no stack file ${arg}: no such file`);
     // Pulumi's runtime takes seconds to load: only once the arguments are known to be good.
     const { runProgram } = require("../offline/mockRuntime") as typeof import("../offline/mockRuntime");
     const { localStackOutputs } = require("../offline/localStacks") as typeof import("../offline/localStacks");
@@ -43,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
     let stack = arg;
     let run;
     try {
-        stackFile = arg.endsWith(".yaml") ? readStackFileAt(PROJECT_DIR, path.resolve(arg)) : readStackFile(PROJECT_DIR, arg);
+        stackFile = arg.endsWith(".yaml") ? readStackFileAt(PROJECT_DIR, userPath(arg)) : readStackFile(PROJECT_DIR, arg);
         stack = stackFile.stack;
         // Too large for this process? Say so before building anything (see offline/planBudget.ts).
         const early = parseStackConfig(projectConfigValues(stackFile.config));
@@ -82,7 +84,10 @@ async function main(argv: string[]): Promise<number> {
     print(
         `\nWrote ${namespaces.length} namespaces, ${policies.length} NetworkPolicies and ${gateways.length} Gateway to ${relative}/ (kubectl apply -f ${relative}/)`,
     );
-    print(`Network policy set ${String(run.outputs["networkPolicyDigest"])}; ${String(run.outputs["promotionGate"])}`);
+    // Two digests, two names: networkPolicyDigest is the policies exactly as applied; the gate compares promotionDigest.
+    const gate = String(run.outputs["promotionGate"]);
+    print(`networkPolicyDigest (the policies as applied) ${String(run.outputs["networkPolicyDigest"])}`);
+    print(gate.includes("policy set") ? `${gate} [the gate's "network policy set" is promotionDigest]` : gate);
 
     // The same parse the program ran; it succeeded, or runProgram would have thrown.
     const parsed = parseStackConfig(projectConfigValues(stackFile.config));
@@ -91,12 +96,14 @@ async function main(argv: string[]): Promise<number> {
     const check = checkIntent(intent, namespaces, policies);
     const connectivity = checkConnectivity(check, intent.appLabel);
 
-    print(`\nNamespace connectivity (${check.checked} connections judged on ${check.world.ports.length} ports):\n`);
+    print(
+        `\nNamespace connectivity (${check.checked} connections judged, one port for each of ${check.world.ports.length} port classes that cover every TCP and UDP port):\n`,
+    );
     print(renderNamespaceMatrix(connectivity));
     const snapshotFile = path.join(outDir, "snapshot.json");
     fs.writeFileSync(snapshotFile, `${JSON.stringify(planSnapshot(`plan of stack ${stack}`, intent, namespaces, policies), null, 2)}\n`);
     print(
-        `Wrote ${path.relative(process.cwd(), snapshotFile)} (npm run --silent netpol -- can-i <from> <to> <port> --snapshot ${path.relative(process.cwd(), snapshotFile)})`,
+        `Wrote ${path.relative(process.cwd(), snapshotFile)} (npm run --silent netpol -- can-i ${path.relative(process.cwd(), snapshotFile)} <from> <to> <port>)`,
     );
     const html = path.join(outDir, "connectivity.html");
     fs.writeFileSync(
@@ -162,6 +169,7 @@ function exitWhenFlushed(code: number): void {
     process.stderr.write("", done);
 }
 
+endQuietlyOnClosedPipe();
 main(process.argv.slice(2)).then(finish, (e: unknown) => {
     reported.add(e);
     // --help (0), a usage error (2), or anything else (1), printed as the CLI convention has it.

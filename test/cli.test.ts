@@ -97,7 +97,7 @@ describe("command-line conventions", () => {
 
     it("says which flag lacks its value and which command is unknown", () => {
         assert.equal(run("evaluate", "--format").stderr.split("\n")[0], "--format needs a value");
-        assert.equal(run("evaluate", "x.json", "--format", "xml").stderr, "--format is one of table, json, not xml\n");
+        assert.equal(run("evaluate", "x.json", "--format", "xml").stderr, "--format is one of text, json, not xml\n");
         assert.equal(run("evaulate").stderr.split("\n")[0], "unknown command evaulate");
     });
 
@@ -343,5 +343,267 @@ describe("the snapshot reader refuses what the API server refuses, and reads wha
             }),
             { numRuns: 300 },
         );
+    });
+});
+
+/** The smallest cluster that shows a change of ipBlock: one namespace, one api pod, one egress policy. */
+function ipBlockSnapshot(block: { cidr: string; except?: string[] }, extraPods: object[] = []) {
+    return {
+        namespaces: { shop: {} },
+        pods: [{ namespace: "shop", name: "api-1", labels: { app: "api" }, ip: "10.40.0.10", ports: [{ port: 8080 }] }, ...extraPods],
+        policies: [
+            {
+                apiVersion: "networking.k8s.io/v1",
+                kind: "NetworkPolicy",
+                metadata: { name: "api-egress", namespace: "shop" },
+                spec: {
+                    podSelector: { matchLabels: { app: "api" } },
+                    policyTypes: ["Egress"],
+                    egress: [{ to: [{ ipBlock: block }], ports: [{ port: 443 }] }],
+                },
+            },
+        ],
+    };
+}
+
+describe("netpol on what a real cluster holds (issue 19)", () => {
+    it("diffs two snapshots that differ in one ipBlock cidr, naming the outside range and the pods, exit 1 with --exit-code", () => {
+        const before = file("cidr-before.json", ipBlockSnapshot({ cidr: "203.0.113.0/24" }));
+        const after = file("cidr-after.json", ipBlockSnapshot({ cidr: "203.0.113.0/25" }));
+        const r = run("diff", before, after, "--exit-code");
+        assert.equal(r.code, 1, r.stderr);
+        assert.equal(
+            r.stdout,
+            [
+                `Connectivity change ${before} → ${after}: +0 connection(s) gained, -1 lost.`,
+                "",
+                "Lost:",
+                "  - shop/api -> 203.0.113.0/24 (outside)  443/TCP",
+                "",
+            ].join("\n"),
+        );
+        assert.equal(run("diff", before, before, "--exit-code").code, 0);
+    });
+
+    it("diffs an except added to an ipBlock as the except range's connections lost", () => {
+        const before = file("except-before.json", ipBlockSnapshot({ cidr: "203.0.113.0/24" }));
+        const after = file("except-after.json", ipBlockSnapshot({ cidr: "203.0.113.0/24", except: ["203.0.113.128/25"] }));
+        const r = run("diff", before, after, "--exit-code", "-o", "json");
+        assert.equal(r.code, 1, r.stderr);
+        const d = JSON.parse(r.stdout);
+        assert.deepEqual(d.lost, [
+            {
+                from: { namespace: "shop", app: "api" },
+                to: { namespace: "(outside)", app: "203.0.113.128/25 (outside)" },
+                ports: ["443/TCP"],
+                pairs: 1,
+            },
+        ]);
+        assert.deepEqual(d.gained, []);
+    });
+
+    it("diffs two folders of manifests that differ in one ipBlock the same way", () => {
+        const folder = (name: string, cidr: string) => {
+            const dir = path.join(tmp, name);
+            fs.mkdirSync(dir);
+            const s = ipBlockSnapshot({ cidr });
+            fs.writeFileSync(
+                path.join(dir, "shop.yaml"),
+                [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "shop" } }, ...s.policies].map((d) => stringify(d)).join("---\n"),
+            );
+            fs.writeFileSync(
+                path.join(dir, "pods.json"),
+                JSON.stringify({
+                    kind: "List",
+                    items: [
+                        {
+                            kind: "Pod",
+                            metadata: { namespace: "shop", name: "api-1", labels: { app: "api" } },
+                            spec: { containers: [{ ports: [{ containerPort: 8080 }] }] },
+                            status: { phase: "Running", podIP: "10.40.0.10" },
+                        },
+                    ],
+                }),
+            );
+            return dir;
+        };
+        const [before, after] = [folder("manifests-before", "198.51.100.0/24"), folder("manifests-after", "198.51.100.0/23")];
+        const r = run("diff", before, after, "--exit-code");
+        assert.equal(r.code, 1, r.stderr);
+        assert.deepEqual(r.stdout.split("\n").slice(2, 4), ["Gained:", "  + shop/api -> 198.51.100.0/23 (outside)  443/TCP"]);
+    });
+
+    it("answers can-i for a pod's address exactly as for the pod's name, and says which pod it took", () => {
+        const kubectl = path.join(PROJECT_DIR, "test", "fixtures", "kubectl", "get-namespaces-pods-networkpolicies.json");
+        const byName = run("can-i", kubectl, "other/client", "shop/web-7d4b9c8f6d-x2x9q", "8080");
+        const byAddress = run("can-i", "10.40.2.44", "shop/web-7d4b9c8f6d-x2x9q", "8080", "--snapshot", kubectl);
+        assert.equal(byAddress.code, byName.code);
+        assert.equal(byAddress.code, 0);
+        const lines = byAddress.stdout.split("\n");
+        assert.equal(
+            lines[1],
+            "10.40.2.44 -> shop/web-7d4b9c8f6d-x2x9q on 8080/TCP: 10.40.2.44 = other/client -> pod shop/web-7d4b9c8f6d-x2x9q",
+        );
+        assert.deepEqual([lines[0], ...lines.slice(2)], [byName.stdout.split("\n")[0], ...byName.stdout.split("\n").slice(2)]);
+        const denied = [run("can-i", kubectl, "10.40.2.44", "shop/web", "9090"), run("can-i", kubectl, "other/client", "shop/web", "9090")];
+        assert.deepEqual(
+            denied.map((d) => [d.code, d.stdout.split("\n").slice(2).join("\n")]),
+            [
+                [1, denied[1]!.stdout.split("\n").slice(2).join("\n")],
+                [1, denied[1]!.stdout.split("\n").slice(2).join("\n")],
+            ],
+        );
+    });
+
+    it("warns when an address in the pod range is held by no pod, and judges a host-network pod as its node's address", () => {
+        const f = file("ranges.json", {
+            ...ipBlockSnapshot({ cidr: "10.40.0.0/16" }, [
+                { namespace: "shop", name: "agent", labels: {}, ip: "10.40.9.9", hostNetwork: true },
+            ]),
+            podCidrs: ["10.40.0.0/19"],
+        });
+        const free = run("can-i", f, "shop/api", "10.40.0.77", "443");
+        assert.equal(free.code, 0);
+        assert.equal(
+            free.stderr,
+            "warning: 10.40.0.77 is in the pod range 10.40.0.0/19, but no pod of the input holds it: judged as an address outside the cluster\n",
+        );
+        const host = run("can-i", f, "shop/api", "shop/agent", "443");
+        assert.equal(host.code, 0, host.stderr);
+        assert.match(
+            host.stdout.split("\n")[1]!,
+            /shop\/agent \(host network: judged as its node's address 10\.40\.9\.9; Calico applies no pod policy to it\)$/,
+        );
+    });
+
+    it("answers as if a Succeeded pod were not there, and says so", () => {
+        const done = { namespace: "shop", name: "api-old", labels: { app: "api" }, ip: "10.40.0.11", phase: "Succeeded" };
+        const withDone = file("succeeded.json", ipBlockSnapshot({ cidr: "203.0.113.0/24" }, [done]));
+        const without = file("live-only.json", ipBlockSnapshot({ cidr: "203.0.113.0/24" }));
+        const a = run("can-i", withDone, "shop/api", "203.0.113.9", "443");
+        const b = run("can-i", without, "shop/api", "203.0.113.9", "443");
+        assert.deepEqual([a.code, a.stdout], [b.code, b.stdout]);
+        assert.equal(
+            a.stderr,
+            `note: ${withDone}: 1 pod left out of the judgement: 1 finished (phase Succeeded or Failed: shop/api-old); such pods send and receive nothing.\n`,
+        );
+        assert.equal(b.stderr, "");
+        const named = run("can-i", withDone, "shop/api-old", "203.0.113.9", "443");
+        assert.equal(named.code, 2);
+        assert.match(named.stderr, /pod shop\/api-old is left out of the judgement: it has finished \(phase Succeeded\)\n$/);
+    });
+
+    it("refuses an empty file with exit 2, naming it and what is wrong; warns of an input without pods", () => {
+        const empty = file("empty.yaml", "\n# nothing here\n");
+        const r = run("evaluate", empty);
+        assert.equal(r.code, 2);
+        assert.equal(
+            r.stderr,
+            `${empty} is empty (no JSON or YAML document in it): expected a snapshot (engine/SNAPSHOT.md), Kubernetes manifests or kubectl get -o json output\n`,
+        );
+        const podless = file("podless.json", { namespaces: { shop: {} }, pods: [], policies: [] });
+        const p = run("evaluate", podless);
+        assert.equal(p.code, 0);
+        assert.equal(p.stderr, `warning: ${podless} holds no live pods: every answer is about addresses only\n`);
+    });
+});
+
+describe("one grammar for every command (issue 20)", () => {
+    const kubectl = path.join(PROJECT_DIR, "test", "fixtures", "kubectl", "get-namespaces-pods-networkpolicies.json");
+
+    it("takes can-i's input first, as evaluate and explain do, and keeps --snapshot working", () => {
+        const positional = run("can-i", kubectl, "other/client", "shop/web", "8080");
+        const flagged = run("can-i", "other/client", "shop/web", "8080", "--snapshot", kubectl);
+        assert.equal(positional.code, 0, positional.stderr);
+        assert.equal(positional.stdout, flagged.stdout);
+        assert.equal(run("can-i", kubectl, "other/client", "shop/web", "8080", "--snapshot", kubectl).code, 2);
+        assert.match(
+            run("can-i", "other/client", "shop/web", "8080").stderr,
+            /^can-i needs its input: can-i <input> <from> <to> <port>, or --stack <stack>/,
+        );
+    });
+
+    it("takes -o / --output with the same values everywhere; --format and table keep working", () => {
+        const a = run("evaluate", kubectl, "-o", "json");
+        assert.equal(a.stdout, run("evaluate", kubectl, "--format", "json").stdout);
+        assert.equal(run("evaluate", kubectl, "--output", "table").stdout, run("evaluate", kubectl).stdout);
+        assert.equal(run("explain", kubectl, "other/client", "shop/web", "8080", "-o", "json").code, 0);
+        const both = run("evaluate", kubectl, "-o", "json", "--format", "text");
+        assert.equal(both.code, 2);
+        assert.equal(both.stderr, "--output json and --format text disagree; give one (--format is the older spelling)\n");
+    });
+
+    it("suggests the namespace, app or pod a mistyped name meant", () => {
+        assert.equal(
+            run("can-i", kubectl, "othr/client", "shop/web", "80").stderr,
+            "no namespace othr in the snapshot (namespaces: shop, other); did you mean other?\n",
+        );
+        assert.equal(
+            run("can-i", kubectl, "other/client", "shop/wbe", "80").stderr,
+            "no pod or app wbe in namespace shop (apps: web; pods: web-7d4b9c8f6d-x2x9q); did you mean web?\n",
+        );
+    });
+
+    it("explains an app with replicas by one pod per group its policies tell apart, naming the pods it stands for", () => {
+        const raw = JSON.parse(fs.readFileSync(kubectl, "utf8"));
+        const web = raw.items.find(
+            (i: { kind: string; metadata: { namespace?: string } }) => i.kind === "Pod" && i.metadata.namespace === "shop",
+        );
+        const replica = {
+            ...web,
+            metadata: { ...web.metadata, name: "web-7d4b9c8f6d-abcde" },
+            status: { ...web.status, podIP: "10.40.1.32" },
+        };
+        const f = file("replicas.json", { ...raw, items: [...raw.items, replica] });
+        const r = run("explain", f, "other/client", "shop/web", "8080");
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(r.stdout.split("\n").slice(0, 3), [
+            "other/client -> shop/web: pod other/client -> 2 pods shop/web-7d4b9c8f6d-abcde, shop/web-7d4b9c8f6d-x2x9q (app=web)",
+            "shop/web-7d4b9c8f6d-abcde stands for 2 pods that no policy tells apart: shop/web-7d4b9c8f6d-abcde, shop/web-7d4b9c8f6d-x2x9q",
+            "other/client -> shop/web-7d4b9c8f6d-abcde on 8080/TCP: ALLOWED",
+        ]);
+    });
+
+    it("reads a relative path from where the user ran npm run, and ends quietly when the reader closes the pipe", () => {
+        const sub = spawnSync(
+            "npm",
+            ["run", "--silent", "netpol", "--", "evaluate", path.join("fixtures", "kubectl", "get-namespaces-pods-networkpolicies.json")],
+            {
+                cwd: path.join(PROJECT_DIR, "test"),
+                encoding: "utf8",
+            },
+        );
+        assert.equal(sub.status, 0, sub.stderr);
+        assert.match(sub.stdout, /\n1 connections: 1 allowed, 0 denied\n$/);
+        const piped = spawnSync(
+            "bash",
+            ["-c", "set -o pipefail; node --require tsx/cjs scripts/netpol.ts evaluate --stack nonprod -o json | head -1"],
+            {
+                cwd: PROJECT_DIR,
+                encoding: "utf8",
+            },
+        );
+        assert.equal(piped.stdout, "{\n");
+        assert.equal(piped.stderr, "");
+        assert.equal(piped.status, 0);
+    });
+
+    it("says a port given as a word is a port name, and that a number is needed", () => {
+        const r = run("can-i", kubectl, "other/client", "shop/web", "http");
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /^http is a port name; give the port's number/);
+        assert.equal(
+            run("can-i", kubectl, "other/client", "shop/web", "70000").stderr,
+            "70000 is not <port>[/<protocol>], a number from 1 to 65535, e.g. 8080 or 53/UDP\n",
+        );
+    });
+
+    it("exits 2 for a missing stack file as for an unknown stack", () => {
+        const missing = spawn("plan.ts", "no-such-dir/Pulumi.nope.yaml");
+        assert.equal(missing.status, 2);
+        assert.equal(missing.stderr, "no stack file no-such-dir/Pulumi.nope.yaml: no such file\n");
+        assert.equal(run("evaluate", "--stack", "nope").code, 2);
+        assert.equal(run("evaluate", "--stack", "prd").stderr, "no stack prd: known stacks are nonprod, prod; did you mean prod?\n");
+        assert.equal(run("diff", "no-such.yaml", "Pulumi.nonprod.yaml").code, 2);
     });
 });

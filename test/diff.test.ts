@@ -11,6 +11,11 @@ import * as os from "os";
 import { Io } from "../scripts/cli/args";
 import { netpol } from "../scripts/netpol";
 import { PROJECT_DIR, stackIntent } from "./harness";
+import { compiledExport } from "../scripts/exportCompiled";
+import { diffCompiled, renderCompiledText } from "../scripts/cli/compiledDiff";
+import { diffInputs } from "../scripts/netpol";
+import { outsideAddresses } from "../engine/outside";
+import { NetworkPolicy } from "../engine/k8s";
 
 const row = (r: { from: { namespace: string; app: string }; to: { namespace: string; app: string }; ports: readonly string[] }) =>
     `${r.from.namespace}/${r.from.app} -> ${r.to.namespace}/${r.to.app} ${r.ports.join(",")}`;
@@ -128,6 +133,57 @@ describe("the connectivity diff", () => {
             "ns-2/other -> ns-1/api 8080/TCP",
             "ns-2/other -> ns-1/web 80/TCP",
         ]);
+        assert.deepEqual(d.lost, []);
+    });
+
+    it("names the policy that decided a row, and every policy behind it on request", () => {
+        const before = compiledExport(PROJECT_DIR, "nonprod");
+        const after = { ...before, policies: before.policies.filter((p) => p.metadata.name !== "from-checkout.api-to-api") };
+        const d = diffCompiled(before, after);
+        const i = d.lost.findIndex((r) => row(r) === "checkout/api -> payments/api 8443/TCP");
+        assert.ok(i >= 0, d.lost.map(row).join("\n"));
+        assert.deepEqual(d.lostCauses[i]!.decidedBy, ["payments/from-checkout.api-to-api"]);
+        const text = renderCompiledText("t", d, 200).split("\n");
+        const at = text.indexOf("  - checkout/api -> payments/api  8443/TCP");
+        assert.deepEqual(text.slice(at + 1, at + 3), [
+            '      was allowed by: payments/from-checkout.api-to-api ("checkout/api calls payments/api on 8443/TCP") (+1 more unchanged policy; --all-policies lists them)',
+            '      now denied by: payments/default-deny ("deny all ingress and egress not allowed by another policy") (+2 more unchanged policies; --all-policies lists them)',
+        ]);
+        const every = renderCompiledText("t", d, 200, true).split("\n");
+        assert.match(
+            every[at + 2]!,
+            /^ {6}now denied by: payments\/default-deny \(.*\), payments\/allow-same-namespace \(.*\), payments\/from-cidr\.psp-callbacks-to-api \(.*\)$/,
+        );
+    });
+
+    it("judges two inputs against one outside address per range their ipBlocks distinguish", () => {
+        const egress = (cidr: string, except: string[] = []): NetworkPolicy => ({
+            apiVersion: "networking.k8s.io/v1",
+            kind: "NetworkPolicy",
+            metadata: { name: "out", namespace: "a" },
+            spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr, except } }] }] },
+        });
+        assert.deepEqual(
+            outsideAddresses([egress("10.0.0.0/8", ["10.40.0.0/16"]), egress("203.0.113.0/24")], ["10.0.0.1"], ["10.40.0.0/16"]),
+            [
+                { range: "10.0.0.0/8", ip: "10.0.0.2", label: "10.0.0.0/8 (outside)" },
+                { range: "10.40.0.0/16", ip: "10.40.0.1", label: "10.40.0.0/16 (outside)" },
+                { range: "203.0.113.0/24", ip: "203.0.113.77", label: "203.0.113.0/24 (outside)" },
+                { ip: "198.51.100.77", label: "other IPv4 addresses (outside)" },
+            ],
+        );
+        const snapshot = (policy: NetworkPolicy) => {
+            const parsed = parseSnapshot({
+                namespaces: { a: {} },
+                pods: [{ namespace: "a", name: "p", labels: { app: "p" }, ip: "10.40.0.9" }],
+                policies: [policy],
+            });
+            assert.ok(parsed.ok);
+            return parsed.ok ? parsed.snapshot : (undefined as never);
+        };
+        // Widening 203.0.113.0/24 to /23 gains the new half; the other addresses stay denied.
+        const d = diffInputs(snapshot(egress("203.0.113.0/24")), snapshot(egress("203.0.112.0/23")));
+        assert.deepEqual(d.gained.map(row), ["a/p -> (outside)/203.0.112.0/23 (outside) 1-65535/TCP,1-65535/UDP"]);
         assert.deepEqual(d.lost, []);
     });
 

@@ -416,6 +416,39 @@ describe("snapshot validation", () => {
         });
     });
 
+    it("judges a probe from a pod's address as that pod, its egress policies included", () => {
+        const parsed = parseSnapshot({
+            namespaces: { a: {} },
+            pods: [
+                { namespace: "a", name: "x", labels: { app: "x" }, ip: "10.0.0.1" },
+                { namespace: "a", name: "y", labels: { app: "y" }, ip: "10.0.0.2", ports: [{ port: 80 }] },
+            ],
+            policies: [
+                {
+                    apiVersion: "networking.k8s.io/v1",
+                    kind: "NetworkPolicy",
+                    metadata: { name: "x-no-egress", namespace: "a" },
+                    spec: { podSelector: { matchLabels: { app: "x" } }, policyTypes: ["Egress"] },
+                },
+            ],
+            probes: [
+                { from: { ip: "10.0.0.1" }, to: "a/y", port: 80 },
+                { from: "a/x", to: "a/y", port: 80 },
+                { from: { ip: "10.0.0.3" }, to: "a/y", port: 80 },
+            ],
+        });
+        assert.ok(parsed.ok);
+        const { verdicts } = evaluateSnapshot(parsed.ok ? parsed.snapshot : (undefined as never));
+        assert.deepEqual(
+            verdicts.map((v) => [v.verdict.allowed, v.verdict.egress.isolatedBy]),
+            [
+                [false, ["a/x-no-egress"]],
+                [false, ["a/x-no-egress"]],
+                [true, []],
+            ],
+        );
+    });
+
     it("refuses an input with no document at all", () => {
         const result = parseSnapshotDocuments([]);
         assert.equal(result.ok, false);

@@ -3,6 +3,7 @@
  * flag or a missing value is a usage error naming the flag (exit 2), and parsing is Node's own
  * `util.parseArgs` (stable since Node 20; https://nodejs.org/docs/latest-v20.x/api/util.html#utilparseargsconfig).
  */
+import { resolve as pathResolve } from "path";
 import { parseArgs } from "util";
 
 /** A mistake in how the command was called: printed without a stack trace, exit 2. */
@@ -63,6 +64,56 @@ export function choice<T extends string>(value: unknown, flag: string, choices: 
     if (value === undefined) return fallback;
     if (typeof value === "string" && (choices as readonly string[]).includes(value)) return value as T;
     throw new UsageError(`${flag} is one of ${choices.join(", ")}, not ${String(value)}`);
+}
+
+/**
+ * The output format of a command: `--output`/`-o`, or its older spelling `--format` (kept
+ * working); giving both with different values is a usage error. `aliases` maps other accepted
+ * spellings to a choice (evaluate's `table` is `text`).
+ */
+export function outputFormat<T extends string>(
+    flags: Readonly<Record<string, string | boolean | undefined>>,
+    choices: readonly T[],
+    fallback: T,
+    aliases: Readonly<Record<string, T>> = {},
+): T {
+    const output = flags["output"];
+    const format = flags["format"];
+    if (output !== undefined && format !== undefined && output !== format)
+        throw new UsageError(
+            `--output ${String(output)} and --format ${String(format)} disagree; give one (--format is the older spelling)`,
+        );
+    const value = output ?? format;
+    if (typeof value === "string" && value in aliases) return aliases[value]!;
+    const flag = output !== undefined ? "--output" : "--format";
+    return choice(value, flag, choices, fallback);
+}
+
+/** The two flags `outputFormat` reads, for a command's flag specs. */
+export const OUTPUT_FLAGS: Readonly<Record<string, FlagSpec>> = { output: { type: "string", short: "o" }, format: { type: "string" } };
+
+/**
+ * A path as the user meant it: relative to the directory they ran the command from. `npm run`
+ * runs scripts in the package's root and says where the user was in INIT_CWD
+ * (https://docs.npmjs.com/cli/v10/commands/npm-run-script); outside npm the process's own
+ * directory is that place.
+ */
+export function userPath(given: string, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+    const base = env["npm_lifecycle_event"] !== undefined && env["INIT_CWD"] ? env["INIT_CWD"] : cwd;
+    return pathResolve(base, given);
+}
+
+/**
+ * A closed pipe (`netpol evaluate ... | head -1`) ends the command quietly with exit 0, as the
+ * usual Unix tools do: the reader has all it wanted. Node reports the closed pipe as an EPIPE
+ * error on the stream (https://nodejs.org/docs/latest-v20.x/api/errors.html#common-system-errors);
+ * without a listener it would be thrown with a stack trace.
+ */
+export function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream = process.stdout, exit: (code: number) => void = process.exit): void {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+        if (e.code === "EPIPE") exit(0);
+        else throw e;
+    });
 }
 
 /** Where a command writes; the process's streams, or a buffer in tests. */

@@ -10,6 +10,8 @@ import { AppPairChange, ConnectivityDiff, diffConnectivity, isEmptyDiff } from "
 import { Party, ReachabilityModel, Verdict } from "../../engine/evaluate";
 import { formatIp, parseIp } from "../../engine/cidr";
 import { Labels, Namespace, NetworkPolicy, Protocol, qualifiedName } from "../../engine/k8s";
+import { outsideAddresses } from "../../engine/outside";
+import { policyPortEntries, portClasses } from "../../engine/ports";
 import { Pod, Snapshot } from "../../engine/snapshot";
 
 /** What `scripts/exportCompiled.ts` prints (format 1). */
@@ -41,6 +43,12 @@ export interface RowCauses {
     readonly admittedBy: readonly PolicyCause[];
     /** Policies that isolate the side where it is denied (no rule of theirs admits it). */
     readonly deniedBy: readonly PolicyCause[];
+    /**
+     * The policies that decided the change: those behind the row that were added, removed or
+     * changed between the two sides; when none was (a namespace's labels or a new pod changed it),
+     * the first policy of each list.
+     */
+    readonly decidedBy: readonly string[];
 }
 
 export interface CompiledDiff extends ConnectivityDiff {
@@ -61,15 +69,35 @@ export function diffCompiled(before: CompiledExport, after: CompiledExport): Com
     const a = judge(before, world);
     const b = judge(after, world);
     const diff = diffConnectivity(a.connectivity, b.connectivity);
-    const causes = (row: AppPairChange, allowedSide: Side, deniedSide: Side): RowCauses => ({
-        admittedBy: collect(row, allowedSide.admitted, allowedSide.intents),
-        deniedBy: collect(row, deniedSide.denied, deniedSide.intents),
-    });
+    const changed = changedPolicies(before.policies, after.policies);
+    const isolatesOnly = new Set(
+        [...before.policies, ...after.policies]
+            .filter((p) => (p.spec.ingress ?? []).length === 0 && (p.spec.egress ?? []).length === 0)
+            .map(qualifiedName),
+    );
+    const causes = (row: AppPairChange, allowedSide: Side, deniedSide: Side): RowCauses => {
+        const admittedBy = collect(row, allowedSide.admitted, allowedSide.intents);
+        // A policy that only isolates (default-deny) is what denies; it comes first, and is the one named.
+        const deniedBy = collect(row, deniedSide.denied, deniedSide.intents).sort(
+            (x, y) => Number(isolatesOnly.has(y.policy)) - Number(isolatesOnly.has(x.policy)),
+        );
+        const behind = [...admittedBy, ...deniedBy].map((c) => c.policy);
+        const decided = behind.filter((id) => changed.has(id));
+        const firsts = [admittedBy[0]?.policy, deniedBy[0]?.policy].filter((x): x is string => x !== undefined);
+        return { admittedBy, deniedBy, decidedBy: [...new Set(decided.length > 0 ? decided : firsts)] };
+    };
     return {
         ...diff,
         gainedCauses: diff.gained.map((r) => causes(r, b, a)),
         lostCauses: diff.lost.map((r) => causes(r, a, b)),
     };
+}
+
+/** Policies (`namespace/name`) added, removed, or with another spec between the two sides. */
+function changedPolicies(before: readonly NetworkPolicy[], after: readonly NetworkPolicy[]): Set<string> {
+    const specs = (list: readonly NetworkPolicy[]) => new Map(list.map((p) => [qualifiedName(p), JSON.stringify(p.spec)]));
+    const [a, b] = [specs(before), specs(after)];
+    return new Set([...a.keys(), ...b.keys()].filter((id) => a.get(id) !== b.get(id)));
 }
 
 interface World {
@@ -103,8 +131,18 @@ export function oneWorld(before: CompiledExport, after: CompiledExport): World {
     }
     const externals = new Map<string, { label: string; ip: string }>();
     for (const e of [...before.world.externals, ...after.world.externals]) if (!externals.has(e.ip)) externals.set(e.ip, e);
+    // Beside the worlds' own parties and ports: one address per range either side's ipBlocks
+    // distinguish, and one port per class either side's rules distinguish (engine/outside.ts,
+    // engine/ports.ts), so a generator that moves a range or a port shows even where the intent did not.
+    const policies = [...before.policies, ...after.policies];
+    const podRanges = [before, after].flatMap((side) => side.world.snapshot.podCidrs ?? []);
+    for (const e of outsideAddresses(policies, [...pods.values()].map((p) => p.ip).concat([...externals.keys()]), podRanges))
+        if (!externals.has(e.ip)) externals.set(e.ip, { label: e.label, ip: e.ip });
     const ports = new Map<string, { protocol: Protocol; port: number }>();
     for (const p of [...before.world.ports, ...after.world.ports]) ports.set(`${p.port}/${p.protocol}`, p);
+    const entries = [...policyPortEntries(policies), ...[...ports.values()].map((p) => ({ protocol: p.protocol, port: p.port }))];
+    for (const c of portClasses(entries, [...pods.values()]))
+        ports.set(`${c.representative}/${c.protocol}`, { protocol: c.protocol, port: c.representative });
     return {
         pods: [...pods.values()],
         // Each side's own namespace labels; a namespace only the other side has keeps that side's labels.
@@ -183,7 +221,16 @@ function freeAddress(near: string, taken: ReadonlySet<string>): string {
     }
 }
 
-export function renderCompiledText(title: string, d: CompiledDiff, maxRows: number): string {
+/** The causes a row shows: the deciding ones, or all of them (`--all-policies`); and how many are left unsaid. */
+function causesShown(list: readonly PolicyCause[], c: RowCauses, every: boolean): { list: readonly PolicyCause[]; more: number } {
+    if (every) return { list, more: 0 };
+    // An unchanged side still names one policy: the first that isolates (or admits) it.
+    const decided = list.filter((x) => c.decidedBy.includes(x.policy));
+    const picked = decided.length > 0 ? decided : list.slice(0, 1);
+    return { list: picked, more: list.length - picked.length };
+}
+
+export function renderCompiledText(title: string, d: CompiledDiff, maxRows: number, everyPolicy = false): string {
     if (isEmptyDiff(d)) return `${title}: no connectivity change.`;
     const lines = [`${title}: +${d.gainedConnections} connection(s) gained, -${d.lostConnections} lost.`];
     for (const [label, sign, rows, causes] of [
@@ -198,16 +245,25 @@ export function renderCompiledText(title: string, d: CompiledDiff, maxRows: numb
             );
             const c = causes[i]!;
             const verb = sign === "+" ? ["now allowed by", "was denied by"] : ["was allowed by", "now denied by"];
-            lines.push(`      ${verb[0]}: ${causeText(c.admittedBy, "no policy isolates it")}`);
-            lines.push(`      ${verb[1]}: ${causeText(c.deniedBy, "(nothing)")}`);
+            const [admitted, denied] = [causesShown(c.admittedBy, c, everyPolicy), causesShown(c.deniedBy, c, everyPolicy)];
+            lines.push(
+                `      ${verb[0]}: ${causeText(admitted.list, c.admittedBy.length === 0 ? "no policy isolates it" : "")}${more(admitted.more)}`,
+            );
+            lines.push(`      ${verb[1]}: ${causeText(denied.list, c.deniedBy.length === 0 ? "(nothing)" : "")}${more(denied.more)}`);
         });
         if (rows.length > maxRows) lines.push(`  ... and ${rows.length - maxRows} more app pairs (--all shows every one)`);
     }
     return lines.join("\n");
 }
 
+function more(count: number): string {
+    return count === 0
+        ? ""
+        : `${count > 0 ? " " : ""}(+${count} more unchanged polic${count === 1 ? "y" : "ies"}; --all-policies lists them)`;
+}
+
 /** A Markdown table of the rows and the policies and intent entries behind them, within `limit` characters. */
-export function renderCausesMarkdown(d: CompiledDiff, limit: number): string {
+export function renderCausesMarkdown(d: CompiledDiff, limit: number, everyPolicy = false): string {
     if (isEmptyDiff(d)) return "";
     const lines = [
         "<details><summary>Policies and intent entries behind each change</summary>",
@@ -215,8 +271,12 @@ export function renderCausesMarkdown(d: CompiledDiff, limit: number): string {
         "| change | from → to | allowed by (intent) | denied by |",
         "| --- | --- | --- | --- |",
     ];
-    const cell = (list: readonly PolicyCause[], none: string) =>
-        list.length === 0 ? none : list.map((c) => `\`${c.policy}\`${c.intent ? ` (${c.intent.replace(/\|/g, "\\|")})` : ""}`).join("<br>");
+    const cell = (all: readonly PolicyCause[], c: RowCauses, none: string) => {
+        if (all.length === 0) return none;
+        const { list, more } = causesShown(all, c, everyPolicy);
+        const named = list.map((x) => `\`${x.policy}\`${x.intent ? ` (${x.intent.replace(/\|/g, "\\|")})` : ""}`);
+        return [...named, ...(more > 0 ? [`+${more} more unchanged`] : [])].join("<br>");
+    };
     let size = lines.join("\n").length + 40;
     let shown = 0;
     const rows = [
@@ -224,7 +284,7 @@ export function renderCausesMarkdown(d: CompiledDiff, limit: number): string {
         ...d.lost.map((r, i) => ["➖", r, d.lostCauses[i]!] as const),
     ];
     for (const [sign, r, c] of rows) {
-        const line = `| ${sign} | \`${party(r.from)}\` → \`${party(r.to)}\` ${r.ports.join(", ")} | ${cell(c.admittedBy, "no policy isolates it")} | ${cell(c.deniedBy, "—")} |`;
+        const line = `| ${sign} | \`${party(r.from)}\` → \`${party(r.to)}\` ${r.ports.join(", ")} | ${cell(c.admittedBy, c, "no policy isolates it")} | ${cell(c.deniedBy, c, "—")} |`;
         if (size + line.length + 1 > limit) break;
         lines.push(line);
         size += line.length + 1;

@@ -11,34 +11,47 @@ import { allPolicies, compileIntent } from "../../compiler/generate";
 import { NetworkIntent } from "../../compiler/intent";
 import { planSnapshot } from "../../compiler/planSnapshot";
 import { formatProblem, parseStackConfig, projectConfigValues } from "../../config/schema";
+import { suggest } from "../../config/problems";
 import { Snapshot, SourcedDocument, formatSnapshotError, parseSnapshotDocuments } from "../../engine/snapshot";
 import { knownStacks, readStackFile } from "../../offline/stackFile";
-import { UsageError } from "./args";
+import { UsageError, userPath } from "./args";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 
-/** Every document of a file or of the JSON/YAML files of a directory (not recursive), in name order. */
+/**
+ * Every document of a file or of the JSON/YAML files of a directory (not recursive), in name
+ * order. `target` is read from where the user ran the command (`userPath`) and named as given.
+ * A file with no document in it (empty, or only comments) is refused: it is never what was meant.
+ */
 export function readDocuments(target: string): SourcedDocument[] {
+    const where = userPath(target);
     let stat;
     try {
-        stat = fs.statSync(target);
+        stat = fs.statSync(where);
     } catch {
         throw new UsageError(`cannot read ${target}: no such file or directory`);
     }
-    if (!stat.isDirectory()) return parseDocuments(target, readText(target));
+    const what = "a snapshot (engine/SNAPSHOT.md), Kubernetes manifests or kubectl get -o json output";
+    if (!stat.isDirectory()) {
+        const docs = parseDocuments(target, readText(where, target));
+        if (docs.length === 0) throw new UsageError(`${target} is empty (no JSON or YAML document in it): expected ${what}`);
+        return docs;
+    }
     const files = fs
-        .readdirSync(target)
+        .readdirSync(where)
         .filter((f) => /\.(json|ya?ml)$/.test(f))
         .sort();
     if (files.length === 0) throw new UsageError(`${target} holds no .json, .yaml or .yml file`);
-    return files.flatMap((f) => parseDocuments(f, readText(path.join(target, f))));
+    const docs = files.flatMap((f) => parseDocuments(f, readText(path.join(where, f), f)));
+    if (docs.length === 0) throw new UsageError(`${target} holds only empty files (${files.join(", ")}): expected ${what}`);
+    return docs;
 }
 
-export function readText(file: string): string {
+export function readText(file: string, shownAs: string = file): string {
     try {
         return fs.readFileSync(file, "utf8");
     } catch {
-        throw new UsageError(`cannot read ${file}`);
+        throw new UsageError(`cannot read ${shownAs}`);
     }
 }
 
@@ -182,8 +195,10 @@ export function isStackFile(doc: unknown): boolean {
 
 /** The validated network intent of the working tree's Pulumi.<stack>.yaml. */
 export function stackIntent(stack: string): NetworkIntent {
-    if (!knownStacks(PROJECT_DIR).includes(stack))
-        throw new UsageError(`no stack ${stack}: known stacks are ${knownStacks(PROJECT_DIR).join(", ")}`);
+    if (!knownStacks(PROJECT_DIR).includes(stack)) {
+        const hint = suggest(stack, knownStacks(PROJECT_DIR));
+        throw new UsageError(`no stack ${stack}: known stacks are ${knownStacks(PROJECT_DIR).join(", ")}${hint ? `; ${hint}` : ""}`);
+    }
     const parsed = parseStackConfig(projectConfigValues(readStackFile(PROJECT_DIR, stack).config));
     if (!parsed.ok)
         throw new UsageError(

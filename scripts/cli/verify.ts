@@ -19,7 +19,7 @@ import { PlanError, ProbePlan, probePlan } from "../../live/probePlan";
 import { AGNHOST_IMAGE, RunnerMode, batchesBySource, requiredPermissions } from "../../live/runner";
 import { representativePods } from "../../live/workloads";
 import { knownStacks, readStackFile, readStackFileAt } from "../../offline/stackFile";
-import { FlagSpec, Io, ParsedCommand, UsageError, choice, exitCodeOf } from "./args";
+import { FlagSpec, Io, OUTPUT_FLAGS, ParsedCommand, UsageError, choice, exitCodeOf, outputFormat } from "./args";
 import { PROJECT_DIR, loadSnapshot, parseDocuments } from "./input";
 
 const RUN = "npm run --silent netpol --";
@@ -89,8 +89,7 @@ exit codes: 0 planned, 2 usage or input error`;
 export const PROBES_FLAGS: Record<string, FlagSpec> = {
     stack: { type: "string" },
     live: { type: "string" },
-    output: { type: "string", short: "o" },
-    format: { type: "string" },
+    ...OUTPUT_FLAGS,
     "max-probes": { type: "string" },
 };
 
@@ -260,8 +259,8 @@ function evidenceCommand(config: StackConfig, expected: StackExpectation, file: 
 }
 
 export function probesCommand(c: ParsedCommand, io: Io): number {
-    const format = choice(c.flags["output"] ?? c.flags["format"], "-o/--output", ["json"], "json");
-    void format;
+    // JSON is the plan's one form; -o json (or the older --format json) says so explicitly.
+    outputFormat(c.flags, ["json"], "json");
     const maxProbes = c.flags["max-probes"] === undefined ? undefined : positive(c, "max-probes", 0);
     const stack = c.flags["stack"] as string | undefined;
     const live = c.flags["live"] as string | undefined;
