@@ -113,6 +113,12 @@ export interface RunOptions extends KubectlOptions {
     /** Per source: how long its probe container may take to start and finish. */
     readonly containerDeadlineMs: number;
     readonly progress: (done: number, total: number, probes: number) => void;
+    /**
+     * The labels a probe pod takes from its source (`--mode pods`): only the keys the policies'
+     * selectors mention, so it is judged as the source is, and no controller adopts it (a
+     * ReplicaSet's selector holds pod-template-hash, which no policy names).
+     */
+    readonly probePodLabels: ReadonlyMap<string, Readonly<Record<string, string>>>;
 }
 
 /**
@@ -171,7 +177,10 @@ async function runOne(
         if (source.containers.includes(container))
             throw new LiveError(`${batch.namespace}/${batch.pod} already has a container ${container}`);
         await kubectlOk(addEphemeralCall(batch, ephemeralContainerPatch(args, settings)), options);
-    } else await kubectlOk(createPodCall(probePodManifest(source, args, settings)), options);
+    } else {
+        const labels = options.probePodLabels.get(`${batch.namespace}/${batch.pod}`) ?? {};
+        await kubectlOk(createPodCall(probePodManifest({ ...source, labels }, args, settings)), options);
+    }
     const deadline = Date.now() + options.containerDeadlineMs;
     for (;;) {
         const state = containerState(JSON.parse(await kubectlOk(getPodCall(batch.namespace, pod), options)), container, ephemeral);

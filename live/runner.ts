@@ -9,8 +9,9 @@
  *   `pods/ephemeralcontainers` subresource (the RBAC verb is `patch`). It runs the script and
  *   exits; an exited ephemeral container stays in the pod's spec until the pod is replaced (the
  *   API has no way to remove one: https://kubernetes.io/docs/concepts/workloads/pods/ephemeral-containers/).
- * - `pods`: a probe pod in the source's namespace with the source's labels (so the same policies
- *   select it, and an address from the same pod range), plus `k8s-platform/netpol-probe: <run>`
+ * - `pods`: a probe pod in the source's namespace with the source's labels that policies select
+ *   on (so the same policies select it; it gets an address from the same pod range, and no
+ *   controller adopts it), plus `k8s-platform/netpol-probe: <run>`
  *   to find it for cleanup, and a readiness probe that never succeeds, so no Service sends it
  *   traffic; deleted when it has run.
  * Both meet Pod Security `restricted` (non-root, no privilege escalation, every capability

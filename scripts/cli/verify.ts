@@ -9,6 +9,7 @@ import { StackConfig, formatProblem, parseStackConfig, projectConfigValues } fro
 import { VerifyEvidence, judgeVerification } from "../../delivery/promotion";
 import { planSnapshot } from "../../compiler/planSnapshot";
 import { ReachabilityModel } from "../../engine/evaluate";
+import { FullMatrix } from "../../engine/matrix";
 import { Snapshot } from "../../engine/snapshot";
 import { LiveCluster, isObject, readLiveList } from "../../live/cluster";
 import { driftOf, renderDrift } from "../../live/drift";
@@ -177,6 +178,7 @@ async function liveVerify(c: ParsedCommand, stack: string, expected: StackExpect
             concurrency,
             containerDeadlineMs: 120_000 + timeoutSeconds * 1000 * Math.ceil(plan.probes.length / Math.max(batches.length, 1) / parallel),
             progress: progressBar(process.stderr),
+            probePodLabels: selectedLabels(cluster.snapshot),
         },
     );
     io.stderr(`probed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
@@ -298,6 +300,12 @@ export function workloadsCommand(c: ParsedCommand, io: Io): number {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** Each pod's labels restricted to the keys policies select on: its class's labels (engine/matrix.ts). */
+function selectedLabels(snapshot: Snapshot): Map<string, Readonly<Record<string, string>>> {
+    const matrix = new FullMatrix(snapshot);
+    return new Map(snapshot.pods.map((p) => [`${p.namespace}/${p.name}`, matrix.classOf(p).labels]));
+}
 
 function planFor(
     snapshot: Snapshot,
