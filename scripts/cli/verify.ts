@@ -25,7 +25,7 @@ import { PROJECT_DIR, loadSnapshot, parseDocuments } from "./input";
 
 const RUN = "npm run --silent netpol --";
 
-/** The default bound: nonprod's intent plans 13,770 probes, 3,000 of them run in about a minute (README, Live verification). */
+/** The default bound: a running nonprod plans 13,365 probes; 3,000 of them run in about a minute (README, Live verification). */
 export const DEFAULT_MAX_PROBES = 3000;
 
 const STACK_HELP = `<stack>: a stack of this project (nonprod, prod) or a path to a Pulumi.<name>.yaml (the kind stack: live/kind/Pulumi.kind.yaml)`;
