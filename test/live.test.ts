@@ -35,7 +35,7 @@ import {
 } from "../live/runner";
 import { representativePods } from "../live/workloads";
 import { Io } from "../scripts/cli/args";
-import { loadStack } from "../scripts/cli/verify";
+import { DEFAULT_MAX_PROBES, loadStack } from "../scripts/cli/verify";
 import { netpol } from "../scripts/netpol";
 import { PROJECT_DIR } from "./harness";
 
@@ -312,6 +312,28 @@ describe("live verification", () => {
                 () => probePlan(planned, { intent: nonprod.network, maxProbes: 100 }),
                 (e: Error) => e instanceof PlanError && /below the \d+ probes always kept/.test(e.message),
             );
+        });
+
+        it("plans 13,365 probes for a running nonprod of about 150 pods, of which the default bound sends at most 90 per source (README)", () => {
+            // 12+ pods of each app's labels in each namespace; the certificate hook's pod has finished.
+            const pods = planned.pods
+                .filter((p) => p.name !== "gateway-certs")
+                .flatMap((p, i) =>
+                    p.namespace === "kube-system"
+                        ? [p]
+                        : Array.from({ length: 5 }, (_, k) => ({ ...p, name: `${p.name}-${k}`, ip: `10.40.${i}.${k + 10}` })),
+                );
+            assert.equal(pods.length, 166);
+            const apiServer = [
+                { ip: "10.40.208.5", port: 443 },
+                { ip: "10.40.208.20", port: 443 },
+            ];
+            const options = { intent: nonprod.network, managedNamespaces: expected.namespaces.map((n) => n.metadata.name), apiServer };
+            const full = probePlan({ ...planned, pods }, options);
+            assert.deepEqual([full.sourceClasses, full.total], [33, 33 * 33 * 12 + 66 + 66 + 165]);
+            const bounded = probePlan({ ...planned, pods }, { ...options, maxProbes: DEFAULT_MAX_PROBES });
+            const sent = batchesBySource(bounded.probes).map((b) => b.probes.length);
+            assert.deepEqual([sent.length, Math.max(...sent), sent.reduce((a, b) => a + b, 0)], [33, 90, 2723]);
         });
 
         it("spreads a sample evenly over the list", () => {
