@@ -182,6 +182,11 @@ async function liveVerify(c: ParsedCommand, stack: string, expected: StackExpect
         },
     );
     io.stderr(`probed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    if (mode === "ephemeral")
+        io.stderr(
+            `left behind: an exited ephemeral container netpol-probe-${runId} in each of the ${batches.length} source pods; it stays in the pod's spec until the pod is replaced\n`,
+        );
+    else io.stderr(`left behind: nothing; the probe pods of run ${runId} were deleted\n`);
     const out = c.flags["out"] as string | undefined;
     if (out !== undefined) fs.writeFileSync(out, results.map((r) => `${resultLine(r)}\n`).join(""));
     const judged = judgeResults(new ReachabilityModel(cluster.snapshot), plan.probes, results);
