@@ -184,7 +184,7 @@ async function liveVerify(c: ParsedCommand, stack: string, expected: StackExpect
     io.stderr(`probed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     if (mode === "ephemeral")
         io.stderr(
-            `left behind: an exited ephemeral container netpol-probe-${runId} in each of the ${batches.length} source pods; it stays in the pod's spec until the pod is replaced\n`,
+            `left behind: an exited ephemeral container netpol-probe-${runId} in each of the ${batches.filter((b) => b.probes.length > 0).length} source pods; it stays in the pod's spec until the pod is replaced\n`,
         );
     else io.stderr(`left behind: nothing; the probe pods of run ${runId} were deleted\n`);
     const out = c.flags["out"] as string | undefined;
