@@ -18,7 +18,7 @@ import { NetworkPolicy } from "./k8s";
 import { FullMatrix } from "./matrix";
 import { PortClass, formatPortClass } from "./ports";
 import { evaluateSnapshot } from "./report";
-import { Snapshot } from "./snapshot";
+import { Pod, Snapshot } from "./snapshot";
 
 export interface OutsideAddress {
     /** The range it stands for (canonical CIDR), or undefined for every address no ipBlock names. */
@@ -156,37 +156,39 @@ export function connectivityWithOutside(
     const checked = new Set(base.portsChecked);
     classPorts.forEach((p) => checked.add(p.text));
     const cells = new Map(base.judged.kind === "listed" ? base.judged.cells : []);
-    const memo = new Map<string, boolean>();
-    const allowed = (from: Party, to: Party, classIndex: number, o: number, port: number, protocol: PortClass["protocol"], way: string) => {
-        const key = `${way}|${classIndex}|${o}|${port}/${protocol}`;
-        let verdict = memo.get(key);
-        if (verdict === undefined) memo.set(key, (verdict = model.evaluate({ from, to, port, protocol }).allowed));
-        return verdict;
-    };
-    outside.forEach((address, o) => {
+    // Pods of one class (same namespace, selected labels, declared ports, ipBlock memberships) get
+    // the same answer from every address: judge a representative once per class and address.
+    const byClass = new Map<number, Pod[]>();
+    for (const pod of snapshot.pods) {
+        const c = matrix.classOf(pod).index;
+        (byClass.get(c) ?? byClass.set(c, []).get(c)!).push(pod);
+        const podId = `${pod.namespace}/${pod.name}`;
+        if (!known.has(podId)) {
+            known.add(podId);
+            parties.push({ id: podId, namespace: pod.namespace, app: pod.labels[appLabel] ?? pod.name });
+        }
+        pod.ports.forEach((p) => checked.add(`${p.port}/${p.protocol}`));
+    }
+    outside.forEach((address) => {
         const id = address.label;
         if (!known.has(id)) {
             known.add(id);
             parties.push({ id, namespace: OUTSIDE, app: address.label });
         }
         const external: Party = { kind: "external", ip: address.ip };
-        for (const pod of snapshot.pods) {
-            const podParty: Party = { kind: "pod", pod };
-            const podId = `${pod.namespace}/${pod.name}`;
-            if (!known.has(podId)) {
-                known.add(podId);
-                parties.push({ id: podId, namespace: pod.namespace, app: pod.labels[appLabel] ?? pod.name });
+        for (const members of byClass.values()) {
+            const representative: Party = { kind: "pod", pod: members[0]! };
+            const admits = (from: Party, to: Party) => (p: { port: number; protocol: PortClass["protocol"] }) =>
+                model.evaluate({ from, to, port: p.port, protocol: p.protocol }).allowed;
+            const declared = members[0]!.ports.map((p) => ({ text: `${p.port}/${p.protocol}`, port: p.port, protocol: p.protocol }));
+            const out = classPorts.filter(admits(representative, external)).map((p) => p.text);
+            const inward = [...new Set([...classPorts, ...declared].filter(admits(external, representative)).map((p) => p.text))];
+            for (const pod of members) {
+                const podId = `${pod.namespace}/${pod.name}`;
+                if (out.length > 0) edges.push({ from: podId, to: id, ports: out });
+                if (inward.length > 0) edges.push({ from: id, to: podId, ports: inward });
+                for (const k of [cellKey(pod.namespace, OUTSIDE), cellKey(OUTSIDE, pod.namespace)]) cells.set(k, (cells.get(k) ?? 0) + 1);
             }
-            const cls = matrix.classOf(pod).index;
-            const out = classPorts.filter((p) => allowed(podParty, external, cls, o, p.port, p.protocol, "out")).map((p) => p.text);
-            const declared = pod.ports.map((p) => ({ text: `${p.port}/${p.protocol}`, port: p.port, protocol: p.protocol }));
-            declared.forEach((p) => checked.add(p.text));
-            const inward = [...classPorts, ...declared]
-                .filter((p) => allowed(external, podParty, cls, o, p.port, p.protocol, "in"))
-                .map((p) => p.text);
-            if (out.length > 0) edges.push({ from: podId, to: id, ports: out });
-            if (inward.length > 0) edges.push({ from: id, to: podId, ports: [...new Set(inward)] });
-            for (const k of [cellKey(pod.namespace, OUTSIDE), cellKey(OUTSIDE, pod.namespace)]) cells.set(k, (cells.get(k) ?? 0) + 1);
         }
     });
     return connectivityOfEdges(parties, edges, [...checked], { kind: "listed", cells });
