@@ -172,9 +172,12 @@ const HTTPS: readonly PortSpec[] = [{ protocol: "TCP", port: 443 }];
 
 /**
  * The platform's workloads and their connections, for a gateway in `toolsNamespace`; with `edge`,
- * cert-manager and the AWS Load Balancer Controller in their own namespaces too.
+ * cert-manager and the AWS Load Balancer Controller in their own namespaces too. The API server is
+ * reached on `kubeApiPort` at the control plane's addresses (EKS: 443; a kubeadm control plane such
+ * as kind's: 6443, `cluster.vpc.existing.apiServerPort`).
  */
-export function platformTraffic(toolsNamespace: string, tls: boolean, edge?: EdgeTraffic): PlatformTraffic {
+export function platformTraffic(toolsNamespace: string, tls: boolean, edge?: EdgeTraffic, kubeApiPort?: number): PlatformTraffic {
+    const kubeApi: readonly PortSpec[] = kubeApiPort === undefined ? KUBE_API_PORTS : [{ protocol: "TCP", port: kubeApiPort }];
     const workloads: PlatformWorkload[] = [
         {
             name: "gateway",
@@ -234,24 +237,24 @@ export function platformTraffic(toolsNamespace: string, tls: boolean, edge?: Edg
         {
             from: { kind: "workload", name: "gateway-controller" },
             to: { kind: "kubeApi" },
-            ports: KUBE_API_PORTS,
+            ports: kubeApi,
             why: "the gateway control plane watches Gateway API objects and provisions the data plane",
         },
         {
             from: { kind: "workload", name: "gateway-certs" },
             to: { kind: "kubeApi" },
-            ports: KUBE_API_PORTS,
+            ports: kubeApi,
             why: "the chart's pre-install hook writes the control plane's TLS Secrets",
         },
         {
             from: { kind: "workload", name: "coredns" },
             to: { kind: "kubeApi" },
-            ports: KUBE_API_PORTS,
+            ports: kubeApi,
             why: "CoreDNS watches Services and EndpointSlices",
         },
     ];
     if (!edge) return { workloads, connections, gateway: "gateway", namespaces: [], outside: [] };
-    const more = edgeTraffic(edge, listeners);
+    const more = edgeTraffic(edge, listeners, kubeApi);
     return {
         workloads: [...workloads, ...more.workloads],
         connections: [...connections, ...more.connections],
@@ -265,6 +268,7 @@ export function platformTraffic(toolsNamespace: string, tls: boolean, edge?: Edg
 function edgeTraffic(
     edge: EdgeTraffic,
     listeners: readonly PortSpec[],
+    kubeApi: readonly PortSpec[],
 ): { workloads: PlatformWorkload[]; connections: PlatformConnection[]; outside: OutsideAddresses[] } {
     const certManagerPod = (name: string, component: string, app: string): Readonly<Record<string, string>> => ({
         app,
@@ -314,7 +318,7 @@ function edgeTraffic(
     const toApi = (name: string, why: string): PlatformConnection => ({
         from: { kind: "workload", name },
         to: { kind: "kubeApi" },
-        ports: KUBE_API_PORTS,
+        ports: kubeApi,
         why,
     });
     const connections: PlatformConnection[] = [

@@ -291,7 +291,7 @@ export class Checker {
             toolsNamespace: TOOLS_NAMESPACE,
             addresses,
             gatewayClients,
-            platform: platformTraffic(TOOLS_NAMESPACE, gateway.tls !== undefined, edge),
+            platform: platformTraffic(TOOLS_NAMESPACE, gateway.tls !== undefined, edge, this.raw.cluster?.vpc.existing?.apiServerPort),
             flows: [...mergeFlows(flows)],
             cidrSources: cidrSources.sort((a, b) => cmp(a.name, b.name)),
             egressDestinations: egressDestinations.sort((a, b) => cmp(a.name, b.name)),

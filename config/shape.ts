@@ -59,6 +59,8 @@ const clusterSchema = z.strictObject({
                 /** Address ranges of that VPC, which the address rules need (they are not looked up). */
                 podCidrs: z.array(z.string()).min(1),
                 controlPlaneCidrs: z.array(z.string()).min(1),
+                /** The port the API server serves on at those addresses, as pods reach it: EKS 443, a kubeadm control plane (kind) 6443. */
+                apiServerPort: z.number().int().min(1).max(65535).default(443),
             })
             .optional(),
     }),

@@ -98,3 +98,48 @@ function minorOf(version: string): number | undefined {
     const m = /^1\.(\d+)$/.exec(version);
     return m ? Number(m[1]) : undefined;
 }
+
+/**
+ * The evidence a verify of the earlier stack leaves (`netpol verify --report`, kept by the deploy
+ * workflow as an artifact): which stack, which policy set (its promotion digest), and whether the
+ * live cluster showed no drift and no disagreement with the engine.
+ */
+export interface VerifyEvidence {
+    readonly stack: string;
+    readonly promotionDigest: string;
+    readonly passed: boolean;
+}
+
+export type VerificationVerdict =
+    | { readonly kind: "not-configured" }
+    | { readonly kind: "passed"; readonly message: string }
+    | { readonly kind: "overridden"; readonly message: string }
+    | { readonly kind: "blocked"; readonly message: string };
+
+/**
+ * The gate's third rule: a stack applies a policy set only after a verify of the earlier stack
+ * passed for that same set (same promotion digest). `evidence` is undefined when there is none.
+ * The override with a reason lets it through, as for the digest rule.
+ */
+export function judgeVerification(
+    config: PromotionConfig | undefined,
+    ours: string,
+    evidence: VerifyEvidence | undefined,
+): VerificationVerdict {
+    if (!config) return { kind: "not-configured" };
+    const problem =
+        evidence === undefined
+            ? `no verify report of ${config.after}`
+            : evidence.promotionDigest !== ours
+              ? `the verify of ${evidence.stack} judged the policy set ${evidence.promotionDigest}, not this stack's ${ours}`
+              : !evidence.passed
+                ? `the verify of ${evidence.stack} for the policy set ${ours} did not pass (drift or a disagreement with the engine)`
+                : undefined;
+    if (problem === undefined)
+        return { kind: "passed", message: `verify gate: passed; ${evidence!.stack} was verified live with the policy set ${ours}` };
+    if (config.override) return { kind: "overridden", message: `verify gate: OVERRIDDEN (${config.reason ?? ""}): ${problem}` };
+    return {
+        kind: "blocked",
+        message: `verify gate: refused: ${problem}. Verify ${config.after} first (netpol verify --report), or set k8s-platform:promotion.override with a reason.`,
+    };
+}

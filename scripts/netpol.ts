@@ -34,6 +34,17 @@ import {
 import { diffCompiled, renderCausesMarkdown, renderCompiledText } from "./cli/compiledDiff";
 import { PROJECT_DIR, isStackFile, loadSnapshot, readDocuments, stackSnapshot } from "./cli/input";
 import { buildRef } from "./cli/refs";
+import {
+    PROBES_FLAGS,
+    PROBES_USAGE,
+    VERIFY_FLAGS,
+    VERIFY_USAGE,
+    WORKLOADS_FLAGS,
+    WORKLOADS_USAGE,
+    probesCommand,
+    verifyCommand,
+    workloadsCommand,
+} from "./cli/verify";
 
 const RUN = "npm run --silent netpol --";
 
@@ -57,6 +68,11 @@ commands (the input is always the first argument, or --stack <stack>):
                                                  yes or no, with the policies and intent behind it
   diff     <before> <after> | --stack <stack> <git-ref> <git-ref>
                                                  connections gained and lost
+  verify   --stack <stack> [--live <file|->] [--results <results.jsonl>]
+                                                 the live cluster: drift, probes, judged by the engine
+  probes   <snapshot> | --stack <stack> [--live <file|->] -o json
+                                                 the probe plan, with the engine's expected verdicts
+  workloads --stack <stack>                      representative pods for a test cluster (kind)
   -o, --output text|json (diff: also markdown) on every command; --format is the older spelling.
 
 Run "${RUN} <command> --help" for a command's options.
@@ -134,6 +150,9 @@ exit codes: 0 no change (or any result without --exit-code), 1 changed with --ex
         },
         run: diff,
     },
+    verify: { usage: VERIFY_USAGE, flags: VERIFY_FLAGS, run: verifyCommand },
+    probes: { usage: PROBES_USAGE, flags: PROBES_FLAGS, run: probesCommand },
+    workloads: { usage: WORKLOADS_USAGE, flags: WORKLOADS_FLAGS, run: workloadsCommand },
 };
 
 /** The whole command line, in-process: its exit code; output goes to `io`. */

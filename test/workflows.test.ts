@@ -392,4 +392,86 @@ describe("the GitHub workflows", () => {
             assert.match(setup, /larger runner[\s\S]*static IP addresses[\s\S]*`cluster\.endpoint\.publicAccessCidrs`/);
         });
     });
+    describe("live verification (README, Live verification)", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        const start = readme.indexOf("## Live verification");
+        const live = readme.slice(start, readme.indexOf("\n## ", start + 5));
+        const nonprodConfig = parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.nonprod.yaml"), "utf8")) as {
+            config: Record<string, Record<string, unknown>>;
+        };
+        /** Every line a job's steps run, trimmed. */
+        const commandLines = (job: Job) =>
+            job.steps.flatMap((st) =>
+                (st.run ?? "")
+                    .split("\n")
+                    .map((l) => l.trim())
+                    .filter((l) => l !== ""),
+            );
+
+        it("pull-request.yml builds kind + Calico at the stacks' pinned versions and runs verify on the kind stack", () => {
+            const job = load("pull-request.yml").jobs["live"]!;
+            assert.equal(job.needs, "checks");
+            assert.deepEqual(job.permissions, { contents: "read" });
+            const env = (job as Job & { env: Record<string, string> }).env;
+            assert.equal(env["CALICO_VERSION"], nonprodConfig.config["k8s-platform:calico"]!["version"]);
+            assert.equal(env["GATEWAY_API_VERSION"], nonprodConfig.config["k8s-platform:gateway"]!["gatewayApiVersion"]);
+            assert.match(env["KUBECTL_VERSION"]!, /^v1\.33\.\d+$/, "kubectl of the stacks' Kubernetes minor");
+            const kind = parse(fs.readFileSync(path.join(PROJECT_DIR, "live", "kind", "cluster.yaml"), "utf8")) as {
+                networking: { disableDefaultCNI: boolean; podSubnet: string };
+                nodes: { image: string }[];
+            };
+            assert.equal(kind.networking.disableDefaultCNI, true);
+            for (const node of kind.nodes) assert.match(node.image, /^kindest\/node:v1\.33\.\d+@sha256:[0-9a-f]{64}$/);
+            assert.match(runs(job), /npm run --silent netpol -- verify --stack live\/kind\/Pulumi\.kind\.yaml/);
+            assert.match(runs(job), /sha256sum --check[\s\S]*sha256sum --check/, "kind and kubectl checksums");
+        });
+
+        it("gives every wait of the kind job a time limit, and every step a bound", () => {
+            const job = load("pull-request.yml").jobs["live"]!;
+            for (const line of commandLines(job).filter((l) => /kubectl wait/.test(l))) assert.match(line, /--timeout=\d+s/, line);
+            for (const st of job.steps.filter((x) => x.run && /kind create|kubectl|verify/.test(x.run)))
+                assert.ok((st as Step & { "timeout-minutes"?: number })["timeout-minutes"], st.name);
+        });
+
+        it("runs only commands the README gives for the kind job and the nonprod verify", () => {
+            const jobs = [
+                load("pull-request.yml").jobs["live"]!,
+                load("deploy.yml").jobs["nonprod"]!,
+                load("deploy.yml").jobs["prod-plan"]!,
+            ];
+            const lines = jobs
+                .flatMap((j) => commandLines(j))
+                .filter((l) => /kind|kubectl|docker|curl|sha256sum|sudo install|netpol|pulumi stack output|trap/.test(l));
+            assert.ok(lines.length >= 15);
+            for (const line of lines) assert.ok(live.includes(line), `README Live verification lacks: ${line}`);
+            const env = (load("pull-request.yml").jobs["live"] as Job & { env: Record<string, string> }).env;
+            assert.ok(
+                live.includes(
+                    `export ${Object.entries(env)
+                        .map(([k, v]) => `${k}=${v}`)
+                        .join(" ")}`,
+                ),
+                "the README pins the same versions",
+            );
+        });
+
+        it("deploy.yml verifies nonprod right after pulumi up, keeps the report, and gates prod on it", () => {
+            const wf = load("deploy.yml");
+            const nonprod = wf.jobs["nonprod"]!;
+            const up = nonprod.steps.findIndex((st) => st.uses?.startsWith("pulumi/actions@"));
+            const verify = nonprod.steps.findIndex((st) => st.run?.includes("netpol -- verify --stack nonprod"));
+            assert.ok(verify > up && up >= 0);
+            assert.match(nonprod.steps[verify]!.run!, /--report verify-report\.json/);
+            const upload = stepsUsing(nonprod, "actions/upload-artifact")[0]!;
+            assert.equal(upload.with?.["name"], "verify-nonprod-${{ github.sha }}");
+            assert.equal(upload.if, "always()");
+            const plan = wf.jobs["prod-plan"]!;
+            assert.equal(stepsUsing(plan, "actions/download-artifact")[0]!.with?.["name"], "verify-nonprod-${{ github.sha }}");
+            const gate = plan.steps.findIndex(
+                (st) => st.run === "npm run --silent netpol -- verify --stack prod --evidence verify-report.json",
+            );
+            const preview = plan.steps.findIndex((st) => st.run?.includes("--save-plan"));
+            assert.ok(gate >= 0 && gate < preview, "the verify gate runs before prod's plan is saved");
+        });
+    });
 });

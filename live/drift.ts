@@ -1,0 +1,198 @@
+/**
+ * Drift: the live NetworkPolicies and namespace labels of the namespaces a stack manages, against
+ * what the stack compiles, compared by meaning. Both sides are brought to one canonical form
+ * first: the API server's defaults filled in (`policyTypes` from the rules, `protocol: TCP` on a
+ * port; https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/network-policy-v1/),
+ * `null` read as absent, an empty peer or port list read as "every" (as the API defines), rules,
+ * peers, ports and selector requirements compared as sets, and everything outside the spec
+ * (managedFields, annotations, status) ignored. Pure.
+ */
+import { describeSelector } from "../engine/selectors";
+import { LabelSelector, NAMESPACE_NAME_LABEL, Namespace, NetworkPolicy, PolicyType } from "../engine/k8s";
+import { formatCidr, isCidrError, parseCidr } from "../engine/cidr";
+import { isObject } from "./cluster";
+
+export type DriftItem =
+    | { readonly kind: "missing-namespace"; readonly namespace: string }
+    | { readonly kind: "namespace-labels"; readonly namespace: string; readonly differences: readonly string[] }
+    | { readonly kind: "missing-policy"; readonly policy: string }
+    | { readonly kind: "extra-policy"; readonly policy: string }
+    | { readonly kind: "changed-policy"; readonly policy: string; readonly differences: readonly string[] };
+
+export interface LiveState {
+    readonly namespaceLabels: Readonly<Record<string, Readonly<Record<string, string>>>>;
+    readonly policies: readonly unknown[];
+}
+
+/** Every difference, namespaces first, then policies by `namespace/name`. */
+export function driftOf(expected: { namespaces: readonly Namespace[]; policies: readonly NetworkPolicy[] }, live: LiveState): DriftItem[] {
+    const items: DriftItem[] = [];
+    const managed = new Set(expected.namespaces.map((n) => n.metadata.name));
+    for (const ns of [...expected.namespaces].sort((a, b) => cmp(a.metadata.name, b.metadata.name))) {
+        const name = ns.metadata.name;
+        const labels = live.namespaceLabels[name];
+        if (labels === undefined) {
+            items.push({ kind: "missing-namespace", namespace: name });
+            continue;
+        }
+        const want = ns.metadata.labels ?? {};
+        const differences: string[] = [];
+        for (const [k, v] of Object.entries(want).sort(([a], [b]) => cmp(a, b))) {
+            if (labels[k] === undefined) differences.push(`label ${k}=${v} is missing`);
+            else if (labels[k] !== v) differences.push(`label ${k} is ${labels[k]}, the stack sets ${v}`);
+        }
+        // A label the stack does not set can still make a namespaceSelector match; the API server's own name label is expected.
+        for (const [k, v] of Object.entries(labels).sort(([a], [b]) => cmp(a, b)))
+            if (want[k] === undefined && k !== NAMESPACE_NAME_LABEL) differences.push(`label ${k}=${v} is not set by the stack`);
+        if (differences.length > 0) items.push({ kind: "namespace-labels", namespace: name, differences });
+    }
+
+    const want = new Map(expected.policies.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, canonicalPolicy(p.spec)]));
+    const have = new Map<string, CanonicalPolicy>();
+    for (const raw of live.policies) {
+        if (!isObject(raw) || !isObject(raw["metadata"])) continue;
+        const namespace = String(raw["metadata"]["namespace"]);
+        if (!managed.has(namespace)) continue;
+        have.set(`${namespace}/${String(raw["metadata"]["name"])}`, canonicalPolicy(withoutNulls(raw["spec"])));
+    }
+    for (const id of [...new Set([...want.keys(), ...have.keys()])].sort(cmp)) {
+        const [w, h] = [want.get(id), have.get(id)];
+        if (!h) items.push({ kind: "missing-policy", policy: id });
+        else if (!w) items.push({ kind: "extra-policy", policy: id });
+        else {
+            const differences = policyDifferences(w, h);
+            if (differences.length > 0) items.push({ kind: "changed-policy", policy: id, differences });
+        }
+    }
+    return items;
+}
+
+export function renderDrift(items: readonly DriftItem[]): string {
+    if (items.length === 0) return "drift: none; the live policies and namespace labels are what the stack compiles";
+    const lines = [`drift: ${items.length} difference${items.length === 1 ? "" : "s"} between the cluster and the stack`];
+    for (const item of items) {
+        switch (item.kind) {
+            case "missing-namespace":
+                lines.push(`  namespace ${item.namespace}: missing from the cluster`);
+                break;
+            case "namespace-labels":
+                lines.push(`  namespace ${item.namespace}:`, ...item.differences.map((d) => `    - ${d}`));
+                break;
+            case "missing-policy":
+                lines.push(`  policy ${item.policy}: missing from the cluster`);
+                break;
+            case "extra-policy":
+                lines.push(`  policy ${item.policy}: in the cluster, not in the stack`);
+                break;
+            case "changed-policy":
+                lines.push(`  policy ${item.policy}: changed`, ...item.differences.map((d) => `    - ${d}`));
+                break;
+            default: {
+                const never: never = item;
+                lines.push(String(never));
+            }
+        }
+    }
+    return lines.join("\n");
+}
+
+interface CanonicalPolicy {
+    readonly podSelector: string;
+    readonly policyTypes: readonly PolicyType[];
+    /** Canonical rule texts, sorted, each once. */
+    readonly ingress: readonly string[];
+    readonly egress: readonly string[];
+}
+
+function canonicalPolicy(spec: unknown): CanonicalPolicy {
+    const s = isObject(spec) ? spec : {};
+    const ingress = Array.isArray(s["ingress"]) ? s["ingress"] : [];
+    const egress = Array.isArray(s["egress"]) ? s["egress"] : [];
+    const declared = Array.isArray(s["policyTypes"]) ? (s["policyTypes"] as PolicyType[]) : [];
+    // The API server's defaulting (networking/v1 SetDefaults_NetworkPolicySpec): Ingress always, Egress when there are egress rules.
+    const types: PolicyType[] =
+        declared.length > 0 ? [...new Set(declared)].sort() : egress.length > 0 ? ["Egress", "Ingress"] : ["Ingress"];
+    const rules = (list: unknown[], peersKey: "from" | "to") => [...new Set(list.map((r) => canonicalRule(r, peersKey)))].sort(cmp);
+    return {
+        podSelector: selectorText(s["podSelector"]),
+        policyTypes: types,
+        // Rules of a direction the policy does not isolate have no effect.
+        ingress: types.includes("Ingress") ? rules(ingress, "from") : [],
+        egress: types.includes("Egress") ? rules(egress, "to") : [],
+    };
+}
+
+function canonicalRule(rule: unknown, peersKey: "from" | "to"): string {
+    const r = isObject(rule) ? rule : {};
+    const peers = Array.isArray(r[peersKey]) ? (r[peersKey] as unknown[]) : [];
+    const ports = Array.isArray(r["ports"]) ? (r["ports"] as unknown[]) : [];
+    const peersText = peers.length === 0 ? "every peer" : [...new Set(peers.map(peerText))].sort(cmp).join(" | ");
+    const portsText = ports.length === 0 ? "every port" : [...new Set(ports.map(portText))].sort(cmp).join(", ");
+    return `${peersKey} ${peersText} on ${portsText}`;
+}
+
+function peerText(peer: unknown): string {
+    const p = isObject(peer) ? peer : {};
+    if (isObject(p["ipBlock"])) {
+        const except = Array.isArray(p["ipBlock"]["except"]) ? p["ipBlock"]["except"].map((e) => cidrText(e)).sort(cmp) : [];
+        return `ipBlock ${cidrText(p["ipBlock"]["cidr"])}${except.length > 0 ? ` except ${except.join(", ")}` : ""}`;
+    }
+    const parts = [
+        p["namespaceSelector"] !== undefined ? `namespaces ${selectorText(p["namespaceSelector"])}` : undefined,
+        p["podSelector"] !== undefined ? `pods ${selectorText(p["podSelector"])}` : undefined,
+    ].filter((x) => x !== undefined);
+    return parts.join(" and ");
+}
+
+function portText(port: unknown): string {
+    const p = isObject(port) ? port : {};
+    const protocol = typeof p["protocol"] === "string" ? p["protocol"] : "TCP";
+    if (p["port"] === undefined) return `every port/${protocol}`;
+    return `${String(p["port"])}${p["endPort"] !== undefined ? `-${String(p["endPort"])}` : ""}/${protocol}`;
+}
+
+function cidrText(value: unknown): string {
+    const block = typeof value === "string" ? parseCidr(value) : { error: "" };
+    return isCidrError(block) ? String(value) : formatCidr(block);
+}
+
+/** A selector as sorted text: `{}` and an absent matchLabels alike, requirement values as sets. */
+function selectorText(selector: unknown): string {
+    const s = isObject(selector) ? selector : {};
+    const matchLabels = isObject(s["matchLabels"]) ? (s["matchLabels"] as Record<string, string>) : {};
+    const expressions = (Array.isArray(s["matchExpressions"]) ? s["matchExpressions"] : []).filter(isObject).map((e) => ({
+        key: String(e["key"]),
+        operator: e["operator"] as "In" | "NotIn" | "Exists" | "DoesNotExist",
+        values: Array.isArray(e["values"]) ? [...new Set(e["values"].map(String))].sort(cmp) : [],
+    }));
+    const sorted: LabelSelector = {
+        matchLabels: Object.fromEntries(Object.entries(matchLabels).sort(([a], [b]) => cmp(a, b))),
+        matchExpressions: expressions.sort((a, b) =>
+            cmp(`${a.key} ${a.operator} ${a.values.join(",")}`, `${b.key} ${b.operator} ${b.values.join(",")}`),
+        ),
+    };
+    return describeSelector(sorted);
+}
+
+function policyDifferences(want: CanonicalPolicy, have: CanonicalPolicy): string[] {
+    const out: string[] = [];
+    if (want.podSelector !== have.podSelector) out.push(`podSelector is ${have.podSelector}, the stack selects ${want.podSelector}`);
+    if (want.policyTypes.join() !== have.policyTypes.join())
+        out.push(`policyTypes are ${have.policyTypes.join(", ")}, the stack sets ${want.policyTypes.join(", ")}`);
+    for (const direction of ["ingress", "egress"] as const) {
+        for (const rule of want[direction]) if (!have[direction].includes(rule)) out.push(`${direction} rule missing: ${rule}`);
+        for (const rule of have[direction]) if (!want[direction].includes(rule)) out.push(`${direction} rule not in the stack: ${rule}`);
+    }
+    return out;
+}
+
+/** `null` is absent, as the API server decodes it. */
+function withoutNulls(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(withoutNulls);
+    if (!isObject(value)) return value;
+    return Object.fromEntries(Object.entries(value).flatMap(([k, x]) => (x === null ? [] : [[k, withoutNulls(x)]])));
+}
+
+function cmp(a: string, b: string): number {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
