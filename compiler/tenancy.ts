@@ -180,9 +180,12 @@ export const PREVIEW_READ_RULES: readonly PolicyRule[] = [
     { apiGroups: ["storage.k8s.io"], resources: ["csidrivers", "storageclasses"], verbs: READ },
     { apiGroups: ["scheduling.k8s.io"], resources: ["priorityclasses"], verbs: READ },
     // The custom resources of the charts: Calico's operator and policy API, the Gateway API and
-    // NGINX Gateway Fabric's own; none of these groups holds Secrets.
+    // NGINX Gateway Fabric's own, cert-manager's (the ClusterIssuer the stack manages; Certificates
+    // and ACME orders name their Secrets but hold no key) and the AWS Load Balancer Controller's
+    // (TargetGroupBindings); none of these groups holds Secrets.
     { apiGroups: ["operator.tigera.io", "crd.projectcalico.org", "projectcalico.org"], resources: ["*"], verbs: READ },
     { apiGroups: ["gateway.networking.k8s.io", "gateway.nginx.org"], resources: ["*"], verbs: READ },
+    { apiGroups: ["cert-manager.io", "acme.cert-manager.io", "elbv2.k8s.aws"], resources: ["*"], verbs: READ },
 ];
 
 const RBAC = "rbac.authorization.k8s.io" as const;

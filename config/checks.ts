@@ -928,7 +928,43 @@ export class Checker {
             });
             grants[ns.name] = [...granted].sort(cmp);
         });
-        return this.problems.length > before ? undefined : grants;
+        if (this.problems.length > before) return undefined;
+        this.hostnamesServed(grants);
+        return grants;
+    }
+
+    /**
+     * With cert-manager issuing (gateway.tls.hostnames), every hostname a namespace may claim has an
+     * HTTPS listener (and so a certificate) whose hostname covers it: otherwise the team's route
+     * attaches to no HTTPS listener (Gateway API: a route attaches where its hostnames intersect
+     * the listener's) and the name is served by nothing. A listener no namespace may use is a
+     * certificate issued for nobody: a warning.
+     */
+    private hostnamesServed(grants: Record<string, string[]>): void {
+        const tls = this.raw.gateway?.tls;
+        if (!tls || tls.certificateSecret !== undefined || tls.hostnames.length === 0) return;
+        const net = this.raw.network!;
+        net.namespaces.forEach((ns, i) =>
+            ns.hostnames.forEach((h, j) => {
+                if (!tls.hostnames.some((listener) => hostnameCovers(listener, h)))
+                    this.problem(
+                        ["network", "namespaces", i, "hostnames", j],
+                        h,
+                        "has no HTTPS listener on the shared Gateway: no certificate is issued for it and no route can claim it",
+                        `add it (or a *. wildcard over it) to gateway.tls.hostnames: ${tls.hostnames.join(", ")}`,
+                    );
+            }),
+        );
+        const granted = Object.values(grants).flat();
+        tls.hostnames.forEach((listener, i) => {
+            if (!granted.some((h) => hostnameCovers(listener, h)))
+                this.warn(
+                    ["gateway", "tls", "hostnames", i],
+                    listener,
+                    "is granted to no namespace (network.namespaces[].hostnames): its certificate serves no route",
+                    "grant it to the namespace that serves it, or drop it",
+                );
+        });
     }
 
     promotion(): void {
@@ -1283,6 +1319,20 @@ function namespaceNameProblem(name: string): { message: string; hint?: string } 
 }
 
 /** gateway.networking.k8s.io/v1 Hostname: at most 253 characters, DNS labels, an optional leading `*.`; no IP address. */
+/**
+ * A listener hostname covers a route hostname when they are equal, or the listener's `*.` wildcard
+ * stands for one or more labels in front of its suffix (Gateway API v1 Listener.hostname: `*.example.com`
+ * matches `foo.example.com` and `foo.bar.example.com`, not `example.com`); a wildcard route hostname
+ * is covered by a listener wildcard of the same or a shorter suffix.
+ */
+export function hostnameCovers(listener: string, route: string): boolean {
+    if (listener === route) return true;
+    if (!listener.startsWith("*.")) return false;
+    const suffix = listener.slice(1);
+    const name = route.startsWith("*.") ? route.slice(2) : route;
+    return name.endsWith(suffix) && name.length > suffix.length;
+}
+
 function isGatewayHostname(text: string): boolean {
     return (
         text.length <= 253 &&

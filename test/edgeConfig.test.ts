@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { hostnameCovers } from "../config/checks";
 import { formatProblem, parseStackConfig } from "../config/schema";
 import { stackConfig } from "./harness";
 
@@ -119,6 +120,12 @@ describe("the edge's configuration", () => {
             'k8s-platform:gateway.loadBalancerController.subnetCidrs[0]: "10.40.0.0/24": overlaps the pod ranges',
         ],
         [
+            "a hostname a namespace may claim that no HTTPS listener serves",
+            "prod",
+            (g) => (g.tls.hostnames = ["shop.example.com", "www.shop.example.com", "account.shop.example.com"]),
+            'k8s-platform:network.namespaces[11].hostnames[0]: "analytics.shop.example.com": has no HTTPS listener on the shared Gateway',
+        ],
+        [
             "a business namespace named like the edge's",
             "nonprod",
             (_g, all) => (all["k8s-platform:network"].namespaces[0].name = "cert-manager"),
@@ -134,6 +141,30 @@ describe("the edge's configuration", () => {
             );
         });
     }
+
+    it("takes a wildcard listener for the names under it, and warns about a listener no namespace may use", () => {
+        const { result, warnings } = parse(
+            "prod",
+            (g) => (g.tls.hostnames = ["shop.example.com", "*.shop.example.com", "shop.example.org"]),
+        );
+        assert.ok(result.ok, result.ok ? "" : result.problems.map(formatProblem).join("\n"));
+        assert.deepEqual(
+            warnings.filter((w) => w.includes("gateway.tls.hostnames")),
+            [
+                'k8s-platform:gateway.tls.hostnames[2]: "shop.example.org": is granted to no namespace (network.namespaces[].hostnames): its certificate serves no route (grant it to the namespace that serves it, or drop it)',
+            ],
+        );
+        assert.deepEqual(
+            [
+                hostnameCovers("*.shop.example.com", "a.b.shop.example.com"),
+                hostnameCovers("*.shop.example.com", "*.b.shop.example.com"),
+                hostnameCovers("*.shop.example.com", "shop.example.com"),
+                hostnameCovers("*.b.shop.example.com", "*.shop.example.com"),
+                hostnameCovers("shop.example.com", "www.shop.example.com"),
+            ],
+            [true, true, false, false, false],
+        );
+    });
 
     it("accepts the user's own certificate with hostnames and no issuer, and then grants cert-manager no way out", () => {
         const { result } = parse("prod", (g) => {

@@ -283,7 +283,8 @@ for (const stack of ["nonprod", "prod"]) {
             };
             assert.equal(spec.gatewayClassName, "nginx");
             const onlyBusiness = { namespaces: { from: "Selector", selector: { matchLabels: { "network-zone": "business" } } } };
-            const hostnames = stack === "prod" ? ["shop.example.com", "www.example.com"] : ["shop.nonprod.example.com"];
+            const domain = stack === "prod" ? "shop.example.com" : "nonprod.shop.example.com";
+            const hostnames = ["", "www.", "account.", "analytics."].map((sub) => `${sub}${domain}`);
             const https = hostnames.map((hostname) => {
                 const name = `https-${hostname.replace(/\./g, "-")}`;
                 return {
@@ -561,6 +562,20 @@ for (const stack of ["nonprod", "prod"]) {
                 kind: "ClusterRole",
                 name: "k8s-platform-read-all",
             });
+        });
+
+        it("lets the preview group read the kind of every Kubernetes object the stack registers, Secrets aside", () => {
+            // kubernetes:<group>/<version>:<Kind> (core: kubernetes:core/v1:Namespace); components and charts aside.
+            const groups = new Set(
+                run.registrations
+                    .map((r) => /^kubernetes:([^:/]+)\/[^:]+:[A-Z]/.exec(r.type)?.[1])
+                    .filter((g): g is string => g !== undefined && g !== "helm.sh" && g !== "yaml")
+                    .map((g) => (g === "core" ? "" : g)),
+            );
+            // The edge's ClusterIssuer, the Gateway, Calico's Installation, the guardrails: every group must be readable.
+            assert.ok(groups.has("cert-manager.io") && groups.has("gateway.networking.k8s.io"), [...groups].join(" "));
+            const unreadable = [...groups].filter((g) => !PREVIEW_READ_RULES.some((rule) => rule.apiGroups.includes(g)));
+            assert.deepEqual(unreadable, []);
         });
 
         it("declares the deploy role's cluster admin as its own access entry, which the provider waits for, and turns EKS's creator admin off", () => {
