@@ -38,6 +38,16 @@ export = async () => {
 
     const cluster = new PlatformCluster("platform", { config: config.cluster });
     const calico = new Calico("calico", { version: config.calico.version, provider: cluster.provider, after: cluster.nodesReady });
+    // No LoadBalancer/NodePort Services or externalIPs in business namespaces, and HTTPRoutes
+    // only on the hostnames config grants their namespace: enforced by the API server itself.
+    const guardrails = new TenantGuardrails("guardrails", {
+        guardrails: tenantGuardrails({
+            businessNamespaceLabels: { [ZONE_LABEL]: "business" },
+            routeHostnames: config.routeHostnames,
+            labels: MANAGED_BY_LABELS,
+        }),
+        provider: cluster.provider,
+    });
     const namespaces = await buildInTurn(
         plans,
         (plan) =>
@@ -46,6 +56,7 @@ export = async () => {
                 provider: cluster.provider,
                 enforcer: calico.ready,
                 protect: config.cluster.protect,
+                teamAccessAfter: guardrails.inForce,
                 tenancy: namespaceTenancy(
                     {
                         name: plan.namespace.metadata.name,
@@ -58,16 +69,6 @@ export = async () => {
                 ),
             }),
     );
-    // No LoadBalancer/NodePort Services or externalIPs in business namespaces, and HTTPRoutes
-    // only on the hostnames config grants their namespace: enforced by the API server itself.
-    new TenantGuardrails("guardrails", {
-        guardrails: tenantGuardrails({
-            businessNamespaceLabels: { [ZONE_LABEL]: "business" },
-            routeHostnames: config.routeHostnames,
-            labels: MANAGED_BY_LABELS,
-        }),
-        provider: cluster.provider,
-    });
     const managed = (name: string) => {
         const ns = namespaces.find((n) => n.namespaceName === name)!;
         return [ns.namespace, ...ns.policies];

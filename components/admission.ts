@@ -13,6 +13,9 @@ export interface TenantGuardrailsArgs {
  * bindings: the API server enforces them itself (Kubernetes 1.30+), nothing else runs.
  */
 export class TenantGuardrails extends pulumi.ComponentResource {
+    /** The bindings: once they exist, the API server enforces the guardrails. */
+    public readonly inForce: pulumi.Resource[] = [];
+
     constructor(name: string, args: TenantGuardrailsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("k8s-platform:admission:TenantGuardrails", name, {}, opts);
         const children = { parent: this, provider: args.provider };
@@ -24,7 +27,7 @@ export class TenantGuardrails extends pulumi.ComponentResource {
                 children,
             );
             const binding = args.guardrails.bindings.find((b) => b.spec.policyName === policy.metadata.name)!;
-            new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+            const bound = new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
                 `${name}-${binding.metadata.name}-binding`,
                 {
                     metadata: binding.metadata,
@@ -32,6 +35,7 @@ export class TenantGuardrails extends pulumi.ComponentResource {
                 },
                 { ...children, dependsOn: [registered] },
             );
+            this.inForce.push(bound);
         }
         this.registerOutputs({});
     }

@@ -14,6 +14,8 @@ export interface SegmentedNamespaceArgs {
     readonly protect: boolean;
     /** PSA labels, the owning team's RBAC, quota and limits, exactly as compiler/tenancy.ts built them. */
     readonly tenancy: NamespaceTenancy;
+    /** What must be in force before the team gets its access (the tenant guardrails' bindings). */
+    readonly teamAccessAfter?: pulumi.Resource[];
 }
 
 /** A namespace with its NetworkPolicies (allows first, then the default deny), Pod Security labels and its team's access. */
@@ -45,7 +47,8 @@ export class SegmentedNamespace extends pulumi.ComponentResource {
                     roleRef: tenancy.roleBinding.roleRef,
                     subjects: [...tenancy.roleBinding.subjects],
                 },
-                { ...inNamespace, dependsOn: [this.namespace, role] },
+                // After the guardrails: a team never holds access that they do not yet limit.
+                { ...inNamespace, dependsOn: [this.namespace, role, ...(args.teamAccessAfter ?? [])] },
             );
         }
         // What the team's workloads may consume in total, and per container by default.

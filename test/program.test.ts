@@ -681,6 +681,9 @@ for (const stack of ["nonprod", "prod"]) {
                 policies.map((p) => (p.inputs["metadata"] as { name: string }).name),
                 ["k8s-platform-tenant-services", "k8s-platform-route-hostnames"],
             );
+            // A team gets its access only once the guardrails are in force.
+            for (const team of ofType(run, `${RBAC}:RoleBinding`))
+                for (const b of bindings) assert.ok(team.dependsOn.includes(b.urn), `${team.name} before ${b.name}`);
             bindings.forEach((b, i) => {
                 assert.ok(b.dependsOn.includes(policies[i]!.urn));
                 assert.deepEqual((b.inputs["spec"] as { matchResources: unknown }).matchResources, {
