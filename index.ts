@@ -74,11 +74,8 @@ export = async () => {
         return [ns.namespace, ...ns.policies];
     };
     const tls = config.gateway.tls;
-    // The Gateway waits for the edge below, which waits for the Gateway API CRDs this component
-    // installs first (cert-manager reads them only at start: cert-manager docs, "Gateway").
-    let edgeReady!: (resources: pulumi.Resource[]) => void;
-    let edgeFailed!: (error: unknown) => void;
-    const edge = new Promise<pulumi.Resource[]>((resolve, reject) => ((edgeReady = resolve), (edgeFailed = reject)));
+    // NGF and the Gateway API CRDs first: cert-manager reads the CRDs only at start (cert-manager
+    // docs, "Gateway"); the shared Gateway comes last, once the edge it needs is there.
     const gateway = new NginxGateway("gateway", {
         chartVersion: config.gateway.chartVersion,
         gatewayApiVersion: config.gateway.gatewayApiVersion,
@@ -96,40 +93,34 @@ export = async () => {
         loadBalancerSubnetIds: cluster.publicSubnetIds,
         provider: cluster.provider,
         after: managed(config.network.toolsNamespace),
-        edge,
     });
-    try {
-        // Certificates: cert-manager and, unless the user brings the certificate, the Let's Encrypt issuer.
-        const certManager = new CertManager("cert-manager", {
-            chartVersion: config.gateway.certManager.chartVersion,
-            namespace: CERT_MANAGER_NAMESPACE,
-            clusterName: cluster.clusterName,
-            acme:
-                tls && tls.certificateSecret === undefined
-                    ? { issuer: tls.issuer, hostedZoneId: tls.hostedZoneId!, region, ...(tls.email ? { email: tls.email } : {}) }
-                    : undefined,
-            labels: MANAGED_BY_LABELS,
-            tags: config.cluster.tags,
-            provider: cluster.provider,
-            after: [...managed(CERT_MANAGER_NAMESPACE), gateway.crds],
-        });
-        // The load balancer: the AWS Load Balancer Controller, its webhook certificate from cert-manager.
-        const lbController = new LoadBalancerController("lb-controller", {
-            chartVersion: config.gateway.loadBalancerController.chartVersion,
-            namespace: LB_CONTROLLER_NAMESPACE,
-            clusterName: cluster.clusterName,
-            region,
-            vpcId: cluster.vpcId,
-            tags: config.cluster.tags,
-            provider: cluster.provider,
-            after: [...managed(LB_CONTROLLER_NAMESPACE), ...certManager.ready],
-        });
-        edgeReady([...lbController.ready, ...certManager.ready]);
-    } catch (error) {
-        // Never leave the Gateway waiting on an edge that will not come: it fails with the run.
-        edgeFailed(error);
-        throw error;
-    }
+    // Certificates: cert-manager and, unless the user brings the certificate, the Let's Encrypt issuer.
+    const certManager = new CertManager("cert-manager", {
+        chartVersion: config.gateway.certManager.chartVersion,
+        namespace: CERT_MANAGER_NAMESPACE,
+        clusterName: cluster.clusterName,
+        acme:
+            tls && tls.certificateSecret === undefined
+                ? { issuer: tls.issuer, hostedZoneId: tls.hostedZoneId!, region, ...(tls.email ? { email: tls.email } : {}) }
+                : undefined,
+        labels: MANAGED_BY_LABELS,
+        tags: config.cluster.tags,
+        provider: cluster.provider,
+        after: [...managed(CERT_MANAGER_NAMESPACE), gateway.crds],
+    });
+    // The load balancer: the AWS Load Balancer Controller, its webhook certificate from cert-manager.
+    const lbController = new LoadBalancerController("lb-controller", {
+        chartVersion: config.gateway.loadBalancerController.chartVersion,
+        namespace: LB_CONTROLLER_NAMESPACE,
+        clusterName: cluster.clusterName,
+        region,
+        vpcId: cluster.vpcId,
+        tags: config.cluster.tags,
+        provider: cluster.provider,
+        after: [...managed(LB_CONTROLLER_NAMESPACE), ...certManager.ready],
+    });
+    // The shared Gateway: its Service needs the load balancer controller, its listeners the issuer.
+    gateway.serve([...lbController.ready, ...certManager.ready]);
 
     return {
         kubeconfig: cluster.kubeconfig,

@@ -26,19 +26,25 @@ export interface NginxGatewayArgs {
     readonly provider: k8s.Provider;
     /** The tools namespace and its policies: the chart's hook Job and controller start segmented and allowed. */
     readonly after: pulumi.Input<pulumi.Resource>[];
-    /** The load balancer controller and the issuer: the Gateway's Service and certificates need them (known later). */
-    readonly edge: Promise<pulumi.Resource[]>;
 }
 
 /**
  * NGINX Gateway Fabric in tools: the Gateway API CRDs, the chart (control plane, GatewayClass
- * `nginx`), and the one shared Gateway whose data plane the control plane provisions.
+ * `nginx`), and, through `serve`, the one shared Gateway whose data plane the control plane
+ * provisions. The Gateway is a step of its own because it waits for the edge (the load balancer
+ * controller and the certificate issuer), which in turn waits for this component's CRDs.
  */
 export class NginxGateway extends pulumi.ComponentResource {
     /** The Gateway API CRDs: cert-manager's Gateway support needs them before it starts. */
     public readonly crds: pulumi.Resource;
+    private readonly release: pulumi.Resource;
+    private readonly args: NginxGatewayArgs;
 
-    constructor(name: string, args: NginxGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(
+        private readonly name: string,
+        args: NginxGatewayArgs,
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
         super("k8s-platform:gateway:NginxGateway", name, {}, opts);
         const children = { parent: this, provider: args.provider };
 
@@ -62,15 +68,25 @@ export class NginxGateway extends pulumi.ComponentResource {
             },
             { ...children, dependsOn: [crds, ...args.after] },
         );
-        // The shared Gateway; business namespaces attach their HTTPRoutes to it. The update waits
-        // (its `pulumi.com/waitFor`) until it is Programmed and every HTTPS listener holds its
-        // certificate. A new load balancer type means a new Service (the load balancer
-        // controller's docs, nlb.md: never change the type annotation of an existing Service), so
-        // the Gateway is deleted first and recreated: NGF deletes its data plane Service with it,
-        // which removes the in-tree NLB, and provisions a new one that the controller takes.
-        const after: Promise<pulumi.Input<pulumi.Resource>[]> = args.edge.then((edge) => [release, ...edge]);
-        new k8s.apiextensions.CustomResource(
-            `${name}-shared`,
+        this.crds = crds;
+        this.release = release;
+        this.args = args;
+        this.registerOutputs({});
+    }
+
+    /**
+     * The shared Gateway; business namespaces attach their HTTPRoutes to it, once the edge it
+     * needs (`edge`: the load balancer controller and the issuer) is there. The update waits (its
+     * `pulumi.com/waitFor`) until it is Programmed and every HTTPS listener holds its certificate.
+     * A new load balancer type means a new Service (the load balancer controller's docs, nlb.md:
+     * never change the type annotation of an existing Service), so the Gateway is deleted first
+     * and recreated: NGF deletes its data plane Service with it, which removes the in-tree NLB,
+     * and provisions a new one that the controller takes.
+     */
+    serve(edge: pulumi.Resource[]): k8s.apiextensions.CustomResource {
+        const { args } = this;
+        return new k8s.apiextensions.CustomResource(
+            `${this.name}-shared`,
             {
                 apiVersion: "gateway.networking.k8s.io/v1",
                 kind: "Gateway",
@@ -78,15 +94,14 @@ export class NginxGateway extends pulumi.ComponentResource {
                 spec: pulumi.output(args.loadBalancerSubnetIds).apply((ids) => args.gateway(ids).spec),
             },
             {
-                ...children,
-                dependsOn: after,
+                parent: this,
+                provider: args.provider,
+                dependsOn: [this.release, ...edge],
                 replaceOnChanges: [`spec.infrastructure.annotations["${LOAD_BALANCER_TYPE_ANNOTATION}"]`],
                 deleteBeforeReplace: true,
                 // The NLB (a few minutes) and the certificates (DNS-01: Route 53 propagation, then Let's Encrypt).
                 customTimeouts: { create: "20m", update: "20m" },
             },
         );
-        this.crds = crds;
-        this.registerOutputs({});
     }
 }
