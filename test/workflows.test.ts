@@ -160,12 +160,13 @@ describe("the GitHub workflows", () => {
             }
         });
 
-        it(`${file} runs on Node.js 22, which is still supported`, () => {
+        it(`${file} runs on the Node.js of .nvmrc (22, which is still supported), as local use does`, () => {
             const versions = Object.values(load(file).jobs).flatMap((j) =>
-                stepsUsing(j, "actions/setup-node").map((st) => st.with?.["node-version"]),
+                stepsUsing(j, "actions/setup-node").map((st) => [st.with?.["node-version-file"], st.with?.["node-version"]]),
             );
             assert.ok(versions.length > 0);
-            assert.deepEqual([...new Set(versions)], [22]);
+            assert.deepEqual([...new Set(versions.map((v) => JSON.stringify(v)))], [JSON.stringify([".nvmrc", undefined])]);
+            assert.match(fs.readFileSync(path.join(PROJECT_DIR, ".nvmrc"), "utf8"), /^22\.\d+\.\d+\n$/);
         });
     }
 
