@@ -260,7 +260,12 @@ function createPrivateApiAccess(name: string, c: ClusterConfig, cluster: eks.Clu
         new aws.vpc.SecurityGroupIngressRule(
             `${name}-api-from-${cidr.replace(/[./]/g, "-")}`,
             {
-                securityGroupId: cluster.eksCluster.vpcConfig.clusterSecurityGroupId,
+                // pulumi-eks's own cluster security group (eks.Cluster clusterSecurityGroupId, 4.3.0:
+                // "the security group for the EKS cluster" it creates and attaches to the control
+                // plane's network interfaces only), not EKS's cluster security group
+                // (vpcConfig.clusterSecurityGroupId), which EKS also puts on managed nodes, and so on
+                // every pod's interface under the VPC CNI: these ranges reach the API, nothing else.
+                securityGroupId: cluster.clusterSecurityGroupId,
                 cidrIpv4: cidr,
                 ipProtocol: "tcp",
                 fromPort: 443,

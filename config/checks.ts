@@ -734,6 +734,14 @@ export class Checker {
      * API through the public endpoint, from their NAT gateway's address, so "your public access
      * endpoint CIDR sources must include the egress sources from your VPC".
      */
+    /** A list whose entries must each appear once: the later ones are refused with their index. */
+    private noRepeats(at: (string | number)[], values: readonly string[], why: string): void {
+        values.forEach((v, i) => {
+            const first = values.indexOf(v);
+            if (first < i) this.problem([...at, i], v, `repeats entry ${first}: ${why}`, "list it once");
+        });
+    }
+
     private endpoint(e: RawConfig["cluster"]["endpoint"]): void {
         const at = ["cluster", "endpoint"];
         if (!e.privateAccess && !e.publicAccess) {
@@ -747,6 +755,23 @@ export class Checker {
                 "has no meaning while privateAccess is false: these ranges reach the API through the private endpoint",
                 "set privateAccess: true, or list public addresses under publicAccessCidrs",
             );
+        this.noRepeats(
+            [...at, "privateAccessCidrs"],
+            e.privateAccessCidrs,
+            "each range is one security group rule, and a rule given twice is one Pulumi name",
+        );
+        // Each range is one inbound rule on the control plane's security group, which also holds
+        // pulumi-eks's rule from the node security group (4.3.0 clusterIngressRule); AWS admits
+        // 60 inbound rules per security group by default (Amazon VPC User Guide, "Amazon VPC
+        // quotas", security groups), the same quota gateway.loadBalancerController.securityGroupRuleQuota names.
+        const apiRuleRoom = (this.raw.gateway?.loadBalancerController.securityGroupRuleQuota ?? 60) - 1;
+        if (e.privateAccessCidrs.length > apiRuleRoom)
+            this.problem(
+                [...at, "privateAccessCidrs"],
+                e.privateAccessCidrs,
+                `${e.privateAccessCidrs.length} ranges need as many inbound rules on the control plane's security group, which has room for ${apiRuleRoom} (the quota less pulumi-eks's own rule)`,
+                "aggregate the ranges, or raise the AWS quota and gateway.loadBalancerController.securityGroupRuleQuota",
+            );
         if (privateBlocks.every((b) => b) && privateBlocks.length > 0 && coversWholeFamily(privateBlocks as CidrBlock[], 4))
             this.problem(
                 [...at, "privateAccessCidrs"],
@@ -755,6 +780,7 @@ export class Checker {
                 "list the runner, transit and VPN ranges",
             );
         const blocks = e.publicAccessCidrs.map((cidr, i) => this.cidr(cidr, [...at, "publicAccessCidrs", i], 4));
+        this.noRepeats([...at, "publicAccessCidrs"], e.publicAccessCidrs, "EKS takes each range once");
         if (!e.publicAccess && e.publicAccessCidrs.length > 0) {
             // The sweep of issue 12 saw `pulumi up` fail on this in pulumi-eks (4.3.0); before, the
             // list was silently ignored (pulumi/pulumi-eks#1436). Either way it is a mistake.

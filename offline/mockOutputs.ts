@@ -15,6 +15,8 @@ export function mockOutputs(type: string, name: string, inputs: Record<string, u
             const clusterName = String(inputs["name"] ?? name);
             return {
                 eksCluster: { name: clusterName, version: inputs["version"], vpcConfig: { clusterSecurityGroupId: "sg-0mockcluster" } },
+                // pulumi-eks's own security group of the control plane's interfaces (not the nodes').
+                clusterSecurityGroupId: "sg-0mockcontrolplane",
                 kubeconfigJson: JSON.stringify(fakeKubeconfig(clusterName)),
             };
         }

@@ -630,7 +630,7 @@ for (const stack of ["nonprod", "prod"]) {
             assert.equal(byName(run, "eks:index:ManagedNodeGroup", "platform-nodes").inputs["version"], "1.35");
         });
 
-        it("opens 443 on the EKS cluster security group to exactly the configured private API ranges", () => {
+        it("opens 443 on the control plane's own security group (not the nodes') to exactly the configured private API ranges", () => {
             const rules = ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
             const expected = stack === "prod" ? ["10.100.0.0/16", "10.210.0.0/24"] : ["10.100.0.0/16", "10.200.0.0/24"];
             assert.deepEqual(
@@ -641,7 +641,7 @@ for (const stack of ["nonprod", "prod"]) {
                     r.inputs["fromPort"],
                     r.inputs["toPort"],
                 ]),
-                expected.map((cidr) => ["sg-0mockcluster", cidr, "tcp", 443, 443]),
+                expected.map((cidr) => ["sg-0mockcontrolplane", cidr, "tcp", 443, 443]),
             );
         });
 
