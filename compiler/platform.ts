@@ -614,6 +614,13 @@ export function lbControllerChartValues(s: { clusterName: string; region: string
         image: { tag: LB_CONTROLLER_IMAGE_TAG },
         serviceAccount: { create: true, name: LB_CONTROLLER_SERVICE_ACCOUNT },
         enableCertManager: true,
+        // Off: the chart's Service mutating webhook (values.yaml enableServiceMutatorWebhook: true,
+        // serviceMutatorWebhookConfig.failurePolicy: Fail; templates/webhook.yaml
+        // mservice.elbv2.k8s.aws, v3.5.0) matches every Service created in the cluster, so while
+        // the controller's pods are down no Service could be created anywhere, and on a first
+        // `up` NGF's Service could race the controller's start. It only sets loadBalancerClass,
+        // which NGF's chart values set on the gateway's Service already (ngfChartValues).
+        enableServiceMutatorWebhook: false,
     };
 }
 

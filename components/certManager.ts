@@ -8,6 +8,7 @@ import {
     certManagerChartValues,
     clusterIssuerManifest,
     route53Policy,
+    WAIT_FOR,
 } from "../compiler/platform";
 import { podIdentityRole } from "./podIdentity";
 
@@ -72,7 +73,11 @@ export class CertManager extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 values: certManagerChartValues(),
             },
-            { ...children, dependsOn: [...args.after, ...(identity?.ready ?? [])], transforms: [retainCrds] },
+            {
+                ...children,
+                dependsOn: [...args.after, ...(identity?.ready ?? [])],
+                transforms: [retainCrds, waitForWebhookCaBundle],
+            },
         );
         // The issuer the Gateway names; Ready once its ACME account is registered.
         const issuer = args.acme
@@ -86,6 +91,25 @@ export class CertManager extends pulumi.ComponentResource {
         this.ready = issuer ? [chart, issuer] : [chart];
         this.registerOutputs({});
     }
+}
+
+/**
+ * The chart counts as ready only once cainjector has written the CA bundle into its webhook
+ * configurations: before that the API server cannot call the webhook (an x509 error), and the
+ * ClusterIssuer created right after the chart would fail the first `up`, since pulumi-kubernetes
+ * retries only "no matches for kind" errors. cert-manager's own answer is the startupapicheck
+ * Job, a Helm post-install hook, which helm.v4.Chart does not run as a hook; this waits on the
+ * field instead (`pulumi.com/waitFor` with a JSONPath: until it exists, @pulumi/kubernetes 4.24+).
+ */
+export const waitForWebhookCaBundle: pulumi.ResourceTransform = (args) =>
+    args.type === "kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration" ||
+    args.type === "kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfiguration"
+        ? { props: withAnnotation(args.props, WAIT_FOR, "jsonpath={.webhooks[0].clientConfig.caBundle}"), opts: args.opts }
+        : undefined;
+
+function withAnnotation(props: Record<string, unknown>, key: string, value: string): Record<string, unknown> {
+    const metadata = (props["metadata"] ?? {}) as { annotations?: Record<string, string> };
+    return { ...props, metadata: { ...metadata, annotations: { ...metadata.annotations, [key]: value } } };
 }
 
 /** Keeps the chart's CRDs when the stack deletes them (Pulumi ignores Helm's resource-policy: keep). */

@@ -22,6 +22,12 @@ export interface PodIdentityRoleArgs {
  * cluster's OIDC provider, so nothing waits for an OIDC provider. Returns the resources a workload
  * must wait for before its pods start (a pod started earlier gets no credentials until restarted).
  */
+/**
+ * The deploy role may create, change and pass only roles whose names start with this
+ * (bootstrap/policies.ts, `role/platform-*`; a test keeps the two equal).
+ */
+export const PLATFORM_ROLE_PREFIX = "platform-";
+
 export function podIdentityRole(
     name: string,
     args: PodIdentityRoleArgs,
@@ -36,6 +42,9 @@ export function podIdentityRole(
                     { Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] },
                 ],
             }),
+            // Auto-naming makes the Pulumi name the start of the role's name; a name without the
+            // platform prefix gets it, so the deploy role may create the role.
+            ...(name.startsWith(PLATFORM_ROLE_PREFIX) ? {} : { namePrefix: `${PLATFORM_ROLE_PREFIX}${name}-` }),
             tags: args.tags,
         },
         { parent },

@@ -5,6 +5,7 @@ import { addressIntervals, sameAddresses } from "../compiler/addressSet";
 import { GATEWAY_POD_LABELS, LB_CONTROLLER_POD_LABELS, SECURITY_GROUP_INBOUND_RULES } from "../compiler/platform";
 import { LB_CONTROLLER_POLICY } from "../compiler/lbControllerPolicy";
 import { subnetLayout } from "../compiler/subnets";
+import { waitForWebhookCaBundle } from "../components/certManager";
 
 const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const CHART = "kubernetes:helm.sh/v4:Chart";
@@ -116,6 +117,7 @@ for (const stack of ["nonprod", "prod"]) {
                 image: { tag: "v3.5.0@sha256:298acdff5a571731276aaea3d5cc450a264e4ad710a5bddf3e518f68a3f9f6cb" },
                 serviceAccount: { create: true, name: "aws-load-balancer-controller" },
                 enableCertManager: true,
+                enableServiceMutatorWebhook: false,
             });
             assert.ok(chart.dependsOn.includes(byName(run, CHART, "cert-manager-chart").urn));
             const association = byName(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "lb-controller-role");
@@ -194,3 +196,32 @@ for (const stack of ["nonprod", "prod"]) {
         });
     });
 }
+
+describe("cert-manager's chart counts as ready once its webhooks can be called", () => {
+    const transform = (type: string, props: Record<string, unknown>) =>
+        waitForWebhookCaBundle({ type, name: "cert-manager-webhook", props, opts: {}, custom: true }) as
+            { props: { metadata: { name: string; annotations: Record<string, string> } } } | undefined;
+
+    it("waits on the CA bundle cainjector writes into each webhook configuration, keeping its annotations", () => {
+        for (const kind of ["ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"]) {
+            const result = transform(`kubernetes:admissionregistration.k8s.io/v1:${kind}`, {
+                metadata: {
+                    name: "cert-manager-webhook",
+                    annotations: { "cert-manager.io/inject-ca-from-secret": "cert-manager/cert-manager-webhook-ca" },
+                },
+                webhooks: [{ name: "webhook.cert-manager.io", clientConfig: { service: { name: "cert-manager-webhook" } } }],
+            });
+            assert.deepEqual(result?.props.metadata, {
+                name: "cert-manager-webhook",
+                annotations: {
+                    "cert-manager.io/inject-ca-from-secret": "cert-manager/cert-manager-webhook-ca",
+                    "pulumi.com/waitFor": "jsonpath={.webhooks[0].clientConfig.caBundle}",
+                },
+            });
+        }
+    });
+
+    it("leaves every other object of the chart as it is", () => {
+        assert.equal(transform("kubernetes:apps/v1:Deployment", { metadata: { name: "cert-manager-webhook" } }), undefined);
+    });
+});

@@ -4,6 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ProgramRun, Registration } from "../offline/mockRuntime";
 import { byName, ofType, runStack, stackConfig } from "./harness";
 import { PREVIEW_READ_RULES, TEAM_RULES } from "../compiler/tenancy";
+import { PLATFORM_ROLE_PREFIX } from "../components/podIdentity";
+import { PLATFORM_ROLE_PREFIX as BOOTSTRAP_ROLE_PREFIX } from "../bootstrap/policies";
 import { withoutCreatorAdmin } from "../components/cluster";
 import { deployedObjects } from "../offline/deployed";
 
@@ -562,6 +564,22 @@ for (const stack of ["nonprod", "prod"]) {
                 kind: "ClusterRole",
                 name: "k8s-platform-read-all",
             });
+        });
+
+        it("names every IAM role it creates with the prefix the deploy role may create and pass (bootstrap)", () => {
+            assert.equal(PLATFORM_ROLE_PREFIX, BOOTSTRAP_ROLE_PREFIX);
+            const roles = ofType(run, "aws:iam/role:Role");
+            assert.ok(roles.length >= 5, roles.map((r) => r.name).join(" "));
+            // The physical name: the explicit name, the prefix, or (auto-naming) the Pulumi name and a suffix.
+            const physical = roles.map((r) => String(r.inputs["name"] ?? r.inputs["namePrefix"] ?? r.name));
+            assert.deepEqual(
+                physical.filter((n) => !n.startsWith(BOOTSTRAP_ROLE_PREFIX)),
+                [],
+            );
+            assert.ok(
+                physical.includes("platform-cert-manager-route53-") && physical.includes("platform-lb-controller-role-"),
+                physical.join(" "),
+            );
         });
 
         it("lets the preview group read the kind of every Kubernetes object the stack registers, Secrets aside", () => {

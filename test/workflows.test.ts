@@ -173,6 +173,12 @@ describe("the GitHub workflows", () => {
     describe("pull-request.yml", () => {
         const wf = load("pull-request.yml");
 
+        it("never runs a fork's pull request on the runner that reaches the clusters", () => {
+            for (const [name, job] of Object.entries(wf.jobs))
+                if (job["runs-on"] === "${{ vars.CLUSTER_RUNNER }}")
+                    assert.equal(job.if, "github.event.pull_request.head.repo.full_name == github.repository", name);
+        });
+
         it("runs on pull requests to main, cancelling superseded runs", () => {
             assert.deepEqual(wf.on, { pull_request: { branches: ["main"] } });
             assert.equal(wf.concurrency?.["cancel-in-progress"], true);
