@@ -643,7 +643,15 @@ export class Checker {
      */
     private kubernetesVersion(version: string, policy: "STANDARD" | "EXTENDED"): void {
         const at = ["cluster", "kubernetesVersion"];
-        const newest = newestInStandardSupport(this.today);
+        // The upgrade target: the newest minor in standard support that the pinned charts were
+        // checked against (a newer one would plan with the warning below).
+        const inStandard = newestInStandardSupport(this.today);
+        const newest =
+            inStandard !== undefined &&
+            compareMinor(inStandard, CHARTS_CHECKED_UP_TO) > 0 &&
+            versionSupport(CHARTS_CHECKED_UP_TO, this.today).kind === "standard"
+                ? CHARTS_CHECKED_UP_TO
+                : inStandard;
         if (!isMinorVersion(version)) {
             this.problem(at, version, "is not a Kubernetes minor version such as 1.35", `quote it: "${newest ?? "1.35"}"`);
             return;

@@ -1006,7 +1006,7 @@ describe("Kubernetes version, API ranges, the deployer and route hostnames", () 
         assert.deepEqual(
             result.warnings.filter((w) => w.path.includes("kubernetesVersion")).map((w) => formatProblem(w)),
             [
-                'k8s-platform:cluster.kubernetesVersion: "1.33": left EKS standard support on 2026-07-29: with upgradePolicy STANDARD, EKS upgrades the cluster itself (upgrade one minor version at a time, nonprod first, to 1.36 (README, Kubernetes versions))',
+                'k8s-platform:cluster.kubernetesVersion: "1.33": left EKS standard support on 2026-07-29: with upgradePolicy STANDARD, EKS upgrades the cluster itself (upgrade one minor version at a time, nonprod first, to 1.35 (README, Kubernetes versions))',
             ],
         );
         const extended = parseStackConfig(
@@ -1058,7 +1058,7 @@ describe("Kubernetes version, API ranges, the deployer and route hostnames", () 
         [
             "a malformed version string",
             (c) => (cluster(c).kubernetesVersion = "v1.35.2"),
-            'k8s-platform:cluster.kubernetesVersion: "v1.35.2": is not a Kubernetes minor version such as 1.35 (quote it: "1.36")',
+            'k8s-platform:cluster.kubernetesVersion: "v1.35.2": is not a Kubernetes minor version such as 1.35 (quote it: "1.35")',
         ],
         [
             "a version EKS does not offer",
