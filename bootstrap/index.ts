@@ -100,11 +100,12 @@ export = async () => {
     const oidc = existingOidcProviderArn
         ? []
         : [
-              new aws.iam.OpenIdConnectProvider("github", {
-                  url: `https://${GITHUB_OIDC_HOST}`,
-                  clientIdLists: [GITHUB_OIDC_AUDIENCE],
-                  tags,
-              }),
+              // Account-wide, other projects may trust it too: switching to existingOidcProviderArn leaves it in place.
+              new aws.iam.OpenIdConnectProvider(
+                  "github",
+                  { url: `https://${GITHUB_OIDC_HOST}`, clientIdLists: [GITHUB_OIDC_AUDIENCE], tags },
+                  { retainOnDelete: true },
+              ),
           ];
     // The most any role the platform program creates may do; the deploy role creates roles only with it.
     const boundary = new aws.iam.Policy("boundary", {
