@@ -13,8 +13,13 @@ import {
     GITHUB_OIDC_AUDIENCE,
     GITHUB_OIDC_HOST,
     PREVIEW_ROLE,
+    BOOTSTRAP_OWNER,
+    BOUNDARY_POLICY,
+    boundaryArn,
     PlatformStack,
+    checkExistingOidcProviderArn,
     deployPolicy,
+    platformBoundaryPolicy,
     environments,
     githubTrust,
     previewPolicy,
@@ -41,7 +46,14 @@ if (stack === "prod" && !/^arn:aws[a-z-]*:kms:/.test(nonprodKeyArn ?? ""))
     throw new pulumi.RunError(
         `k8s-platform-bootstrap:nonprodSecretsKeyArn: "${nonprodKeyArn ?? ""}": expected the ARN of nonprod's key (the nonprod bootstrap's secretsKeyArn output)`,
     );
-const tags = { owner: "platform-team", purpose: "k8s-platform-delivery" };
+/** An account whose GitHub OIDC provider exists already (another project's bootstrap made it): its ARN, used as is. */
+const existingOidcProviderArn = config.get("existingOidcProviderArn") || undefined;
+if (existingOidcProviderArn !== undefined) {
+    const problem = checkExistingOidcProviderArn(accounts[stack], existingOidcProviderArn);
+    if (problem) throw new pulumi.RunError(`k8s-platform-bootstrap:existingOidcProviderArn: ${problem}`);
+}
+// Not the platform's owner tag: the deploy role manages KMS keys tagged owner=platform-team, never these.
+const tags = { owner: BOOTSTRAP_OWNER, purpose: "k8s-platform-delivery" };
 
 /** The region of the state and the clusters (the platform stacks' aws:region). */
 const region = new pulumi.Config("aws").require("region");
@@ -84,10 +96,22 @@ export = async () => {
         new aws.s3.BucketPolicy("state", { bucket: bucket.id, policy: JSON.stringify(stateBucketPolicy(bucketArn, accounts)) });
     }
 
-    // GitHub Actions' tokens; the roles below trust one environment each.
-    const oidc = new aws.iam.OpenIdConnectProvider("github", {
-        url: `https://${GITHUB_OIDC_HOST}`,
-        clientIdLists: [GITHUB_OIDC_AUDIENCE],
+    // GitHub Actions' tokens; the roles below trust one environment each. One per URL and account.
+    const oidc = existingOidcProviderArn
+        ? []
+        : [
+              // Account-wide, other projects may trust it too: switching to existingOidcProviderArn leaves it in place.
+              new aws.iam.OpenIdConnectProvider(
+                  "github",
+                  { url: `https://${GITHUB_OIDC_HOST}`, clientIdLists: [GITHUB_OIDC_AUDIENCE], tags },
+                  { retainOnDelete: true },
+              ),
+          ];
+    // The most any role the platform program creates may do; the deploy role creates roles only with it.
+    const boundary = new aws.iam.Policy("boundary", {
+        name: BOUNDARY_POLICY,
+        description: "k8s-platform: permissions boundary of every role the platform program creates",
+        policy: JSON.stringify(platformBoundaryPolicy()),
         tags,
     });
     const names = key.arn.apply((keyArn) => ({ stack, accounts, region, bucketArn, keyArn, nonprodKeyArn: nonprodKeyArn ?? keyArn }));
@@ -95,7 +119,7 @@ export = async () => {
         const r = new aws.iam.Role(
             name,
             { name, assumeRolePolicy: JSON.stringify(githubTrust(accountId, repository, environment)), tags },
-            { dependsOn: [oidc] },
+            { dependsOn: oidc },
         );
         new aws.iam.RolePolicy(name, { role: r.name, policy });
         return r;
@@ -112,13 +136,22 @@ export = async () => {
     );
 
     const backend = `s3://${bucketName}?region=${region}`;
+    // Not read by the workflows (Pulumi takes the provider from the stack file): the value for
+    // `pulumi stack init --secrets-provider` and `pulumi stack change-secrets-provider`.
+    const secretsProvider = pulumi.interpolate`awskms:///${key.arn}?region=${region}`;
+    const variables = { AWS_REGION: region, PULUMI_BACKEND_URL: backend, PULUMI_SECRETS_PROVIDER: secretsProvider };
     return {
         /** Variables of the `preview-<stack>` GitHub environment. */
-        previewEnvironment: { name: env.preview, AWS_ROLE_ARN: preview.arn, AWS_REGION: region, PULUMI_BACKEND_URL: backend },
+        previewEnvironment: { name: env.preview, AWS_ROLE_ARN: preview.arn, ...variables },
         /** Variables of the deploy environment (`nonprod` or `production`). */
-        deployEnvironment: { name: env.deploy, AWS_ROLE_ARN: deploy.arn, AWS_REGION: region, PULUMI_BACKEND_URL: backend },
+        deployEnvironment: { name: env.deploy, AWS_ROLE_ARN: deploy.arn, ...variables },
         /** `pulumi stack init --secrets-provider` of the platform stack: the key by ARN. */
-        secretsProvider: pulumi.interpolate`awskms:///${key.arn}?region=${region}`,
+        secretsProvider,
         secretsKeyArn: key.arn,
+        /**
+         * The permissionsBoundary every role of the platform program must carry (README, One-time
+         * setup): the policy's fixed name makes its ARN, the one the deploy role's conditions name.
+         */
+        permissionsBoundaryArn: boundary.name.apply(() => boundaryArn(accountId)),
     };
 };

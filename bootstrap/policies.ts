@@ -64,6 +64,16 @@ export function githubTrust(accountId: string, repository: string, environment: 
     };
 }
 
+/**
+ * The ARN of GitHub's OIDC provider in `accountId`, the only value `existingOidcProviderArn` may
+ * take: an account holds one provider per URL (CreateOpenIDConnectProvider fails with
+ * EntityAlreadyExists otherwise), and the roles' trust names it by this ARN.
+ */
+export function checkExistingOidcProviderArn(accountId: string, arn: string): string | undefined {
+    const expected = `arn:aws:iam::${accountId}:oidc-provider/${GITHUB_OIDC_HOST}`;
+    return arn === expected ? undefined : `"${arn}": expected ${expected}, this account's provider for GitHub Actions`;
+}
+
 /** Both accounts: nonprod's stack in one, prod's in the other (the stack files' principalArns). */
 export interface Accounts {
     readonly nonprod: string;
@@ -85,37 +95,81 @@ export interface StateNames {
 const PROJECT = "k8s-platform";
 
 /**
- * The objects of one stack in a self-managed backend (pulumi/pulumi pkg/backend/diy: checkpoints
- * under `.pulumi/stacks/<org>/<project>/<stack>.json`, with `.bak` and backups, history under
- * `.pulumi/history/...`, the lock objects under `.pulumi/locks/<org>/<project>/<stack>/`).
+ * Where pulumi/pulumi's self-managed ("DIY") backend keeps one stack of the project-scoped layout
+ * (meta.yaml version 1, the layout of a bucket first logged into by a current CLI), at v3.248.0,
+ * the CLI the workflows pin:
+ * - pkg/backend/diy/store.go `projectReferenceStore.StackBasePath`/`HistoryDir`/`BackupDir`:
+ *   `filepath.Join(StacksDir|HistoriesDir|BackupsDir, project, stack)`, no organization segment;
+ *   the checkpoint is StackBasePath + `.json` (or `.json.gz`/`.json.zst`), and state.go
+ *   `backupTarget` keeps the previous one as `.json.bak` (`PULUMI_RETAIN_CHECKPOINTS` adds
+ *   `.json.<nanoseconds>`); history is `<stack>-<ns>.history.json` and `.checkpoint.json` under
+ *   HistoryDir (state.go `addToHistory`), backups `<stack>.<ns>.json` under BackupDir.
+ * - lock.go `stackLockDir(FullyQualifiedName())`: `.pulumi/locks/organization/<project>/<stack>/`,
+ *   one `<lockID>.json` per holder; `checkForLock` lists that folder.
+ * - state.go `stackPath` finds the checkpoint by listing with the prefix `<StackBasePath>.json`;
+ *   `getHistory` lists HistoryDir + `/`. meta.go `readPulumiMeta` reads `.pulumi/meta.yaml` at
+ *   every login (written by the first login, the administrator's: README, One-time setup, step 2).
+ * v3.248.0 has no journal folder (`.pulumi/journal/` came later).
  */
-export function stackObjects(bucketArn: string, stack: PlatformStack): { readonly all: string[]; readonly locks: string } {
+export function stackObjects(
+    bucketArn: string,
+    stack: PlatformStack,
+): {
+    readonly all: string[];
+    readonly checkpoint: string;
+    readonly locks: string;
+    readonly listPrefixes: string[];
+    readonly checkpointPrefix: string;
+} {
+    const prefixes = {
+        checkpoint: `.pulumi/stacks/${PROJECT}/${stack}.json`,
+        history: `.pulumi/history/${PROJECT}/${stack}/`,
+        backups: `.pulumi/backups/${PROJECT}/${stack}/`,
+        locks: `.pulumi/locks/organization/${PROJECT}/${stack}/`,
+    };
     return {
-        all: [
-            `${bucketArn}/.pulumi/stacks/*/${PROJECT}/${stack}.json*`,
-            `${bucketArn}/.pulumi/history/*/${PROJECT}/${stack}/*`,
-            `${bucketArn}/.pulumi/backups/*/${PROJECT}/${stack}/*`,
-            `${bucketArn}/.pulumi/locks/*/${PROJECT}/${stack}/*`,
-        ],
-        locks: `${bucketArn}/.pulumi/locks/*/${PROJECT}/${stack}/*`,
+        all: Object.values(prefixes).map((p) => `${bucketArn}/${p}*`),
+        checkpoint: `${bucketArn}/${prefixes.checkpoint}*`,
+        locks: `${bucketArn}/${prefixes.locks}*`,
+        listPrefixes: Object.values(prefixes).map((p) => `${p}*`),
+        checkpointPrefix: `${prefixes.checkpoint}*`,
     };
 }
 
-/** The stacks a role of `stack` reads: its own, and for prod nonprod's too (the promotion gate's StackReference). */
-function readableStacks(stack: PlatformStack): PlatformStack[] {
-    return stack === "prod" ? ["prod", "nonprod"] : ["nonprod"];
+/** The backend's metadata object, read at every login (pkg/backend/diy/meta.go, v3.248.0). */
+export const META_OBJECT = ".pulumi/meta.yaml";
+
+/**
+ * What a role of `stack` may read and list: its own stack's objects, and for prod nonprod's
+ * checkpoint too (the promotion gate's StackReference reads the checkpoint's outputs, found by
+ * listing its prefix: state.go `stackPath`, `getSnapshotStackOutputs`).
+ */
+function readable(bucketArn: string, stack: PlatformStack): { objects: string[]; prefixes: string[] } {
+    const own = stackObjects(bucketArn, stack);
+    const nonprod = stackObjects(bucketArn, "nonprod");
+    return stack === "prod"
+        ? { objects: [...own.all, nonprod.checkpoint], prefixes: [...own.listPrefixes, nonprod.checkpointPrefix] }
+        : { objects: own.all, prefixes: own.listPrefixes };
 }
 
 /**
  * Reading the state and decrypting it, never writing: a preview takes no lock on a self-managed
- * backend (README, Delivery). The backend's own metadata object is read by every command.
+ * backend (README, Delivery). Listing only under the role's own prefixes (a list without one is
+ * refused: `pulumi stack ls` is an administrator's command, not CI's).
  */
 function stateRead(n: StateNames): Statement[] {
-    const objects = readableStacks(n.stack).flatMap((s) => stackObjects(n.bucketArn, s).all);
+    const { objects, prefixes } = readable(n.bucketArn, n.stack);
     const keys = n.stack === "prod" ? [n.keyArn, n.nonprodKeyArn] : [n.keyArn];
     return [
-        { Sid: "StateList", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: n.bucketArn },
-        { Sid: "StateRead", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${n.bucketArn}/.pulumi/meta.yaml`, ...objects] },
+        { Sid: "StateLocation", Effect: "Allow", Action: "s3:GetBucketLocation", Resource: n.bucketArn },
+        {
+            Sid: "StateList",
+            Effect: "Allow",
+            Action: "s3:ListBucket",
+            Resource: n.bucketArn,
+            Condition: { StringLike: { "s3:prefix": prefixes } },
+        },
+        { Sid: "StateRead", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${n.bucketArn}/${META_OBJECT}`, ...objects] },
         { Sid: "SecretsDecrypt", Effect: "Allow", Action: ["kms:Decrypt", "kms:DescribeKey"], Resource: keys },
     ];
 }
@@ -155,16 +209,139 @@ export function previewPolicy(n: StateNames): PolicyDocument {
     };
 }
 
+/** The managed policy every role the platform program creates must carry as its permissions boundary. */
+export const BOUNDARY_POLICY = "platform-boundary";
+export function boundaryArn(accountId: string): string {
+    return `arn:aws:iam::${accountId}:policy/${BOUNDARY_POLICY}`;
+}
+
+/**
+ * The AWS managed policies the platform program attaches, and nothing else the deploy role may
+ * attach: components/cluster.ts (the nodes: AmazonEKSWorkerNodePolicy,
+ * AmazonEC2ContainerRegistryReadOnly; the VPC CNI's Pod Identity role: AmazonEKS_CNI_Policy; the
+ * EBS CSI driver's: service-role/AmazonEBSCSIDriverPolicy) and pulumi-eks v4.3.0's cluster service
+ * role (nodejs/eks/cluster/cluster.ts: AmazonEKSClusterPolicy; the auto-mode policies only with
+ * `autoMode`, which the program does not enable).
+ */
+export const PLATFORM_MANAGED_POLICIES = [
+    "AmazonEKSClusterPolicy",
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEC2ContainerRegistryReadOnly",
+    "AmazonEKS_CNI_Policy",
+    "service-role/AmazonEBSCSIDriverPolicy",
+] as const;
+
+/** The tag value of the keys the deploy role manages (the stacks' `cluster.tags.owner`). */
+export const PLATFORM_KEY_OWNER = "platform-team";
+/** The bootstrap's own resources: a different owner, so the deploy role's key grants never reach them. */
+export const BOOTSTRAP_OWNER = "platform-bootstrap";
+
+/**
+ * The permissions boundary of every role the platform program creates: the most any of them may
+ * ever do, whatever the deploy role writes into them. The union of what the program's roles need:
+ * the EKS cluster role (AmazonEKSClusterPolicy: EC2 network interfaces and security groups, ELB,
+ * Auto Scaling, kms:DescribeKey), the nodes (AmazonEKSWorkerNodePolicy,
+ * AmazonEC2ContainerRegistryReadOnly, eks-auth for Pod Identity), the VPC CNI (AmazonEKS_CNI_Policy:
+ * EC2 ENIs and addresses), the EBS CSI driver (EC2 volumes and snapshots), the load balancer
+ * controller (compiler/lbControllerPolicy.ts: EC2, ELB, ACM, WAF, Shield, Cognito reads) and
+ * cert-manager's DNS-01 (compiler/platform.ts route53Policy: TXT records in the hosted zone). No
+ * IAM beyond service-linked roles and server-certificate reads, no STS, no S3, no KMS beyond
+ * describe and grants for AWS resources (EBS volume encryption).
+ */
+export function platformBoundaryPolicy(): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "ClusterNodesNetworkAndLoadBalancers",
+                Effect: "Allow",
+                Action: [
+                    "ec2:*",
+                    "elasticloadbalancing:*",
+                    "autoscaling:Describe*",
+                    "autoscaling:UpdateAutoScalingGroup",
+                    "eks:Describe*",
+                    "eks:List*",
+                    "eks-auth:AssumeRoleForPodIdentity",
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                    "ecr:Describe*",
+                    "ecr:Get*",
+                    "ecr:List*",
+                    "acm:DescribeCertificate",
+                    "acm:ListCertificates",
+                    "cognito-idp:DescribeUserPoolClient",
+                    "iam:GetServerCertificate",
+                    "iam:ListServerCertificates",
+                    "shield:CreateProtection",
+                    "shield:DeleteProtection",
+                    "shield:DescribeProtection",
+                    "shield:GetSubscriptionState",
+                    "waf-regional:AssociateWebACL",
+                    "waf-regional:DisassociateWebACL",
+                    "waf-regional:GetWebACL",
+                    "waf-regional:GetWebACLForResource",
+                    "wafv2:AssociateWebACL",
+                    "wafv2:DisassociateWebACL",
+                    "wafv2:GetWebACL",
+                    "wafv2:GetWebACLForResource",
+                    "kms:DescribeKey",
+                ],
+                Resource: "*",
+            },
+            {
+                Sid: "EncryptedVolumes",
+                Effect: "Allow",
+                Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+                Resource: "*",
+                Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+            },
+            {
+                Sid: "DnsChallengeRecords",
+                Effect: "Allow",
+                Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets", "route53:GetChange"],
+                Resource: ["arn:aws:route53:::hostedzone/*", "arn:aws:route53:::change/*"],
+            },
+            {
+                Sid: "ServiceLinkedRoles",
+                Effect: "Allow",
+                Action: "iam:CreateServiceLinkedRole",
+                Resource: "*",
+                Condition: {
+                    StringEquals: {
+                        "iam:AWSServiceName": [
+                            "eks.amazonaws.com",
+                            "eks-nodegroup.amazonaws.com",
+                            "autoscaling.amazonaws.com",
+                            "elasticloadbalancing.amazonaws.com",
+                        ],
+                    },
+                },
+            },
+        ],
+    };
+}
+
 /**
  * The deploy role: its own stack's state objects read and written (checkpoint, history, backups
  * and the lock objects), encrypt and decrypt with its stack's key, and what the platform program
  * creates. EC2 (the VPC, its subnets, NAT gateways, security groups, launch templates) and EKS are
- * granted service-wide, because their resources have no name before they exist; IAM, where a
- * role is a permission, only on roles named `platform-*` (the program's), with PassRole only to
- * EKS, EC2 and Pod Identity; KMS keys only by the `owner` tag the stacks set.
+ * granted service-wide, because their resources have no name before they exist. IAM only on roles
+ * named `platform-*` (the program's), and a role is a permission, so those the deploy role creates
+ * or grants to carry the permissions boundary `platform-boundary` (AWS IAM User Guide,
+ * "Permissions boundaries for IAM entities", delegating with `iam:PermissionsBoundary`), and it
+ * attaches only the AWS managed policies the program uses (`iam:PolicyARN`): the worst it can
+ * build is a role within the boundary, never an administrator. PassRole only to EKS, EC2 and Pod
+ * Identity. KMS keys only by the `owner` tag the stacks set, which it cannot put on or take off an
+ * existing key. No SSM: nothing in the program reads a parameter (the node group has its own
+ * launch template without an AMI, so pulumi-eks v4.3.0 looks none up: nodejs/eks/nodes/nodegroup.ts
+ * `createMNGCustomLaunchTemplate` runs only without one), the preview role has none either.
  */
 export function deployPolicy(n: StateNames): PolicyDocument {
-    const platformRoles = `arn:aws:iam::${n.accounts[n.stack]}:role/${PLATFORM_ROLE_PREFIX}*`;
+    const account = n.accounts[n.stack];
+    const platformRoles = `arn:aws:iam::${account}:role/${PLATFORM_ROLE_PREFIX}*`;
+    const withinBoundary = { "iam:PermissionsBoundary": boundaryArn(account) };
+    const ownerTagSet = { "ForAnyValue:StringEquals": { "aws:TagKeys": ["owner"] }, Null: { "aws:ResourceTag/owner": "false" } };
     return {
         Version: "2012-10-17",
         Statement: [
@@ -179,29 +356,55 @@ export function deployPolicy(n: StateNames): PolicyDocument {
             {
                 Sid: "NetworkAndCluster",
                 Effect: "Allow",
-                Action: ["ec2:*", "eks:*", "autoscaling:Describe*", "ssm:GetParameter", "ssm:GetParameters", "sts:GetCallerIdentity"],
+                Action: ["ec2:*", "eks:*", "autoscaling:Describe*", "sts:GetCallerIdentity"],
                 Resource: "*",
             },
             {
+                Sid: "PlatformRolesWithinBoundary",
+                Effect: "Allow",
+                Action: ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:DeleteRolePolicy"],
+                Resource: platformRoles,
+                Condition: { StringEquals: withinBoundary },
+            },
+            {
+                Sid: "PlatformRolesManagedPolicies",
+                Effect: "Allow",
+                Action: ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
+                Resource: platformRoles,
+                Condition: {
+                    StringEquals: withinBoundary,
+                    ArnEquals: { "iam:PolicyARN": PLATFORM_MANAGED_POLICIES.map((p) => `arn:aws:iam::aws:policy/${p}`) },
+                },
+            },
+            {
+                // Trust, tags and deletion change no permission of a role bounded as above.
                 Sid: "PlatformRoles",
                 Effect: "Allow",
                 Action: [
-                    "iam:CreateRole",
                     "iam:DeleteRole",
                     "iam:GetRole",
                     "iam:TagRole",
                     "iam:UntagRole",
                     "iam:UpdateAssumeRolePolicy",
-                    "iam:AttachRolePolicy",
-                    "iam:DetachRolePolicy",
-                    "iam:PutRolePolicy",
-                    "iam:DeleteRolePolicy",
+                    "iam:UpdateRoleDescription",
                     "iam:GetRolePolicy",
                     "iam:ListAttachedRolePolicies",
                     "iam:ListRolePolicies",
                     "iam:ListInstanceProfilesForRole",
                 ],
                 Resource: platformRoles,
+            },
+            {
+                Sid: "BoundaryStays",
+                Effect: "Deny",
+                Action: [
+                    "iam:DeleteRolePermissionsBoundary",
+                    "iam:CreatePolicyVersion",
+                    "iam:DeletePolicy",
+                    "iam:DeletePolicyVersion",
+                    "iam:SetDefaultPolicyVersion",
+                ],
+                Resource: [`arn:aws:iam::${account}:role/*`, boundaryArn(account)],
             },
             {
                 Sid: "PassPlatformRolesToEksAndEc2",
@@ -221,7 +424,7 @@ export function deployPolicy(n: StateNames): PolicyDocument {
                     "iam:GetOpenIDConnectProvider",
                     "iam:TagOpenIDConnectProvider",
                 ],
-                Resource: `arn:aws:iam::${n.accounts[n.stack]}:oidc-provider/oidc.eks.${n.region}.amazonaws.com/*`,
+                Resource: `arn:aws:iam::${account}:oidc-provider/oidc.eks.${n.region}.amazonaws.com/*`,
             },
             {
                 Sid: "ServiceLinkedRoles",
@@ -234,19 +437,34 @@ export function deployPolicy(n: StateNames): PolicyDocument {
                     },
                 },
             },
-            { Sid: "SecretsEncryptionKeys", Effect: "Allow", Action: ["kms:CreateKey", "kms:TagResource"], Resource: "*" },
+            {
+                // CreateKey with tags also needs kms:TagResource (AWS KMS API Reference, CreateKey, Tags).
+                Sid: "CreatePlatformKeys",
+                Effect: "Allow",
+                Action: ["kms:CreateKey", "kms:TagResource"],
+                Resource: "*",
+                Condition: { StringEquals: { "aws:RequestTag/owner": PLATFORM_KEY_OWNER } },
+            },
             {
                 Sid: "ManageOwnKeys",
                 Effect: "Allow",
                 Action: ["kms:*"],
-                Resource: `arn:aws:kms:${n.region}:${n.accounts[n.stack]}:key/*`,
-                Condition: { StringEquals: { "aws:ResourceTag/owner": "platform-team" } },
+                Resource: `arn:aws:kms:${n.region}:${account}:key/*`,
+                Condition: { StringEquals: { "aws:ResourceTag/owner": PLATFORM_KEY_OWNER } },
+            },
+            {
+                // An existing key's owner stays: no taking a key over by tagging it, nor releasing one.
+                Sid: "KeyOwnerStays",
+                Effect: "Deny",
+                Action: ["kms:TagResource", "kms:UntagResource"],
+                Resource: "*",
+                Condition: ownerTagSet,
             },
             {
                 Sid: "ControlPlaneLogs",
                 Effect: "Allow",
                 Action: ["logs:*"],
-                Resource: `arn:aws:logs:${n.region}:${n.accounts[n.stack]}:log-group:/aws/eks/*`,
+                Resource: `arn:aws:logs:${n.region}:${account}:log-group:/aws/eks/*`,
             },
         ],
     };
@@ -280,18 +498,29 @@ export function stateBucketPolicy(bucketArn: string, accounts: Accounts): Policy
                 Condition: { Bool: { "aws:SecureTransport": "false" } },
             },
             {
-                Sid: "NonprodList",
+                Sid: "NonprodLocation",
                 Effect: "Allow",
                 ...from([PREVIEW_ROLE, DEPLOY_ROLE]),
-                Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+                Action: "s3:GetBucketLocation",
                 Resource: bucketArn,
+            },
+            {
+                Sid: "NonprodList",
+                Effect: "Allow",
+                Principal: { AWS: `arn:aws:iam::${accounts.nonprod}:root` },
+                Action: "s3:ListBucket",
+                Resource: bucketArn,
+                Condition: {
+                    ArnEquals: { "aws:PrincipalArn": [PREVIEW_ROLE, DEPLOY_ROLE].map((r) => roleArn(accounts.nonprod, r)) },
+                    StringLike: { "s3:prefix": stackObjects(bucketArn, "nonprod").listPrefixes },
+                },
             },
             {
                 Sid: "NonprodRead",
                 Effect: "Allow",
                 ...from([PREVIEW_ROLE, DEPLOY_ROLE]),
                 Action: "s3:GetObject",
-                Resource: [`${bucketArn}/.pulumi/meta.yaml`, ...nonprod],
+                Resource: [`${bucketArn}/${META_OBJECT}`, ...nonprod],
             },
             {
                 Sid: "NonprodWrite",
