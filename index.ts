@@ -105,6 +105,7 @@ export = async () => {
                 : undefined,
         labels: MANAGED_BY_LABELS,
         tags: config.cluster.tags,
+        permissionsBoundary: config.cluster.permissionsBoundaryArn,
         provider: cluster.provider,
         after: [...managed(CERT_MANAGER_NAMESPACE), gateway.crds],
     });
@@ -116,6 +117,7 @@ export = async () => {
         region,
         vpcId: cluster.vpcId,
         tags: config.cluster.tags,
+        permissionsBoundary: config.cluster.permissionsBoundaryArn,
         provider: cluster.provider,
         after: [...managed(LB_CONTROLLER_NAMESPACE), ...certManager.ready],
     });

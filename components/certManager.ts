@@ -28,6 +28,8 @@ export interface CertManagerArgs {
     };
     readonly labels: Readonly<Record<string, string>>;
     readonly tags: Record<string, string>;
+    /** The permissions boundary of the stack's roles (cluster.permissionsBoundaryArn). */
+    readonly permissionsBoundary?: string;
     readonly provider: k8s.Provider;
     /** The namespace and its policies: the pods start segmented, with their ways out already allowed. */
     readonly after: pulumi.Input<pulumi.Resource>[];
@@ -56,6 +58,7 @@ export class CertManager extends pulumi.ComponentResource {
                       namespace: args.namespace,
                       serviceAccount: CERT_MANAGER_SERVICE_ACCOUNT,
                       inlinePolicy: JSON.stringify(route53Policy(args.acme.hostedZoneId)),
+                      permissionsBoundary: args.permissionsBoundary,
                       tags: args.tags,
                   },
                   this,

@@ -197,7 +197,11 @@ function createControlPlane(
             createOidcProvider: true,
             tags: c.tags,
         },
-        { parent, protect: c.protect, transforms: [withoutCreatorAdmin] },
+        {
+            parent,
+            protect: c.protect,
+            transforms: [withoutCreatorAdmin, ...(c.permissionsBoundaryArn ? [withPermissionsBoundary(c.permissionsBoundaryArn)] : [])],
+        },
     );
 }
 
@@ -218,6 +222,17 @@ export const withoutCreatorAdmin: pulumi.ResourceTransform = (args) => {
         opts: args.opts,
     };
 };
+
+/**
+ * pulumi-eks 4.3.0 creates the control plane's IAM role itself and takes no permissions boundary
+ * for it (nodejs/eks/cluster/cluster.ts, createCore: `new aws.iam.Role` for the service role);
+ * this transform, like withoutCreatorAdmin, reaches that child and gives it the stack's boundary,
+ * without which the bootstrap's deploy role may not create it.
+ */
+export function withPermissionsBoundary(arn: string): pulumi.ResourceTransform {
+    return (args) =>
+        args.type === "aws:iam/role:Role" ? { props: { ...args.props, permissionsBoundary: arn }, opts: args.opts } : undefined;
+}
 
 /**
  * The deployer's access entry and its cluster admin policy (config: the entry with
@@ -293,6 +308,7 @@ function createCniIdentity(name: string, c: ClusterConfig, cluster: eks.Cluster,
             namespace: "kube-system",
             serviceAccount: "aws-node",
             managedPolicies: ["AmazonEKS_CNI_Policy"],
+            permissionsBoundary: c.permissionsBoundaryArn,
             tags: c.tags,
         },
         parent,
@@ -316,7 +332,11 @@ function createNodeGroup(
 ): eks.ManagedNodeGroup {
     const role = new aws.iam.Role(
         `${name}-nodes`,
-        { assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ec2.amazonaws.com" }), tags: c.tags },
+        {
+            assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ec2.amazonaws.com" }),
+            permissionsBoundary: c.permissionsBoundaryArn,
+            tags: c.tags,
+        },
         { parent },
     );
     // No AmazonEKS_CNI_Policy: the VPC CNI has its own role (createCniIdentity).
@@ -419,6 +439,7 @@ function createStorage(
             namespace: "kube-system",
             serviceAccount: "ebs-csi-controller-sa",
             managedPolicies: ["service-role/AmazonEBSCSIDriverPolicy"],
+            permissionsBoundary: c.permissionsBoundaryArn,
             tags: c.tags,
         },
         parent,

@@ -14,6 +14,8 @@ export interface LoadBalancerControllerArgs {
     readonly region: string;
     readonly vpcId: pulumi.Input<string>;
     readonly tags: Record<string, string>;
+    /** The permissions boundary of the stack's roles (cluster.permissionsBoundaryArn). */
+    readonly permissionsBoundary?: string;
     readonly provider: k8s.Provider;
     /** The namespace, its policies and cert-manager (which issues the controller's webhook certificate). */
     readonly after: pulumi.Input<pulumi.Resource>[];
@@ -39,6 +41,7 @@ export class LoadBalancerController extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 serviceAccount: LB_CONTROLLER_SERVICE_ACCOUNT,
                 inlinePolicy: JSON.stringify(LB_CONTROLLER_POLICY),
+                permissionsBoundary: args.permissionsBoundary,
                 tags: args.tags,
             },
             this,

@@ -12,6 +12,8 @@ export interface PodIdentityRoleArgs {
     /** An inline policy document of the role's own, for permissions no managed policy scopes tightly enough. */
     readonly inlinePolicy?: pulumi.Input<string>;
     readonly tags?: Record<string, string>;
+    /** The permissions boundary every role of the stack carries (cluster.permissionsBoundaryArn). */
+    readonly permissionsBoundary?: string;
 }
 
 /**
@@ -45,6 +47,7 @@ export function podIdentityRole(
             // Auto-naming makes the Pulumi name the start of the role's name; a name without the
             // platform prefix gets it, so the deploy role may create the role.
             ...(name.startsWith(PLATFORM_ROLE_PREFIX) ? {} : { namePrefix: `${PLATFORM_ROLE_PREFIX}${name}-` }),
+            ...(args.permissionsBoundary !== undefined ? { permissionsBoundary: args.permissionsBoundary } : {}),
             tags: args.tags,
         },
         { parent },

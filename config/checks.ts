@@ -633,6 +633,25 @@ export class Checker {
         }
         this.endpoint(c.endpoint);
         this.deployer(c.accessEntries);
+        this.permissionsBoundary(c.permissionsBoundaryArn);
+    }
+
+    /**
+     * The bootstrap's deploy role may create a role, or give one permissions, only with the
+     * permissions boundary `platform-boundary` (bootstrap/policies.ts), so every role of the stack
+     * carries it; without it the first `up` stops at the first role.
+     */
+    private permissionsBoundary(arn: string | undefined): void {
+        const at = ["cluster", "permissionsBoundaryArn"];
+        if (arn === undefined)
+            this.warn(
+                at,
+                undefined,
+                "is not set: the bootstrap's deploy role creates roles only with its permissions boundary, so `pulumi up` with that role fails at the first IAM role",
+                "the bootstrap's output permissionsBoundaryArn, e.g. arn:aws:iam::111122223333:policy/platform-boundary",
+            );
+        else if (!/^arn:aws(-[a-z]+)*:iam::\d{12}:policy\/[\w+=,.@/-]+$/.test(arn))
+            this.problem(at, arn, "is not the ARN of an IAM policy", "arn:aws:iam::<account>:policy/platform-boundary");
     }
 
     /**

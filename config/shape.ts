@@ -77,6 +77,8 @@ const clusterSchema = z.strictObject({
     logTypes: z.array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"])).default([]),
     secretsEncryption: z.boolean().default(false),
     deletionProtection: z.boolean().default(false),
+    /** The bootstrap's `platform-boundary` policy (output permissionsBoundaryArn): every IAM role the stack creates carries it, the only way its deploy role may create roles. */
+    permissionsBoundaryArn: z.string().optional(),
     /** Pulumi `protect` on the cluster and the namespaces: a destroy must first be unprotected. */
     protect: z.boolean().default(false),
     nodeGroup: z.strictObject({

@@ -997,6 +997,28 @@ describe("Kubernetes version, API ranges, the deployer and route hostnames", () 
         assert.equal(newestInStandardSupport("2026-12-03"), "1.36");
     });
 
+    it("refuses a permissions boundary that is no policy ARN, and warns without one, naming the key", () => {
+        const wrong = parseStackConfig(
+            raw("prod", (c) => (cluster(c).permissionsBoundaryArn = "platform-boundary")),
+            "2026-12-03",
+        );
+        assert.equal(wrong.ok, false);
+        assert.deepEqual(wrong.ok ? [] : wrong.problems.map((p) => formatProblem(p)), [
+            'k8s-platform:cluster.permissionsBoundaryArn: "platform-boundary": is not the ARN of an IAM policy (arn:aws:iam::<account>:policy/platform-boundary)',
+        ]);
+        const missing = parseStackConfig(
+            raw("prod", (c) => delete cluster(c).permissionsBoundaryArn),
+            "2026-12-03",
+        );
+        assert.equal(missing.ok, true);
+        assert.deepEqual(
+            missing.warnings
+                .filter((w) => w.path.includes("permissionsBoundaryArn"))
+                .map((w) => formatProblem(w).split(":").slice(0, 3).join(":")),
+            ["k8s-platform:cluster.permissionsBoundaryArn: (not set)"],
+        );
+    });
+
     it("plans 1.33 with a warning naming the date standard support ended and what upgradePolicy does then", () => {
         const result = parseStackConfig(
             raw("nonprod", (c) => (cluster(c).kubernetesVersion = "1.33")),

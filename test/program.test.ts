@@ -6,7 +6,7 @@ import { byName, ofType, runStack, stackConfig } from "./harness";
 import { PREVIEW_READ_RULES, TEAM_RULES } from "../compiler/tenancy";
 import { PLATFORM_ROLE_PREFIX } from "../components/podIdentity";
 import { PLATFORM_ROLE_PREFIX as BOOTSTRAP_ROLE_PREFIX } from "../bootstrap/policies";
-import { withoutCreatorAdmin } from "../components/cluster";
+import { withPermissionsBoundary, withoutCreatorAdmin } from "../components/cluster";
 import { deployedObjects } from "../offline/deployed";
 
 const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
@@ -580,6 +580,30 @@ for (const stack of ["nonprod", "prod"]) {
                 physical.includes("platform-cert-manager-route53-") && physical.includes("platform-lb-controller-role-"),
                 physical.join(" "),
             );
+            // Each carries the bootstrap's boundary, without which the deploy role may not create it.
+            const boundary = `arn:aws:iam::${stack === "prod" ? "444455556666" : "111122223333"}:policy/platform-boundary`;
+            assert.deepEqual(
+                roles.map((r) => [r.name, r.inputs["permissionsBoundary"]]),
+                roles.map((r) => [r.name, boundary]),
+            );
+            // pulumi-eks's own roles (the control plane's) get it through a transform on the component.
+            assert.equal(ofType(run, EKS)[0]!.transforms.length, 2, "the creator admin off, and the boundary on pulumi-eks's roles");
+        });
+
+        it("gives pulumi-eks's own IAM roles the boundary through a transform, and leaves other children alone", () => {
+            const transform = withPermissionsBoundary("arn:aws:iam::111122223333:policy/platform-boundary");
+            const args = (type: string) => ({
+                type,
+                name: "platform-eks-eksRole",
+                props: { assumeRolePolicy: "{}" },
+                opts: {},
+                custom: true,
+            });
+            assert.deepEqual(transform(args("aws:iam/role:Role")), {
+                props: { assumeRolePolicy: "{}", permissionsBoundary: "arn:aws:iam::111122223333:policy/platform-boundary" },
+                opts: {},
+            });
+            assert.equal(transform(args("aws:eks/cluster:Cluster")), undefined);
         });
 
         it("lets the preview group read the kind of every Kubernetes object the stack registers, Secrets aside", () => {
