@@ -108,6 +108,8 @@ export interface VerifyEvidence {
     readonly stack: string;
     readonly promotionDigest: string;
     readonly passed: boolean;
+    /** Probed in the cluster; false for a report judged on recorded results (`--results`). */
+    readonly live: boolean;
 }
 
 export type VerificationVerdict =
@@ -127,14 +129,20 @@ export function judgeVerification(
     evidence: VerifyEvidence | undefined,
 ): VerificationVerdict {
     if (!config) return { kind: "not-configured" };
+    // The report's stack is the short name (nonprod); `after` is the full one (organization/k8s-platform/nonprod).
+    const afterStack = config.after.split("/").pop();
     const problem =
         evidence === undefined
             ? `no verify report of ${config.after}`
-            : evidence.promotionDigest !== ours
-              ? `the verify of ${evidence.stack} judged the policy set ${evidence.promotionDigest}, not this stack's ${ours}`
-              : !evidence.passed
-                ? `the verify of ${evidence.stack} for the policy set ${ours} did not pass (drift or a disagreement with the engine)`
-                : undefined;
+            : evidence.stack !== afterStack
+              ? `the verify report is of stack ${evidence.stack}, not of ${config.after}, which must go first`
+              : !evidence.live
+                ? `the verify of ${evidence.stack} judged recorded results (--results), not a run in the cluster`
+                : evidence.promotionDigest !== ours
+                  ? `the verify of ${evidence.stack} judged the policy set ${evidence.promotionDigest}, not this stack's ${ours}`
+                  : !evidence.passed
+                    ? `the verify of ${evidence.stack} for the policy set ${ours} did not pass (drift or a disagreement with the engine)`
+                    : undefined;
     if (problem === undefined)
         return { kind: "passed", message: `verify gate: passed; ${evidence!.stack} was verified live with the policy set ${ours}` };
     if (config.override) return { kind: "overridden", message: `verify gate: OVERRIDDEN (${config.reason ?? ""}): ${problem}` };

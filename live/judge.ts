@@ -14,7 +14,7 @@
 import { ReachabilityModel } from "../engine/evaluate";
 import { explain } from "../engine/report";
 import { PROTOCOLS, Protocol } from "../engine/k8s";
-import { PlannedProbe, probeKey } from "./probePlan";
+import { PlannedProbe, expectsVerdict, probeKey } from "./probePlan";
 import { isObject } from "./cluster";
 
 export const OUTCOMES = ["connected", "refused", "timeout", "inconclusive"] as const;
@@ -41,6 +41,18 @@ export interface JudgementSummary {
     readonly counts: Readonly<Record<Judgement, number>>;
     /** Probes of the plan without a result. */
     readonly notRun: number;
+    /** Probes that should have given a verdict (TCP, DNS) but came back inconclusive: a run that did not really probe. */
+    readonly silent: number;
+}
+
+/**
+ * A verify proves something only when every planned probe has its result and every probe that can
+ * answer did: a missing result, or a TCP or DNS probe without a verdict (a probe container that
+ * ended without reporting), fails it like a disagreement. UDP other than DNS is inconclusive by
+ * design and does not count.
+ */
+export function complete(s: JudgementSummary): boolean {
+    return s.notRun === 0 && s.silent === 0;
 }
 
 /** Whether the cluster let the probe through, or undefined when the outcome says nothing. */
@@ -90,7 +102,8 @@ export function judgeResults(
         };
     });
     const ran = new Set(results.map((r) => probeKey(r.probe)));
-    return { judged, counts, notRun: planned.filter((p) => !ran.has(probeKey(p))).length };
+    const silent = judged.filter((j) => j.judgement === "inconclusive" && expectsVerdict(j.probe)).length;
+    return { judged, counts, notRun: planned.filter((p) => !ran.has(probeKey(p))).length, silent };
 }
 
 /** Disagreements explained rule by rule in the text; every one is listed with its policies. */
@@ -99,7 +112,7 @@ const EXPLAINED = 10;
 export function renderJudgement(s: JudgementSummary): string {
     const c = s.counts;
     const lines = [
-        `probes: ${s.judged.length} judged: ${c.agrees} agree with the engine, ${c.disagrees} disagree, ${c.unconfirmed} unconfirmed (allowed towards an outside address that did not answer), ${c.inconclusive} inconclusive${s.notRun > 0 ? `; ${s.notRun} planned probes have no result` : ""}`,
+        `probes: ${s.judged.length} judged: ${c.agrees} agree with the engine, ${c.disagrees} disagree, ${c.unconfirmed} unconfirmed (allowed towards an outside address that did not answer), ${c.inconclusive} inconclusive${s.notRun > 0 ? `; ${s.notRun} planned probes have no result` : ""}${s.silent > 0 ? `; ${s.silent} TCP or DNS probes gave no verdict` : ""}`,
     ];
     // Every disagreement with the policies behind the engine's verdict; the first ones also rule by rule.
     s.judged

@@ -38,6 +38,11 @@ export interface PlannedProbe extends Probe {
     readonly about: string;
 }
 
+/** Whether a probe can answer at all: TCP, and UDP only as a DNS query to CoreDNS, which replies. */
+export function expectsVerdict(p: PlannedProbe): boolean {
+    return p.protocol === "TCP" || (p.protocol === "UDP" && p.purpose === "dns");
+}
+
 export interface ProbePlan {
     readonly probes: readonly PlannedProbe[];
     /** Probes before sampling. */

@@ -18,7 +18,7 @@
  * dropped, RuntimeDefault seccomp; https://kubernetes.io/docs/concepts/security/pod-security-standards/),
  * which every managed namespace accepts whatever its level.
  */
-import { PlannedProbe } from "./probePlan";
+import { PlannedProbe, expectsVerdict } from "./probePlan";
 import { Outcome, ProbeResult } from "./judge";
 import { isObject } from "./cluster";
 
@@ -67,7 +67,7 @@ export function batchesBySource(probes: readonly PlannedProbe[]): SourceBatch[] 
     for (const p of probes) {
         const from = String(p.from);
         const b = batches.get(from) ?? batches.set(from, { probes: [], notRunnable: [] }).get(from)!;
-        if (p.protocol === "TCP" || (p.protocol === "UDP" && p.purpose === "dns")) b.probes.push(p);
+        if (expectsVerdict(p)) b.probes.push(p);
         else b.notRunnable.push({ probe: p, outcome: "inconclusive", detail: `${p.protocol} without a reply to expect is not probed` });
     }
     return [...batches.entries()]

@@ -396,6 +396,36 @@ describe("live verification", () => {
             );
         });
 
+        it("fails a run with results missing, or with TCP probes that gave no verdict: it proved nothing", () => {
+            const one = plan.probes.find((p) => p.protocol === "TCP")!;
+            const partial = run(
+                "verify",
+                "--stack",
+                "nonprod",
+                "--live",
+                listFile,
+                "--results",
+                write("one.jsonl", `${resultLine({ probe: one, outcome: agreeing(one) })}\n`),
+            );
+            assert.equal(partial.code, 1, partial.stdout);
+            assert.match(partial.stdout, /probes: incomplete: 20025 planned probes have no result and 0 TCP or DNS probes gave no verdict/);
+            assert.match(partial.stdout, /verify: FAILED/);
+            const silent = run(
+                "verify",
+                "--stack",
+                "nonprod",
+                "--live",
+                listFile,
+                "--results",
+                write(
+                    "silent.jsonl",
+                    lines(() => "inconclusive"),
+                ),
+            );
+            assert.equal(silent.code, 1, silent.stdout);
+            assert.match(silent.stdout, /17214 TCP or DNS probes gave no verdict/);
+        });
+
         it("exits 1 naming the probe and the policies behind the engine's verdict when one outcome flips", () => {
             const flipped = (p: PlannedProbe): Outcome =>
                 p.from === "checkout/api" && p.to === "payments/api" && p.port === 8443 ? "timeout" : agreeing(p);
@@ -747,7 +777,7 @@ describe("live verification", () => {
 
     describe("the promotion's verify rule", () => {
         const config = { after: "organization/k8s-platform/nonprod", override: false };
-        const evidence = { stack: "nonprod", promotionDigest: "sha256:aa", passed: true };
+        const evidence = { stack: "nonprod", promotionDigest: "sha256:aa", passed: true, live: true };
 
         it("passes a passing verify of the same policy set; refuses another set, a failed verify or none; the override lets it through", () => {
             assert.equal(judgeVerification(undefined, "sha256:aa", undefined).kind, "not-configured");
@@ -758,6 +788,15 @@ describe("live verification", () => {
             );
             assert.equal(judgeVerification(config, "sha256:aa", { ...evidence, passed: false }).kind, "blocked");
             assert.equal(judgeVerification(config, "sha256:aa", undefined).kind, "blocked");
+            // Only a live verify of the stack that goes first counts: not prod's own, not recorded results.
+            assert.match(
+                JSON.stringify(judgeVerification(config, "sha256:aa", { ...evidence, stack: "prod" })),
+                /the verify report is of stack prod, not of organization\/k8s-platform\/nonprod/,
+            );
+            assert.match(
+                JSON.stringify(judgeVerification(config, "sha256:aa", { ...evidence, live: false })),
+                /judged recorded results \(--results\), not a run in the cluster/,
+            );
             assert.deepEqual(judgeVerification({ ...config, override: true, reason: "nonprod down" }, "sha256:aa", undefined), {
                 kind: "overridden",
                 message: "verify gate: OVERRIDDEN (nonprod down): no verify report of organization/k8s-platform/nonprod",
@@ -772,11 +811,21 @@ describe("live verification", () => {
                 "--stack",
                 "prod",
                 "--evidence",
-                report({ ...evidence, promotionDigest: prod.promotionDigest, probed: true }),
+                report({ stack: "nonprod", passed: true, promotionDigest: prod.promotionDigest, probed: true, source: "live" }),
             );
             assert.equal(ok.code, 0, ok.stdout + ok.stderr);
             assert.match(ok.stdout, /verify gate: passed/);
-            const other = run("verify", "--stack", "prod", "--evidence", report({ ...evidence, probed: true }));
+            const other = run("verify", "--stack", "prod", "--evidence", report({ ...evidence, probed: true, source: "live" }));
+            assert.equal(other.code, 1);
+            // A report judged on recorded results is no evidence.
+            const recorded = run(
+                "verify",
+                "--stack",
+                "prod",
+                "--evidence",
+                report({ stack: "nonprod", passed: true, promotionDigest: prod.promotionDigest, probed: true, source: "recorded" }),
+            );
+            assert.equal(recorded.code, 1, recorded.stdout);
             assert.equal(other.code, 1);
             assert.equal(run("verify", "--stack", "prod", "--evidence", path.join(tmp, "none.json")).code, 1);
             assert.equal(

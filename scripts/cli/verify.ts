@@ -14,7 +14,7 @@ import { Snapshot } from "../../engine/snapshot";
 import { LiveCluster, isObject, readLiveList } from "../../live/cluster";
 import { driftOf, renderDrift } from "../../live/drift";
 import { StackExpectation, stackExpectation } from "../../live/expected";
-import { JudgementSummary, judgeResults, parseResults, renderJudgement, resultLine } from "../../live/judge";
+import { JudgementSummary, complete, judgeResults, parseResults, renderJudgement, resultLine } from "../../live/judge";
 import { LiveError, checkPermissions, progressBar, readCluster, runBatches } from "../../live/kubectl";
 import { PlanError, ProbePlan, probePlan } from "../../live/probePlan";
 import { AGNHOST_IMAGE, RunnerMode, batchesBySource, requiredPermissions } from "../../live/runner";
@@ -129,7 +129,7 @@ export function verifyCommand(c: ParsedCommand, io: Io): number {
             judged = judgeResults(new ReachabilityModel(cluster.snapshot), plan.probes, parsed.results);
             io.stdout(`${renderJudgement(judged)}\n`);
         }
-        return finish(c, stack, expected, drift.length, plan, judged, io);
+        return finish(c, stack, expected, drift.length, plan, judged, io, "recorded");
     }
     // The live cluster: asynchronous; the process's exit code is set when it is done.
     void liveVerify(c, stack, expected, io).then(
@@ -191,7 +191,7 @@ async function liveVerify(c: ParsedCommand, stack: string, expected: StackExpect
     if (out !== undefined) fs.writeFileSync(out, results.map((r) => `${resultLine(r)}\n`).join(""));
     const judged = judgeResults(new ReachabilityModel(cluster.snapshot), plan.probes, results);
     io.stdout(`${renderJudgement(judged)}\n`);
-    return finish(c, stack, expected, drift.length, plan, judged, io);
+    return finish(c, stack, expected, drift.length, plan, judged, io, "live");
 }
 
 function finish(
@@ -202,12 +202,19 @@ function finish(
     plan: ProbePlan | undefined,
     judged: JudgementSummary | undefined,
     io: Io,
+    source: "live" | "recorded",
 ): number {
     const disagreements = judged?.counts.disagrees ?? 0;
     // A verify that probed nothing proves nothing: no running pod in the managed namespaces.
     const emptyPlan = plan !== undefined && plan.probes.length === 0;
     if (emptyPlan) io.stdout("probes: none planned: no running pod in the namespaces the stack manages\n");
-    const passed = drift === 0 && disagreements === 0 && !emptyPlan;
+    // Nor does one with results missing, or TCP/DNS probes that gave no verdict (live/judge.ts complete).
+    const incomplete = judged !== undefined && !complete(judged);
+    if (incomplete)
+        io.stdout(
+            `probes: incomplete: ${judged.notRun} planned probes have no result and ${judged.silent} TCP or DNS probes gave no verdict\n`,
+        );
+    const passed = drift === 0 && disagreements === 0 && !emptyPlan && !incomplete;
     const report = c.flags["report"] as string | undefined;
     if (report !== undefined) {
         const body = {
@@ -216,6 +223,8 @@ function finish(
             networkPolicyDigest: expected.networkPolicyDigest,
             passed,
             probed: judged !== undefined,
+            // Recorded results (--results) judge a run that happened elsewhere: no promotion evidence.
+            source,
             at: new Date().toISOString(),
             drift,
             ...(plan ? { plan: { probes: plan.probes.length, total: plan.total, maxProbes: plan.maxProbes ?? null } } : {}),
@@ -254,7 +263,12 @@ function evidenceCommand(config: StackConfig, expected: StackExpectation, file: 
             throw new UsageError(`${file} is not a verify report (needs stack, promotionDigest and passed)`);
         if (value["probed"] !== true)
             throw new UsageError(`${file} is a drift-only report: the promotion needs a verify that ran the probes`);
-        evidence = { stack: value["stack"], promotionDigest: value["promotionDigest"], passed: value["passed"] };
+        evidence = {
+            stack: value["stack"],
+            promotionDigest: value["promotionDigest"],
+            passed: value["passed"],
+            live: value["source"] === "live",
+        };
     }
     const verdict = judgeVerification(config.promotion, expected.promotionDigest, evidence);
     if (verdict.kind === "not-configured") {
