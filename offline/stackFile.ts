@@ -34,6 +34,8 @@ export function readStackFileAt(projectDir: string, file: string): StackFile {
     const project = (parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as { name: string }).name;
     if (!fs.existsSync(file)) throw new Error(`No stack file ${file}`);
     const stack = /^Pulumi\.(.+)\.yaml$/.exec(path.basename(file))?.[1] ?? path.basename(file, ".yaml");
+    if (!isStackName(stack))
+        throw new StackFileError(`${path.basename(file)}: "${stack}" is not a stack name (letters, digits, -, _ and ., not . or ..)`);
     const source = readStackSource(path.basename(file), fs.readFileSync(file));
     return { stack, project, config: source.config, source };
 }
@@ -49,6 +51,11 @@ export function configFromDocument(document: unknown): Record<string, string> {
         config[key] = typeof value === "string" ? value : JSON.stringify(value);
     }
     return config;
+}
+
+/** A Pulumi stack name: letters, digits, `-`, `_` and `.` (Pulumi's rule), and never `.` or `..`, which name folders. */
+export function isStackName(name: string): boolean {
+    return /^[A-Za-z0-9_.-]{1,100}$/.test(name) && name !== "." && name !== "..";
 }
 
 export function knownStacks(projectDir: string): string[] {

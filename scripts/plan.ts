@@ -20,7 +20,7 @@ import { deployedObjects } from "../offline/deployed";
 import { generatedStackFile } from "../offline/generatedStack";
 import { manifestFiles } from "../offline/manifests";
 import { estimatePlan, planBudgetProblem } from "../offline/planBudget";
-import { knownStacks, readStackFile, readStackFileAt } from "../offline/stackFile";
+import { isStackName, knownStacks, readStackFile, readStackFileAt } from "../offline/stackFile";
 import { renderResourceTree } from "../offline/tree";
 import { planSnapshot } from "../compiler/planSnapshot";
 import { HelpRequested, UsageError, endQuietlyOnClosedPipe, exitCodeOf, parseCommand, processIo, userPath } from "./cli/args";
@@ -54,6 +54,9 @@ async function main(argv: string[]): Promise<number> {
             throw new UsageError(`no stack ${arg}: known stacks are ${knownStacks(PROJECT_DIR).join(", ")}`);
         // A missing stack file is the same kind of mistake as an unknown stack: a usage error (2).
         if (arg.endsWith(".yaml") && !fs.existsSync(userPath(arg))) throw new UsageError(`no stack file ${arg}: no such file`);
+        // The stack name names the output folders: never one that climbs out of them.
+        const named = /^Pulumi\.(.+)\.yaml$/.exec(path.basename(arg))?.[1] ?? arg;
+        if (!isStackName(named)) throw new UsageError(`${arg}: "${named}" is not a stack name (letters, digits, -, _ and ., not . or ..)`);
     }
     // Pulumi's runtime takes seconds to load: only once the arguments are known to be good.
     const outRoot = path.resolve(USER_DIR, (flags["out-dir"] as string | undefined) ?? path.join(PROJECT_DIR, "out"));
@@ -122,6 +125,8 @@ async function main(argv: string[]): Promise<number> {
     const crdsUrl = gatewayApiCrdsUrl(parsed.config.gateway.gatewayApiVersion);
     const files = manifestFiles(namespaces, policies, gateways, (kind) => crdNote(kind, crdsUrl));
     for (const dir of [outDir, engineDir]) {
+        // Only ever a folder inside the output root is replaced.
+        if (path.dirname(dir) !== outRoot) throw new Error(`refusing to replace ${dir}: not a folder of ${outRoot}`);
         fs.rmSync(dir, { recursive: true, force: true });
         fs.mkdirSync(dir, { recursive: true });
     }

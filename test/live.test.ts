@@ -396,6 +396,36 @@ describe("live verification", () => {
             );
         });
 
+        it("reads its files from where npm run was run, and refuses an output it cannot write before judging", () => {
+            const saved = { event: process.env["npm_lifecycle_event"], cwd: process.env["INIT_CWD"] };
+            process.env["npm_lifecycle_event"] = "netpol";
+            process.env["INIT_CWD"] = path.dirname(listFile);
+            try {
+                const relative = run("verify", "--stack", "nonprod", "--live", path.basename(listFile), "--report", "relative-report.json");
+                assert.equal(relative.code, 0, relative.stdout + relative.stderr);
+                assert.ok(fs.existsSync(path.join(path.dirname(listFile), "relative-report.json")));
+                const unwritable = run(
+                    "verify",
+                    "--stack",
+                    "nonprod",
+                    "--live",
+                    path.basename(listFile),
+                    "--report",
+                    "no/such/folder/r.json",
+                );
+                assert.equal(unwritable.code, 2);
+                assert.match(unwritable.stderr, /--report .*no\/such\/folder\/r\.json: cannot be written/);
+                assert.equal(unwritable.stdout, "", "nothing judged");
+            } finally {
+                for (const [key, value] of [
+                    ["npm_lifecycle_event", saved.event],
+                    ["INIT_CWD", saved.cwd],
+                ] as const)
+                    if (value === undefined) delete process.env[key];
+                    else process.env[key] = value;
+            }
+        });
+
         it("fails a run with results missing, or with TCP probes that gave no verdict: it proved nothing", () => {
             const one = plan.probes.find((p) => p.protocol === "TCP")!;
             const partial = run(

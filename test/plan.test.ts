@@ -195,6 +195,24 @@ for (const stack of ["nonprod", "prod"]) {
                 before.stderr,
                 `${manifests}: namespaces and policies from its manifests; pods from ${path.join(engineFiles, "snapshot.json")}\n`,
             );
+            // The same folder named from a subfolder of the project, with a trailing "/.": the same pods.
+            const fromTest = spawnSync(
+                "npm",
+                [
+                    "run",
+                    "--silent",
+                    "netpol",
+                    "--",
+                    "can-i",
+                    `${path.relative(path.join(PROJECT_DIR, "test"), manifests)}/.`,
+                    "checkout/api",
+                    "payments/api",
+                    "8443",
+                ],
+                { cwd: path.join(PROJECT_DIR, "test"), encoding: "utf8" },
+            );
+            assert.equal(fromTest.status, 0, fromTest.stderr);
+            assert.match(fromTest.stderr, new RegExp(`pods from ${path.join(engineFiles, "snapshot.json").replace(/[.]/g, "\\.")}`));
             // Edit the flow's ingress half: admit only a port the caller does not use.
             const file = path.join(manifests, "10-payments.yaml");
             const text = fs.readFileSync(file, "utf8");
@@ -214,6 +232,30 @@ for (const stack of ["nonprod", "prod"]) {
         });
     });
 }
+
+describe("npm run plan -- <path>", () => {
+    it("refuses a stack file whose name is no stack name, and replaces no folder outside its output", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-name-"));
+        try {
+            fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.nonprod.yaml"), path.join(dir, "Pulumi....yaml"));
+            fs.mkdirSync(path.join(dir, "out"));
+            fs.writeFileSync(path.join(dir, "precious"), "keep");
+            const r = spawnSync(
+                "npm",
+                ["run", "--silent", "plan", "--", path.join(dir, "Pulumi....yaml"), "--out-dir", path.join(dir, "out")],
+                {
+                    cwd: PROJECT_DIR,
+                    encoding: "utf8",
+                },
+            );
+            assert.equal(r.status, 2, r.stderr);
+            assert.match(r.stderr, /"\.\." is not a stack name/);
+            assert.equal(fs.readFileSync(path.join(dir, "precious"), "utf8"), "keep");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
 
 describe("npm run plan -- --generated <count>", () => {
     it("plans a generated stack of that many business namespaces into the folder given", () => {

@@ -204,8 +204,11 @@ export function loadSnapshot(target: string, note: (line: string) => void = (l) 
  * Namespace labels win. Undefined for anything else.
  */
 export function planPods(target: string): SourcedDocument | undefined {
-    const companion = path.join(`${target.replace(/[\\/]+$/, "")}.netpol`, "snapshot.json");
-    if (!fs.existsSync(companion) || !fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) return undefined;
+    // From where the user ran the command, normalised: `../out/nonprod`, `out/nonprod/.` and
+    // `out/nonprod/` all name out/nonprod, whose companion is out/nonprod.netpol.
+    const folder = path.resolve(userPath(target));
+    const companion = path.join(`${folder}.netpol`, "snapshot.json");
+    if (!fs.existsSync(companion) || !fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory()) return undefined;
     const value = parseDocuments(companion, readText(companion))[0]?.value;
     if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
     const { name, namespaces, pods, probes } = value as Record<string, unknown>;

@@ -20,7 +20,7 @@ import { PlanError, ProbePlan, probePlan } from "../../live/probePlan";
 import { AGNHOST_IMAGE, RunnerMode, batchesBySource, requiredPermissions } from "../../live/runner";
 import { representativePods } from "../../live/workloads";
 import { knownStacks, readStackFile, readStackFileAt } from "../../offline/stackFile";
-import { FlagSpec, Io, OUTPUT_FLAGS, ParsedCommand, UsageError, choice, exitCodeOf, outputFormat } from "./args";
+import { FlagSpec, Io, OUTPUT_FLAGS, ParsedCommand, UsageError, choice, exitCodeOf, outputFormat, userPath } from "./args";
 import { PROJECT_DIR, loadSnapshot, parseDocuments } from "./input";
 
 const RUN = "npm run --silent netpol --";
@@ -108,11 +108,13 @@ export function verifyCommand(c: ParsedCommand, io: Io): number {
     if (c.positionals.length > 0) throw new UsageError(`verify takes no arguments, only flags\n\n${VERIFY_USAGE}`);
     const stack = requireFlag(c, "stack", VERIFY_USAGE);
     const config = loadStack(stack);
+    // Where the results and the report go is checked first: not after minutes of probing.
+    for (const name of ["out", "report"]) writableFile(fileFlag(c, name), name);
     const expected = stackExpectation(config);
-    const evidence = c.flags["evidence"] as string | undefined;
+    const evidence = fileFlag(c, "evidence");
     if (evidence !== undefined) return evidenceCommand(config, expected, evidence, io);
-    const live = c.flags["live"] as string | undefined;
-    const results = c.flags["results"] as string | undefined;
+    const live = fileFlag(c, "live");
+    const results = fileFlag(c, "results");
     if (results !== undefined && live === undefined)
         throw new UsageError(`--results needs --live: the List the probes were planned on\n\n${VERIFY_USAGE}`);
     if (live !== undefined) {
@@ -149,7 +151,7 @@ async function liveVerify(c: ParsedCommand, stack: string, expected: StackExpect
     const timeoutSeconds = positive(c, "timeout", 2);
     const image = (c.flags["image"] as string | undefined) ?? AGNHOST_IMAGE;
     if (!/@sha256:[0-9a-f]{64}$/.test(image)) throw new UsageError(`--image ${image}: pin the image by digest (name@sha256:...)`);
-    const kubeconfig = c.flags["kubeconfig"] as string | undefined;
+    const kubeconfig = fileFlag(c, "kubeconfig");
     if (kubeconfig !== undefined && !fs.existsSync(kubeconfig)) throw new UsageError(`--kubeconfig ${kubeconfig}: no such file`);
     const options = { ...(kubeconfig ? { kubeconfig } : {}), timeoutMs: 30_000 };
 
@@ -187,7 +189,7 @@ async function liveVerify(c: ParsedCommand, stack: string, expected: StackExpect
             `left behind: an exited ephemeral container netpol-probe-${runId} in each of the ${batches.filter((b) => b.probes.length > 0).length} source pods; it stays in the pod's spec until the pod is replaced\n`,
         );
     else io.stderr(`left behind: nothing; the probe pods of run ${runId} were deleted\n`);
-    const out = c.flags["out"] as string | undefined;
+    const out = fileFlag(c, "out");
     if (out !== undefined) fs.writeFileSync(out, results.map((r) => `${resultLine(r)}\n`).join(""));
     const judged = judgeResults(new ReachabilityModel(cluster.snapshot), plan.probes, results);
     io.stdout(`${renderJudgement(judged)}\n`);
@@ -215,7 +217,7 @@ function finish(
             `probes: incomplete: ${judged.notRun} planned probes have no result and ${judged.silent} TCP or DNS probes gave no verdict\n`,
         );
     const passed = drift === 0 && disagreements === 0 && !emptyPlan && !incomplete;
-    const report = c.flags["report"] as string | undefined;
+    const report = fileFlag(c, "report");
     if (report !== undefined) {
         const body = {
             stack: stackName(stack),
@@ -284,7 +286,7 @@ export function probesCommand(c: ParsedCommand, io: Io): number {
     outputFormat(c.flags, ["json"], "json");
     const maxProbes = c.flags["max-probes"] === undefined ? undefined : positive(c, "max-probes", 0);
     const stack = c.flags["stack"] as string | undefined;
-    const live = c.flags["live"] as string | undefined;
+    const live = fileFlag(c, "live");
     let plan: ProbePlan;
     if (stack !== undefined) {
         if (c.positionals.length > 0) throw new UsageError(`probes takes a snapshot or --stack, not both\n\n${PROBES_USAGE}`);
@@ -378,11 +380,28 @@ function readFile(file: string): string {
 }
 
 /** A stack by name (Pulumi.<stack>.yaml here) or by the path of its stack file, validated. */
+/** An output file that can be written: its folder exists and is writable (a usage error, exit 2, otherwise). */
+function writableFile(file: string | undefined, flag: string): void {
+    if (file === undefined) return;
+    try {
+        fs.accessSync(path.dirname(file), fs.constants.W_OK);
+        if (fs.existsSync(file)) fs.accessSync(file, fs.constants.W_OK);
+    } catch {
+        throw new UsageError(`--${flag} ${file}: cannot be written (no such folder, or no permission)`);
+    }
+}
+
+/** A file flag's path as the user meant it: from where they ran the command (`-` is standard input). */
+function fileFlag(c: ParsedCommand, name: string): string | undefined {
+    const given = c.flags[name] as string | undefined;
+    return given === undefined || given === "-" ? given : userPath(given);
+}
+
 export function loadStack(stack: string): StackConfig {
     let file;
     if (stack.endsWith(".yaml")) {
-        if (!fs.existsSync(stack)) throw new UsageError(`no stack file ${stack}`);
-        file = readStackFileAt(PROJECT_DIR, path.resolve(stack));
+        if (!fs.existsSync(userPath(stack))) throw new UsageError(`no stack file ${stack}`);
+        file = readStackFileAt(PROJECT_DIR, userPath(stack));
     } else {
         if (!knownStacks(PROJECT_DIR).includes(stack))
             throw new UsageError(
