@@ -402,7 +402,10 @@ export function diffInputs(before: Snapshot, after: Snapshot, appLabel = "app"):
     const pods = [...before.pods, ...after.pods];
     const ranges = [before, after].flatMap((s) => [...(s.podCidrs ?? []), ...(s.nodeCidrs ?? [])]);
     const outside = outsideAddresses(policies, [...pods.map((p) => p.ip), ...[before, after].flatMap((s) => s.nodeIps ?? [])], ranges);
-    const ports = portClasses(policyPortEntries(policies));
+    // Named ports resolved against both sides' pods, and every declared container port a class of its
+    // own, so a (named) port that moves is judged on its old and its new port on both sides.
+    const declared = pods.flatMap((p) => p.ports.map((cp) => ({ port: cp.port, protocol: cp.protocol })));
+    const ports = portClasses([...policyPortEntries(policies), ...declared], pods);
     return diffConnectivity(
         connectivityWithOutside(before, outside, ports, appLabel),
         connectivityWithOutside(after, outside, ports, appLabel),

@@ -187,6 +187,32 @@ describe("the connectivity diff", () => {
         assert.deepEqual(d.lost, []);
     });
 
+    it("resolves a named port against both sides' pods: http moving from 80 to 8080 behind an ipBlock peer is lost on 80, gained on 8080", () => {
+        const snapshot = (port: number) => {
+            const parsed = parseSnapshot({
+                namespaces: { a: {} },
+                pods: [{ namespace: "a", name: "web", labels: { app: "web" }, ip: "10.40.0.9", ports: [{ name: "http", port }] }],
+                policies: [
+                    {
+                        apiVersion: "networking.k8s.io/v1",
+                        kind: "NetworkPolicy",
+                        metadata: { name: "in", namespace: "a" },
+                        spec: {
+                            podSelector: {},
+                            policyTypes: ["Ingress"],
+                            ingress: [{ from: [{ ipBlock: { cidr: "203.0.113.0/24" } }], ports: [{ port: "http" }] }],
+                        },
+                    },
+                ],
+            });
+            assert.ok(parsed.ok, JSON.stringify(parsed));
+            return parsed.ok ? parsed.snapshot : (undefined as never);
+        };
+        const d = diffInputs(snapshot(80), snapshot(8080));
+        assert.deepEqual(d.gained.map(row), ["(outside)/203.0.113.0/24 (outside) -> a/web 8080/TCP"]);
+        assert.deepEqual(d.lost.map(row), ["(outside)/203.0.113.0/24 (outside) -> a/web 80/TCP"]);
+    });
+
     it("compares a stack at two git refs from the command line", () => {
         const out = execFileSync(
             "npm",
