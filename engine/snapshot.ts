@@ -20,6 +20,8 @@ export interface Pod {
     readonly labels: Labels;
     readonly ip: string;
     readonly ports: readonly ContainerPort[];
+    /** Its phase, when the input gives it (a live cluster's Pending pod may already have an address). */
+    readonly phase?: string;
 }
 
 /** `namespace/pod`, or an address outside the cluster. */
@@ -215,6 +217,7 @@ function build(raw: Raw, v: Validator): SnapshotResult {
             labels: v.labels(p["labels"] ?? {}, `${at}.labels`),
             ip: ip ?? "",
             ports: ports.filter((x): x is ContainerPort => x !== undefined),
+            ...(typeof phase === "string" ? { phase } : {}),
         });
     });
 

@@ -85,7 +85,10 @@ export function probePlan(snapshot: Snapshot, options: PlanOptions = {}): ProbeP
     const managed = managedNamespaceTest(snapshot, options);
     const model = new ReachabilityModel(snapshot);
     const matrix = new FullMatrix(snapshot);
-    const sorted = (c: PodClass) => [...c.pods].sort((a, b) => cmp(a.name, b.name));
+    // Running pods first (a Pending pod with an address cannot run a probe container), then by name;
+    // a pod without a phase (an offline snapshot) counts as running.
+    const notRunning = (p: Pod) => Number(p.phase !== undefined && p.phase !== "Running");
+    const sorted = (c: PodClass) => [...c.pods].sort((a, b) => notRunning(a) - notRunning(b) || cmp(a.name, b.name));
     const classes = matrix.classes.filter((c) => managed(c.namespace)).sort((a, b) => cmp(classKey(a), classKey(b)));
     const ports = portClasses(policyPortEntries(snapshot.policies), snapshot.pods);
     const gatewayLabels = intent ? intent.platform.workloads.find((w) => w.name === intent.platform.gateway)?.podLabels : undefined;

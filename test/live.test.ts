@@ -34,7 +34,7 @@ import {
     requiredPermissions,
 } from "../live/runner";
 import { representativePods } from "../live/workloads";
-import { Io } from "../scripts/cli/args";
+import { Io, exitCodeOf } from "../scripts/cli/args";
 import { DEFAULT_MAX_PROBES, loadStack } from "../scripts/cli/verify";
 import { netpol } from "../scripts/netpol";
 import { PROJECT_DIR } from "./harness";
@@ -483,6 +483,42 @@ describe("live verification", () => {
                 [body["stack"], body["passed"], body["probed"], body["promotionDigest"]],
                 ["nonprod", false, true, expected.promotionDigest],
             );
+        });
+
+        it("probes from a Running pod of a class, never from a Pending one that sorts first", () => {
+            const pod = (name: string, ip: string, phase: string) => ({
+                namespace: "a",
+                name,
+                labels: { app: "web" },
+                ip,
+                ports: [],
+                phase,
+            });
+            const snapshot: Snapshot = {
+                namespaces: { a: {} },
+                pods: [pod("web-1", "10.0.0.1", "Pending"), pod("web-2", "10.0.0.2", "Running"), pod("web-3", "10.0.0.3", "Running")],
+                policies: [],
+            };
+            const plan = probePlan(snapshot, { managedNamespaces: ["a"] });
+            assert.ok(plan.probes.length > 0);
+            assert.deepEqual([...new Set(plan.probes.map((p) => p.from))], ["a/web-2"]);
+            assert.deepEqual([...new Set(plan.probes.map((p) => p.to))], ["a/web-3"]);
+        });
+
+        it("gives an internal error exit code 3, never 1 (drift or disagreement)", () => {
+            let stderr = "";
+            const code = exitCodeOf(new Error("boom"), { stdout: () => undefined, stderr: (t) => void (stderr += t) });
+            assert.equal(code, 3);
+            assert.match(stderr, /^internal error: Error: boom/);
+        });
+
+        it("refuses with exit 2, before judging, a --report or --out it cannot write", () => {
+            const r = run("verify", "--stack", "nonprod", "--live", listFile, "--report", path.join(tmp, "no-such-folder", "report.json"));
+            assert.equal(r.code, 2, r.stdout + r.stderr);
+            assert.match(r.stderr, /^--report .*report\.json: cannot be written/);
+            assert.equal(r.stdout, "");
+            const out = run("verify", "--stack", "nonprod", "--live", listFile, "--out", tmp);
+            assert.equal(out.code, 2, out.stdout + out.stderr);
         });
 
         it("counts an allowed probe to an outside stand-in address that timed out as unconfirmed, and UDP without a reply as inconclusive", () => {

@@ -140,8 +140,9 @@ export function exitCodeOf(e: unknown, io: Io): number {
         io.stderr(`${e.message}\n`);
         return 2;
     }
+    // Not 1: a script reading `can-i ... || echo denied` must not take a crash for a "no".
     io.stderr(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    return 1;
+    return 3;
 }
 
 /** Runs a synchronous command and returns its exit code. */

@@ -385,9 +385,12 @@ function writableFile(file: string | undefined, flag: string): void {
     if (file === undefined) return;
     try {
         fs.accessSync(path.dirname(file), fs.constants.W_OK);
-        if (fs.existsSync(file)) fs.accessSync(file, fs.constants.W_OK);
+        if (fs.existsSync(file)) {
+            if (fs.statSync(file).isDirectory()) throw new Error("a folder");
+            fs.accessSync(file, fs.constants.W_OK);
+        }
     } catch {
-        throw new UsageError(`--${flag} ${file}: cannot be written (no such folder, or no permission)`);
+        throw new UsageError(`--${flag} ${file}: cannot be written (no such folder, a folder, or no permission)`);
     }
 }
 
