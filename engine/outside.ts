@@ -128,9 +128,11 @@ function compareBlocks(a: CidrBlock, b: CidrBlock): number {
 
 /**
  * The snapshot's connectivity (its probes, or every pod pair on the destination's declared ports,
- * as `evaluateSnapshot` judges it) plus every pod to and from each outside address on each port
- * class (named by its ranges, `8000-8079, 8081-9000/TCP`) and, into a pod, its declared ports.
- * Pods no policy tells apart share one judgement per address and port (engine/matrix.ts classes).
+ * as `evaluateSnapshot` judges it), every pod pair also on each port class (named by its ranges,
+ * `8000-8079, 8081-9000/TCP`: a rule widened, narrowed or moved between pods, or a protocol swapped,
+ * changes what a class's representative port gets), plus every pod to and from each outside
+ * address on each port class and, into a pod, its declared ports. Pods no policy tells apart
+ * share one judgement per peer and port (engine/matrix.ts classes).
  */
 export function connectivityWithOutside(
     snapshot: Snapshot,
@@ -142,7 +144,6 @@ export function connectivityWithOutside(
         evaluateSnapshot(snapshot).verdicts.map((v) => v.verdict),
         podAppDescriber(appLabel),
     );
-    if (outside.length === 0) return base;
     const model = new ReachabilityModel(snapshot);
     const matrix = new FullMatrix(snapshot);
     const classPorts = ports.map((c) => ({
@@ -168,6 +169,33 @@ export function connectivityWithOutside(
             parties.push({ id: podId, namespace: pod.namespace, app: pod.labels[appLabel] ?? pod.name });
         }
         pod.ports.forEach((p) => checked.add(`${p.port}/${p.protocol}`));
+    }
+    // Pod to pod on every port class, judged once per ordered pair of classes (two distinct pods of
+    // one class for the pair inside it: a pod's traffic to itself is always allowed).
+    const podPorts = new Map<string, Set<string>>();
+    const podId = (pod: Pod) => `${pod.namespace}/${pod.name}`;
+    for (const edge of base.edges) podPorts.set(`${edge.from}\u0000${edge.to}`, new Set(edge.ports));
+    const classes = [...byClass.values()];
+    for (const a of classes)
+        for (const b of classes) {
+            const to = a === b ? b[1] : b[0];
+            if (to === undefined) continue;
+            const allowed = classPorts
+                .filter((p) => model.evaluate({ from: { kind: "pod", pod: a[0]! }, to: { kind: "pod", pod: to }, ...p }).allowed)
+                .map((p) => p.text);
+            if (allowed.length === 0) continue;
+            for (const x of a)
+                for (const y of b) {
+                    if (x === y) continue;
+                    const key = `${podId(x)}\u0000${podId(y)}`;
+                    const set = podPorts.get(key) ?? podPorts.set(key, new Set()).get(key)!;
+                    allowed.forEach((text) => set.add(text));
+                }
+        }
+    edges.length = 0;
+    for (const [key, set] of podPorts) {
+        const [from, to] = key.split("\u0000") as [string, string];
+        edges.push({ from, to, ports: [...set].sort() });
     }
     outside.forEach((address) => {
         const id = address.label;

@@ -248,7 +248,8 @@ describe("netpol can-i on any snapshot", () => {
         assert.equal(run("diff", withoutProbes, withoutProbes, "--exit-code").code, 0);
         const changed = run("diff", withoutProbes, after, "--exit-code", "--all");
         assert.equal(changed.code, 1);
-        assert.equal(changed.stdout.split("\n")[0], `Connectivity change ${withoutProbes} → ${after}: +6 connection(s) gained, -0 lost.`);
+        assert.equal(changed.stdout.split("\n")[0], `Connectivity change ${withoutProbes} → ${after}: +24 connection(s) gained, -0 lost.`);
+        // Every port of ns-1's pods opens (four port classes: 80, 8080 and the other TCP and UDP ports), six pairs.
         assert.equal(changed.stdout.split("\n").filter((l) => l.startsWith("  + ")).length, 6);
         assert.equal(run("diff", withoutProbes, after).code, 0, "without --exit-code a change is not a failure");
     });

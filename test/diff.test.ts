@@ -213,6 +213,35 @@ describe("the connectivity diff", () => {
         assert.deepEqual(d.lost.map(row), ["(outside)/203.0.113.0/24 (outside) -> a/web 80/TCP"]);
     });
 
+    it("shows a rule widened to a range, and a protocol swapped, between two pods as the port classes gained and lost", () => {
+        const snapshot = (ports: object[]) => {
+            const parsed = parseSnapshot({
+                namespaces: { a: {}, b: {} },
+                pods: [
+                    { namespace: "a", name: "web", labels: { app: "web" }, ip: "10.40.0.9", ports: [{ port: 80 }] },
+                    { namespace: "b", name: "client", labels: { app: "client" }, ip: "10.40.0.10", ports: [] },
+                ],
+                policies: [
+                    {
+                        apiVersion: "networking.k8s.io/v1",
+                        kind: "NetworkPolicy",
+                        metadata: { name: "in", namespace: "a" },
+                        spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: {} }], ports }] },
+                    },
+                ],
+            });
+            assert.ok(parsed.ok, JSON.stringify(parsed));
+            return parsed.ok ? parsed.snapshot : (undefined as never);
+        };
+        const into = (rows: string[]) => rows.filter((r) => r.startsWith("b/client -> a/web"));
+        const widened = diffInputs(snapshot([{ port: 80 }]), snapshot([{ port: 80, endPort: 9000 }]));
+        assert.deepEqual(into(widened.gained.map(row)), ["b/client -> a/web 81-9000/TCP"]);
+        assert.deepEqual(widened.lost.map(row), []);
+        const swapped = diffInputs(snapshot([{ port: 80 }]), snapshot([{ port: 80, protocol: "UDP" }]));
+        assert.deepEqual(into(swapped.gained.map(row)), ["b/client -> a/web 80/UDP"]);
+        assert.deepEqual(into(swapped.lost.map(row)), ["b/client -> a/web 80/TCP"]);
+    });
+
     it("compares a stack at two git refs from the command line", () => {
         const out = execFileSync(
             "npm",
