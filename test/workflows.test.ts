@@ -153,6 +153,16 @@ describe("the GitHub workflows", () => {
     }
 
     for (const file of files) {
+        it(`${file} pins every action by the commit of a release, named in a comment`, () => {
+            const text = fs.readFileSync(path.join(PROJECT_DIR, ".github", "workflows", file), "utf8");
+            const uses = [...text.matchAll(/^\s*(?:- )?uses: (\S+)(.*)$/gm)];
+            assert.ok(uses.length > 0);
+            for (const [, action, comment] of uses) {
+                assert.match(action!, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, `${file}: ${action} is not pinned by commit`);
+                assert.match(comment!, /^ # v\d+\.\d+\.\d+$/, `${file}: ${action} names no release`);
+            }
+        });
+
         it(`${file} runs every job that reaches the cluster on the CLUSTER_RUNNER setting, the others on GitHub-hosted runners`, () => {
             for (const [name, job] of Object.entries(load(file).jobs)) {
                 const reachesCluster = stepsUsing(job, "aws-actions/configure-aws-credentials").length > 0;
