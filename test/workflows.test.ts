@@ -432,13 +432,15 @@ describe("the GitHub workflows", () => {
             const env = (job as Job & { env: Record<string, string> }).env;
             assert.equal(env["CALICO_VERSION"], nonprodConfig.config["k8s-platform:calico"]!["version"]);
             assert.equal(env["GATEWAY_API_VERSION"], nonprodConfig.config["k8s-platform:gateway"]!["gatewayApiVersion"]);
-            assert.match(env["KUBECTL_VERSION"]!, /^v1\.33\.\d+$/, "kubectl of the stacks' Kubernetes minor");
+            // kubectl and the kind node of the stacks' own Kubernetes minor.
+            const minor = String(nonprodConfig.config["k8s-platform:cluster"]!["kubernetesVersion"]).replace(".", "\\.");
+            assert.match(env["KUBECTL_VERSION"]!, new RegExp(`^v${minor}\\.\\d+$`), "kubectl of the stacks' Kubernetes minor");
             const kind = parse(fs.readFileSync(path.join(PROJECT_DIR, "live", "kind", "cluster.yaml"), "utf8")) as {
                 networking: { disableDefaultCNI: boolean; podSubnet: string };
                 nodes: { image: string }[];
             };
             assert.equal(kind.networking.disableDefaultCNI, true);
-            for (const node of kind.nodes) assert.match(node.image, /^kindest\/node:v1\.33\.\d+@sha256:[0-9a-f]{64}$/);
+            for (const node of kind.nodes) assert.match(node.image, new RegExp(`^kindest/node:v${minor}\\.\\d+@sha256:[0-9a-f]{64}$`));
             assert.match(runs(job), /npm run --silent netpol -- verify --stack live\/kind\/Pulumi\.kind\.yaml/);
             assert.match(runs(job), /sha256sum --check[\s\S]*sha256sum --check/, "kind and kubectl checksums");
         });
