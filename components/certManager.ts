@@ -11,6 +11,7 @@ import {
     WAIT_FOR,
 } from "../compiler/platform";
 import { podIdentityRole } from "./podIdentity";
+import { retainOnDelete } from "./retainOnDelete";
 
 export interface CertManagerArgs {
     /** cert-manager chart version (https://charts.jetstack.io). */
@@ -117,6 +118,4 @@ function withAnnotation(props: Record<string, unknown>, key: string, value: stri
 
 /** Keeps the chart's CRDs when the stack deletes them (Pulumi ignores Helm's resource-policy: keep). */
 const retainCrds: pulumi.ResourceTransform = (args) =>
-    args.type === "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
-        ? { props: args.props, opts: pulumi.mergeOptions(args.opts, { retainOnDelete: true }) }
-        : undefined;
+    args.type === "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition" ? retainOnDelete(args) : undefined;

@@ -765,7 +765,7 @@ export class Checker {
     private noRepeats(at: (string | number)[], values: readonly string[], why: string): void {
         values.forEach((v, i) => {
             const first = values.indexOf(v);
-            if (first < i) this.problem([...at, i], v, `repeats entry ${first}: ${why}`, "list it once");
+            if (first < i) this.problem([...at, i], v, `is listed twice (first at ${first}): ${why}`, "list it once");
         });
     }
 

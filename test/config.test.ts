@@ -997,6 +997,27 @@ describe("Kubernetes version, API ranges, the deployer and route hostnames", () 
         assert.equal(newestInStandardSupport("2026-12-03"), "1.36");
     });
 
+    it("refuses an API range listed twice, and more private ranges than the control plane's security group holds", () => {
+        const twice = parseStackConfig(
+            raw("nonprod", (c) => ((cluster(c).endpoint as Config).privateAccessCidrs = ["10.100.0.0/16", "10.100.0.0/16"])),
+            "2026-12-03",
+        );
+        assert.deepEqual(twice.ok ? [] : twice.problems.map((p) => formatProblem(p)), [
+            'k8s-platform:cluster.endpoint.privateAccessCidrs[1]: "10.100.0.0/16": is listed twice (first at 0): each range is one security group rule, and a rule given twice is one Pulumi name (list it once)',
+        ]);
+        const many = parseStackConfig(
+            raw(
+                "nonprod",
+                (c) => ((cluster(c).endpoint as Config).privateAccessCidrs = Array.from({ length: 60 }, (_, i) => `10.100.${i}.0/24`)),
+            ),
+            "2026-12-03",
+        );
+        assert.match(
+            many.ok ? "" : many.problems.map((p) => formatProblem(p)).join("\n"),
+            /privateAccessCidrs: .*60 ranges need as many inbound rules on the control plane's security group, which has room for 59/,
+        );
+    });
+
     it("refuses a permissions boundary that is no policy ARN, and warns without one, naming the key", () => {
         const wrong = parseStackConfig(
             raw("prod", (c) => (cluster(c).permissionsBoundaryArn = "platform-boundary")),
