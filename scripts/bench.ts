@@ -21,7 +21,7 @@ import { ReachabilityModel } from "../engine/evaluate";
 import { NetworkPolicy } from "../engine/k8s";
 import { FullMatrix } from "../engine/matrix";
 import { Pod, Snapshot } from "../engine/snapshot";
-import { UsageError, choice, execute, parseCommand } from "./cli/args";
+import { UsageError, choice, execute, parseCommand } from "../cli/args";
 
 // Arguments first: --help and mistakes end the process before any workload runs.
 const BENCH_USAGE = `usage: npm run bench [-- --output table|json] [--engine | --plan]

@@ -7,7 +7,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { UsageError, execute, parseCommand } from "./cli/args";
+import { UsageError, execute, parseCommand } from "../cli/args";
 
 const USAGE = `usage: npm run bench:refs [-- --base <ref>] [--json]
 Times netpol diff --stack nonprod <base> HEAD (default base: HEAD~1; two commits, two worktrees) against

@@ -10,7 +10,7 @@ import { allPolicies, compileIntent } from "../compiler/generate";
 import { intentWorld } from "../compiler/world";
 import { formatProblem, parseStackConfig, projectConfigValues } from "../config/schema";
 import { readStackFile } from "../offline/stackFile";
-import { CompiledExport } from "./cli/compiledDiff";
+import { CompiledExport } from "../cli/compiledDiff";
 
 /** What this tree compiles for `stack`; throws with the stack file's problems when it is invalid. */
 export function compiledExport(projectDir: string, stack: string): CompiledExport {

@@ -23,7 +23,7 @@ import { estimatePlan, planBudgetProblem } from "../offline/planBudget";
 import { isStackName, knownStacks, readStackFile, readStackFileAt } from "../offline/stackFile";
 import { renderResourceTree } from "../offline/tree";
 import { planSnapshot } from "../compiler/planSnapshot";
-import { HelpRequested, UsageError, endQuietlyOnClosedPipe, exitCodeOf, parseCommand, processIo, userPath } from "./cli/args";
+import { HelpRequested, UsageError, endQuietlyOnClosedPipe, exitCodeOf, parseCommand, processIo, userPath } from "../cli/args";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 /** Where the user ran the command: npm runs scripts in the project folder and keeps the caller's folder in INIT_CWD. */

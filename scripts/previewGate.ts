@@ -4,7 +4,7 @@
  */
 import * as fs from "fs";
 import { formatGate, guardedChanges } from "../delivery/previewGate";
-import { OUTPUT_FLAGS, UsageError, endQuietlyOnClosedPipe, execute, outputFormat, parseCommand, userPath } from "./cli/args";
+import { OUTPUT_FLAGS, UsageError, endQuietlyOnClosedPipe, execute, outputFormat, parseCommand, userPath } from "../cli/args";
 
 const USAGE = `usage: npm run --silent preview-gate -- <preview.json> [-o text|json]   (--format is the older spelling of -o)
 Reads the output of \`pulumi preview --json\` and fails when it would replace or delete the cluster,

@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { renderStackConfigJsonSchema } from "../config/jsonSchema";
-import { UsageError, execute, parseCommand } from "./cli/args";
+import { UsageError, execute, parseCommand } from "../cli/args";
 
 export const STACK_SCHEMA_FILE = path.join("schema", "stack-config.schema.json");
 

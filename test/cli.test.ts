@@ -5,9 +5,9 @@ import * as os from "os";
 import * as path from "path";
 import fc from "fast-check";
 import { stringify } from "yaml";
-import { Io } from "../scripts/cli/args";
-import { firstJsonProblem, stackSnapshot } from "../scripts/cli/input";
-import { netpol } from "../scripts/netpol";
+import { Io } from "../cli/args";
+import { firstJsonProblem, stackSnapshot } from "../cli/input";
+import { netpol } from "../cli/netpol";
 import { PROJECT_DIR, stackIntent } from "./harness";
 
 /** The netpol command line in this process: exit code and what it wrote. */

@@ -8,12 +8,12 @@ import { diffIntents } from "../compiler/intentDiff";
 import { evaluateSnapshot } from "../engine/report";
 import { parseSnapshot } from "../engine/snapshot";
 import * as os from "os";
-import { Io } from "../scripts/cli/args";
-import { netpol } from "../scripts/netpol";
+import { Io } from "../cli/args";
+import { netpol } from "../cli/netpol";
 import { PROJECT_DIR, stackIntent } from "./harness";
 import { compiledExport } from "../scripts/exportCompiled";
-import { diffCompiled, renderCompiledText } from "../scripts/cli/compiledDiff";
-import { diffInputs } from "../scripts/netpol";
+import { diffCompiled, renderCompiledText } from "../cli/compiledDiff";
+import { diffInputs } from "../cli/diff";
 import { outsideAddresses } from "../engine/outside";
 import { NetworkPolicy } from "../engine/k8s";
 

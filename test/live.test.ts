@@ -34,9 +34,10 @@ import {
     requiredPermissions,
 } from "../live/runner";
 import { representativePods } from "../live/workloads";
-import { Io, exitCodeOf } from "../scripts/cli/args";
-import { DEFAULT_MAX_PROBES, loadStack } from "../scripts/cli/verify";
-import { netpol } from "../scripts/netpol";
+import { Io, exitCodeOf } from "../cli/args";
+import { loadStack } from "../cli/input";
+import { DEFAULT_MAX_PROBES } from "../cli/verify";
+import { netpol } from "../cli/netpol";
 import { PROJECT_DIR } from "./harness";
 
 const FIXTURES = path.join(PROJECT_DIR, "test", "fixtures", "live");

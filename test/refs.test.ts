@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as path from "path";
-import { netpol } from "../scripts/netpol";
-import { REF_CACHE_KEEP, installsToPrune, refCacheDir } from "../scripts/cli/refs";
+import { netpol } from "../cli/netpol";
+import { REF_CACHE_KEEP, installsToPrune, refCacheDir } from "../cli/refs";
 import { PROJECT_DIR } from "./harness";
 
 describe("the diff's cache of installs (netpol diff --stack)", () => {

@@ -1,34 +1,29 @@
 /**
- * `netpol verify`, `netpol probes` and `netpol workloads`: the live cluster against what a stack
- * compiles (live/ holds the logic; this file reads files and flags and writes output). Exit codes:
- * 0 no drift and no disagreement, 1 drift or a disagreement, 2 a usage or input error.
+ * `netpol verify`: the live cluster against what a stack compiles: drift, probes run from the
+ * cluster's own pods, and each result judged by the engine; or the promotion gate (--evidence).
+ * live/ holds the logic; this file reads files and flags and writes output. Exit codes: 0 no
+ * drift and no disagreement, 1 drift or a disagreement, 2 a usage or input error.
  */
 import * as fs from "fs";
 import * as path from "path";
-import { StackConfig, formatProblem, parseStackConfig, projectConfigValues } from "../../config/schema";
-import { VerifyEvidence, judgeVerification } from "../../delivery/promotion";
-import { planSnapshot } from "../../compiler/planSnapshot";
-import { ReachabilityModel } from "../../engine/evaluate";
-import { FullMatrix } from "../../engine/matrix";
-import { Snapshot } from "../../engine/snapshot";
-import { LiveCluster, isObject, readLiveList } from "../../live/cluster";
-import { driftOf, renderDrift } from "../../live/drift";
-import { StackExpectation, stackExpectation } from "../../live/expected";
-import { JudgementSummary, complete, judgeResults, parseResults, renderJudgement, resultLine } from "../../live/judge";
-import { LiveError, checkPermissions, progressBar, readCluster, runBatches } from "../../live/kubectl";
-import { PlanError, ProbePlan, probePlan } from "../../live/probePlan";
-import { AGNHOST_IMAGE, RunnerMode, batchesBySource, requiredPermissions } from "../../live/runner";
-import { representativePods } from "../../live/workloads";
-import { knownStacks, readStackFile, readStackFileAt } from "../../offline/stackFile";
-import { FlagSpec, Io, OUTPUT_FLAGS, ParsedCommand, UsageError, choice, exitCodeOf, outputFormat, userPath } from "./args";
-import { PROJECT_DIR, loadSnapshot, parseDocuments } from "./input";
-
-const RUN = "npm run --silent netpol --";
+import { StackConfig } from "../config/schema";
+import { VerifyEvidence, judgeVerification } from "../delivery/promotion";
+import { ReachabilityModel } from "../engine/evaluate";
+import { FullMatrix } from "../engine/matrix";
+import { Snapshot } from "../engine/snapshot";
+import { isObject, readLiveList } from "../live/cluster";
+import { driftOf, renderDrift } from "../live/drift";
+import { StackExpectation, stackExpectation } from "../live/expected";
+import { JudgementSummary, complete, judgeResults, parseResults, renderJudgement, resultLine } from "../live/judge";
+import { LiveError, checkPermissions, progressBar, readCluster, runBatches } from "../live/kubectl";
+import { PlanError, ProbePlan } from "../live/probePlan";
+import { AGNHOST_IMAGE, RunnerMode, batchesBySource, requiredPermissions } from "../live/runner";
+import { FlagSpec, Io, ParsedCommand, RUN, UsageError, choice, exitCodeOf, fileFlag, positive, requireFlag } from "./args";
+import { STACK_HELP, loadStack, readFile, readLive } from "./input";
+import { planFor } from "./probes";
 
 /** The default bound: a running nonprod plans 19,499 probes; 3,000 of them run in about a minute (README, Live verification). */
 export const DEFAULT_MAX_PROBES = 3000;
-
-const STACK_HELP = `<stack>: a stack of this project (nonprod, prod) or a path to a Pulumi.<name>.yaml (the kind stack: live/kind/Pulumi.kind.yaml)`;
 
 export const VERIFY_USAGE = `usage: ${RUN} verify --stack <stack> [options]                 drift, probes and judge against the cluster
        ${RUN} verify --stack <stack> --live <file|->          drift only, on a recorded List
@@ -75,34 +70,6 @@ export const VERIFY_FLAGS: Record<string, FlagSpec> = {
     out: { type: "string" },
     report: { type: "string" },
 };
-
-export const PROBES_USAGE = `usage: ${RUN} probes <snapshot> [-o json] [--max-probes <n>]
-       ${RUN} probes --stack <stack> [--live <file|->] [-o json] [--max-probes <n>]
-Prints the probe plan as a JSON array: each probe in the snapshot format's shape (from, to as
-"namespace/pod" or {"ip": ...}, port, protocol) with allowed, the engine's expected verdict, purpose
-(classes, gateway, dns, kube-api, egress) and about. --stack without --live plans on the stack's
-plan snapshot (one pod per app); with --live on the live pods of a recorded List.
-<snapshot>: a snapshot file, a directory of manifests, or a kubectl List (engine/SNAPSHOT.md)
-${STACK_HELP}
-options: -o/--output json (also --format json), --max-probes <n> (default: no bound)
-exit codes: 0 planned, 2 usage or input error`;
-
-export const PROBES_FLAGS: Record<string, FlagSpec> = {
-    stack: { type: "string" },
-    live: { type: "string" },
-    ...OUTPUT_FLAGS,
-    "max-probes": { type: "string" },
-};
-
-export const WORKLOADS_USAGE = `usage: ${RUN} workloads --stack <stack> [--image <ref@sha256:...>]
-Prints a Kubernetes List of the stack's representative pods (one per app and platform workload, with
-its labels, serving every TCP port it receives on) for a test cluster: kubectl apply -f -.
-${STACK_HELP}
-exit codes: 0 printed, 2 usage or input error`;
-
-export const WORKLOADS_FLAGS: Record<string, FlagSpec> = { stack: { type: "string" }, image: { type: "string" } };
-
-// ---------------------------------------------------------------------------------------------
 
 export function verifyCommand(c: ParsedCommand, io: Io): number {
     if (c.positionals.length > 0) throw new UsageError(`verify takes no arguments, only flags\n\n${VERIFY_USAGE}`);
@@ -281,105 +248,12 @@ function evidenceCommand(config: StackConfig, expected: StackExpectation, file: 
     return verdict.kind === "blocked" ? 1 : 0;
 }
 
-export function probesCommand(c: ParsedCommand, io: Io): number {
-    // JSON is the plan's one form; -o json (or the older --format json) says so explicitly.
-    outputFormat(c.flags, ["json"], "json");
-    const maxProbes = c.flags["max-probes"] === undefined ? undefined : positive(c, "max-probes", 0);
-    const stack = c.flags["stack"] as string | undefined;
-    const live = fileFlag(c, "live");
-    let plan: ProbePlan;
-    if (stack !== undefined) {
-        if (c.positionals.length > 0) throw new UsageError(`probes takes a snapshot or --stack, not both\n\n${PROBES_USAGE}`);
-        const config = loadStack(stack);
-        const expected = stackExpectation(config);
-        if (live !== undefined) {
-            const cluster = readLive(live);
-            plan = planFor(cluster.snapshot, expected, cluster, maxProbes);
-        } else {
-            const snapshot = planSnapshot(`stack ${stack}`, config.network, expected.namespaces, expected.policies);
-            plan = planFor(snapshot, expected, undefined, maxProbes);
-        }
-    } else {
-        if (live !== undefined) throw new UsageError(`--live goes with --stack\n\n${PROBES_USAGE}`);
-        if (c.positionals.length !== 1) throw new UsageError(`probes takes one snapshot, or --stack\n\n${PROBES_USAGE}`);
-        plan = guardPlan(() => probePlan(loadSnapshot(c.positionals[0]!), maxProbes === undefined ? {} : { maxProbes }));
-    }
-    io.stdout(`${JSON.stringify(plan.probes, null, 2)}\n`);
-    return 0;
-}
-
-export function workloadsCommand(c: ParsedCommand, io: Io): number {
-    const stack = requireFlag(c, "stack", WORKLOADS_USAGE);
-    if (c.positionals.length > 0) throw new UsageError(`workloads takes no arguments\n\n${WORKLOADS_USAGE}`);
-    const image = (c.flags["image"] as string | undefined) ?? AGNHOST_IMAGE;
-    if (!/@sha256:[0-9a-f]{64}$/.test(image)) throw new UsageError(`--image ${image}: pin the image by digest (name@sha256:...)`);
-    const config = loadStack(stack);
-    const expected = stackExpectation(config);
-    const snapshot = planSnapshot(`stack ${stack}`, config.network, expected.namespaces, expected.policies);
-    io.stdout(`${JSON.stringify(representativePods(snapshot, image), null, 2)}\n`);
-    return 0;
-}
-
-// ---------------------------------------------------------------------------------------------
-
 /** Each pod's labels restricted to the keys policies select on: its class's labels (engine/matrix.ts). */
 function selectedLabels(snapshot: Snapshot): Map<string, Readonly<Record<string, string>>> {
     const matrix = new FullMatrix(snapshot);
     return new Map(snapshot.pods.map((p) => [`${p.namespace}/${p.name}`, matrix.classOf(p).labels]));
 }
 
-function planFor(
-    snapshot: Snapshot,
-    expected: StackExpectation,
-    cluster: LiveCluster | undefined,
-    maxProbes: number | undefined,
-): ProbePlan {
-    return guardPlan(() =>
-        probePlan(snapshot, {
-            intent: expected.intent,
-            managedNamespaces: expected.namespaces.map((n) => n.metadata.name),
-            ...(cluster ? { apiServer: cluster.apiServer } : {}),
-            ...(maxProbes !== undefined ? { maxProbes } : {}),
-        }),
-    );
-}
-
-function guardPlan(make: () => ProbePlan): ProbePlan {
-    try {
-        return make();
-    } catch (e) {
-        if (e instanceof PlanError) throw new UsageError(e.message);
-        throw e;
-    }
-}
-
-/** A recorded List (a file, or stdin for "-"), read as the live cluster. */
-function readLive(target: string): LiveCluster {
-    const text = target === "-" ? readStdin() : readFile(target);
-    const docs = parseDocuments(target === "-" ? "stdin" : target, text);
-    if (docs.length !== 1) throw new UsageError(`${target} holds ${docs.length} documents: give one List (kubectl get ... -o json)`);
-    const result = readLiveList(target === "-" ? "stdin" : target, docs[0]!.value);
-    if (!result.ok) throw new UsageError(result.problems.join("\n"));
-    return result.cluster;
-}
-
-function readStdin(): string {
-    try {
-        return fs.readFileSync(0, "utf8");
-    } catch {
-        throw new UsageError("cannot read stdin");
-    }
-}
-
-function readFile(file: string): string {
-    try {
-        return fs.readFileSync(file, "utf8");
-    } catch {
-        throw new UsageError(`cannot read ${file}`);
-    }
-}
-
-/** A stack by name (Pulumi.<stack>.yaml here) or by the path of its stack file, validated. */
 /** An output file that can be written: its folder exists and is writable (a usage error, exit 2, otherwise). */
 function writableFile(file: string | undefined, flag: string): void {
     if (file === undefined) return;
@@ -394,46 +268,6 @@ function writableFile(file: string | undefined, flag: string): void {
     }
 }
 
-/** A file flag's path as the user meant it: from where they ran the command (`-` is standard input). */
-function fileFlag(c: ParsedCommand, name: string): string | undefined {
-    const given = c.flags[name] as string | undefined;
-    return given === undefined || given === "-" ? given : userPath(given);
-}
-
-export function loadStack(stack: string): StackConfig {
-    let file;
-    if (stack.endsWith(".yaml")) {
-        if (!fs.existsSync(userPath(stack))) throw new UsageError(`no stack file ${stack}`);
-        file = readStackFileAt(PROJECT_DIR, userPath(stack));
-    } else {
-        if (!knownStacks(PROJECT_DIR).includes(stack))
-            throw new UsageError(
-                `no stack ${stack}: known stacks are ${knownStacks(PROJECT_DIR).join(", ")}, or give a path to a Pulumi.<name>.yaml`,
-            );
-        file = readStackFile(PROJECT_DIR, stack);
-    }
-    const parsed = parseStackConfig(projectConfigValues(file.config));
-    if (!parsed.ok)
-        throw new UsageError(
-            `${stack} has an invalid stack configuration:\n${parsed.problems.map((p) => `  ${formatProblem(p)}`).join("\n")}`,
-        );
-    return parsed.config;
-}
-
 function stackName(stack: string): string {
     return /Pulumi\.(.+)\.yaml$/.exec(path.basename(stack))?.[1] ?? stack;
-}
-
-function requireFlag(c: ParsedCommand, flag: string, usage: string): string {
-    const value = c.flags[flag];
-    if (typeof value !== "string") throw new UsageError(`--${flag} is required\n\n${usage}`);
-    return value;
-}
-
-function positive(c: ParsedCommand, flag: string, fallback: number): number {
-    const value = c.flags[flag];
-    if (value === undefined) return fallback;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} is a whole number of at least 1, not ${String(value)}`);
-    return n;
 }

@@ -5,6 +5,7 @@
  */
 import { resolve as pathResolve } from "path";
 import { parseArgs } from "util";
+import { PROTOCOLS, Protocol } from "../engine/k8s";
 
 /** A mistake in how the command was called: printed without a stack trace, exit 2. */
 export class UsageError extends Error {}
@@ -167,4 +168,42 @@ export function runMain(main: () => Promise<number>): void {
             process.exitCode = exitCodeOf(e, processIo);
         },
     );
+}
+
+/** How the help texts spell a command line. */
+export const RUN = "npm run --silent netpol --";
+
+/** A file flag's path as the user meant it: from where they ran the command (`-` is standard input). */
+export function fileFlag(c: ParsedCommand, name: string): string | undefined {
+    const given = c.flags[name] as string | undefined;
+    return given === undefined || given === "-" ? given : userPath(given);
+}
+
+export function requireFlag(c: ParsedCommand, flag: string, usage: string): string {
+    const value = c.flags[flag];
+    if (typeof value !== "string") throw new UsageError(`--${flag} is required\n\n${usage}`);
+    return value;
+}
+
+export function positive(c: ParsedCommand, flag: string, fallback: number): number {
+    const value = c.flags[flag];
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} is a whole number of at least 1, not ${String(value)}`);
+    return n;
+}
+
+/** `<port>[/<protocol>]`; TCP when no protocol is given, as in a NetworkPolicy port. */
+export function parsePort(text: string): { port: number; protocol: Protocol } {
+    const match = /^(\d{1,5})(?:\/([A-Za-z]+))?$/.exec(text);
+    const port = Number(match?.[1]);
+    if (/^[a-z][a-z0-9-]*(\/[A-Za-z]+)?$/.test(text))
+        throw new UsageError(
+            `${text} is a port name; give the port's number (a named port is resolved on the destination pod's container ports, which differ from pod to pod), e.g. 8080 or 53/UDP`,
+        );
+    if (!match || port < 1 || port > 65535)
+        throw new UsageError(`${text} is not <port>[/<protocol>], a number from 1 to 65535, e.g. 8080 or 53/UDP`);
+    const protocol = (match[2] ?? "TCP").toUpperCase();
+    if (!(PROTOCOLS as readonly string[]).includes(protocol)) throw new UsageError(`${match[2]} is not one of ${PROTOCOLS.join(", ")}`);
+    return { port, protocol: protocol as Protocol };
 }

@@ -5,14 +5,14 @@
  * change of code and a change of intent show alike. Every gained or lost row names the policies
  * behind it and the intent entry each implements (the policy's `k8s-platform/intent` annotation).
  */
-import { Connectivity, OUTSIDE, connectivityOf, podAppDescriber } from "../../engine/connectivity";
-import { AppPairChange, ConnectivityDiff, diffConnectivity, isEmptyDiff } from "../../engine/diff";
-import { Party, ReachabilityModel, Verdict } from "../../engine/evaluate";
-import { formatIp, parseIp } from "../../engine/cidr";
-import { Labels, Namespace, NetworkPolicy, Protocol, qualifiedName } from "../../engine/k8s";
-import { outsideAddresses } from "../../engine/outside";
-import { policyPortEntries, portClasses } from "../../engine/ports";
-import { Pod, Snapshot } from "../../engine/snapshot";
+import { Connectivity, OUTSIDE, connectivityOf, podAppDescriber } from "../engine/connectivity";
+import { AppPairChange, ConnectivityDiff, diffConnectivity, isEmptyDiff } from "../engine/diff";
+import { Party, ReachabilityModel, Verdict } from "../engine/evaluate";
+import { formatIp, parseIp } from "../engine/cidr";
+import { Labels, Namespace, NetworkPolicy, Protocol, qualifiedName } from "../engine/k8s";
+import { outsideAddresses } from "../engine/outside";
+import { policyPortEntries, portClasses } from "../engine/ports";
+import { Pod, Snapshot } from "../engine/snapshot";
 
 /** What `scripts/exportCompiled.ts` prints (format 1). */
 export interface CompiledExport {

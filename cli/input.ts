@@ -8,16 +8,18 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
-import { allPolicies, compileIntent } from "../../compiler/generate";
-import { NetworkIntent } from "../../compiler/intent";
-import { planSnapshot } from "../../compiler/planSnapshot";
-import { formatProblem, parseStackConfig, projectConfigValues } from "../../config/schema";
-import { suggest } from "../../config/problems";
-import { Snapshot, SourcedDocument, formatSnapshotError, parseSnapshotDocuments } from "../../engine/snapshot";
-import { knownStacks, readStackFile } from "../../offline/stackFile";
-import { UsageError, userPath } from "./args";
+import { allPolicies, compileIntent } from "../compiler/generate";
+import { NetworkIntent } from "../compiler/intent";
+import { planSnapshot } from "../compiler/planSnapshot";
+import { StackConfig, formatProblem, parseStackConfig, projectConfigValues } from "../config/schema";
+import { suggest } from "../config/problems";
+import { DEFAULT_APP_LABELS, Resolution, resolveParty } from "../engine/canI";
+import { Snapshot, SourcedDocument, formatSnapshotError, leftOutSummary, parseSnapshotDocuments } from "../engine/snapshot";
+import { LiveCluster, readLiveList } from "../live/cluster";
+import { knownStacks, readStackFile, readStackFileAt } from "../offline/stackFile";
+import { Io, ParsedCommand, UsageError, userPath } from "./args";
 
-export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+export const PROJECT_DIR = path.resolve(__dirname, "..");
 
 /**
  * Every document of a file or of the JSON/YAML files of a directory (not recursive), in name
@@ -246,4 +248,108 @@ export function stackSnapshot(stack: string): { snapshot: Snapshot; appLabel: st
         ),
         appLabel: intent.appLabel,
     };
+}
+
+export const STACK_HELP = `<stack>: a stack of this project (nonprod, prod) or a path to a Pulumi.<name>.yaml (the kind stack: live/kind/Pulumi.kind.yaml)`;
+
+export const SNAPSHOT_HELP = `<input>: a snapshot file (engine/SNAPSHOT.md; JSON or YAML), the plan's out/<stack>.netpol/snapshot.json,
+  a directory or file of Kubernetes manifests (multi-document YAML, kind: List; the plan's out/<stack>/
+  is read with the pods of out/<stack>.netpol/snapshot.json), or the output of
+  kubectl get namespaces,pods,networkpolicies,nodes -A -o json; a relative path is read from where
+  you ran the command. Or --stack <stack>: what the plan of Pulumi.<stack>.yaml deploys, compiled in
+  memory (one pod per app, platform pods included).
+  Finished pods (phase Succeeded or Failed) and pods without an address are left out, with a note
+  on stderr saying how many; an input without pods is warned about (every answer is then about
+  addresses only); an empty file is refused.`;
+
+/** A stack by name (Pulumi.<stack>.yaml here) or by the path of its stack file, validated. */
+export function loadStack(stack: string): StackConfig {
+    let file;
+    if (stack.endsWith(".yaml")) {
+        if (!fs.existsSync(userPath(stack))) throw new UsageError(`no stack file ${stack}`);
+        file = readStackFileAt(PROJECT_DIR, userPath(stack));
+    } else {
+        if (!knownStacks(PROJECT_DIR).includes(stack))
+            throw new UsageError(
+                `no stack ${stack}: known stacks are ${knownStacks(PROJECT_DIR).join(", ")}, or give a path to a Pulumi.<name>.yaml`,
+            );
+        file = readStackFile(PROJECT_DIR, stack);
+    }
+    const parsed = parseStackConfig(projectConfigValues(file.config));
+    if (!parsed.ok)
+        throw new UsageError(
+            `${stack} has an invalid stack configuration:\n${parsed.problems.map((p) => `  ${formatProblem(p)}`).join("\n")}`,
+        );
+    return parsed.config;
+}
+
+/** A recorded List (a file, or stdin for "-"), read as the live cluster. */
+export function readLive(target: string): LiveCluster {
+    const text = target === "-" ? readStdin() : readFile(target);
+    const docs = parseDocuments(target === "-" ? "stdin" : target, text);
+    if (docs.length !== 1) throw new UsageError(`${target} holds ${docs.length} documents: give one List (kubectl get ... -o json)`);
+    const result = readLiveList(target === "-" ? "stdin" : target, docs[0]!.value);
+    if (!result.ok) throw new UsageError(result.problems.join("\n"));
+    return result.cluster;
+}
+
+function readStdin(): string {
+    try {
+        return fs.readFileSync(0, "utf8");
+    } catch {
+        throw new UsageError("cannot read stdin");
+    }
+}
+
+export function readFile(file: string): string {
+    try {
+        return fs.readFileSync(file, "utf8");
+    } catch {
+        throw new UsageError(`cannot read ${file}`);
+    }
+}
+
+/**
+ * The input from `--stack` or the first positional, and the positionals after it (exactly
+ * `count`). A file's left-out pods and a pod-less input are said on stderr.
+ */
+export function inputOf(
+    c: ParsedCommand,
+    count: number,
+    usage: string,
+    io: Io,
+): { snapshot: Snapshot; appLabel?: string; rest: readonly string[] } {
+    const stack = c.flags["stack"] as string | undefined;
+    if (stack !== undefined) {
+        if (c.positionals.length !== count) throw new UsageError(`expected ${count} argument(s) after --stack ${stack}\n\n${usage}`);
+        return { ...stackSnapshot(stack), rest: c.positionals };
+    }
+    if (c.positionals.length !== count + 1)
+        throw new UsageError(`expected an input${count > 0 ? ` and ${count} more argument(s)` : ""}\n\n${usage}`);
+    return { ...loadInput(c.positionals[0]!, io), rest: c.positionals.slice(1) };
+}
+
+/** A snapshot from a file or directory, with its notes on stderr (left-out pods, no pods at all). */
+export function loadInput(target: string, io: Io): { snapshot: Snapshot } {
+    const snapshot = loadSnapshot(target);
+    const left = leftOutSummary(snapshot);
+    if (left) io.stderr(`note: ${target}: ${left}\n`);
+    if (snapshot.pods.length === 0) io.stderr(`warning: ${target} holds no live pods: every answer is about addresses only\n`);
+    return { snapshot };
+}
+
+export function appLabels(c: ParsedCommand, stackLabel: string | undefined): string[] {
+    const given = c.flags["app-label"] as string | undefined;
+    return [...new Set([...(given ? [given] : []), ...(stackLabel ? [stackLabel] : []), ...DEFAULT_APP_LABELS])];
+}
+
+/** A party resolved, its warning said on stderr; an unknown name gets a did-you-mean. */
+export function resolve(text: string, snapshot: Snapshot, labels: readonly string[], io: Io): Resolution & { ok: true } {
+    const r = resolveParty(text, snapshot, labels);
+    if (!r.ok) {
+        const hint = r.unknown && suggest(r.unknown.word, r.unknown.candidates);
+        throw new UsageError(hint ? `${r.message}; ${hint}` : r.message);
+    }
+    if (r.warning) io.stderr(`warning: ${r.warning}\n`);
+    return r;
 }

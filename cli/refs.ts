@@ -2,7 +2,7 @@
  * Builds a git ref of this repository with its own code: a temporary `git worktree` of the
  * commit, dependencies installed from the commit's own lock file, and the commit's compiled
  * namespaces, policies and intent world exported as JSON (scripts/exportCompiled.ts, or for
- * older commits scripts/cli/legacyExport.ts loading the commit's compiler by path).
+ * older commits cli/legacyExport.ts loading the commit's compiler by path).
  *
  * Installs are reused: a commit whose package-lock.json equals the working tree's uses the
  * working tree's node_modules; any other lock file is installed once (`npm ci`, install scripts
@@ -85,7 +85,7 @@ export function buildRef(projectDir: string, stack: string, ref: string): BuiltR
 
 /** The working tree is this process's own code: compiled in-process, no second process. */
 function workingTreeExport(projectDir: string, stack: string, label: string): CompiledExport {
-    const { compiledExport } = require("../exportCompiled") as typeof import("../exportCompiled");
+    const { compiledExport } = require("../scripts/exportCompiled") as typeof import("../scripts/exportCompiled");
     try {
         return compiledExport(projectDir, stack);
     } catch (e) {
