@@ -28,6 +28,8 @@ function spawn(script: string, ...argv: string[]) {
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "netpol-cli-"));
+// Every file file() made goes with the folder once this file's tests have run.
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 function file(name: string, content: unknown): string {
     const target = path.join(tmp, name);
     fs.writeFileSync(target, typeof content === "string" ? content : JSON.stringify(content, null, 2));

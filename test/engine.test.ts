@@ -80,12 +80,18 @@ describe("the reachability engine on the example snapshots", () => {
     });
 
     it("reads a snapshot written as YAML", () => {
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "netpol-yaml-")), "ipblock-except.yaml");
-        fs.writeFileSync(file, stringify(JSON.parse(fs.readFileSync(path.join(EXAMPLES, "ipblock-except.json"), "utf8"))));
-        const out = execFileSync("npm", ["run", "--silent", "netpol", "--", "evaluate", file, "--format", "json"], {
-            cwd: PROJECT_DIR,
-            encoding: "utf8",
-        });
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "netpol-yaml-"));
+        const file = path.join(dir, "ipblock-except.yaml");
+        let out: string;
+        try {
+            fs.writeFileSync(file, stringify(JSON.parse(fs.readFileSync(path.join(EXAMPLES, "ipblock-except.json"), "utf8"))));
+            out = execFileSync("npm", ["run", "--silent", "netpol", "--", "evaluate", file, "--format", "json"], {
+                cwd: PROJECT_DIR,
+                encoding: "utf8",
+            });
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
         assert.deepEqual(
             JSON.parse(out).results.map((r: { allowed: boolean }) => r.allowed),
             [true, false, false, false, true, true],
@@ -308,9 +314,11 @@ describe("snapshot validation", () => {
     });
 
     it("exits non-zero from the command line with the paths and no results", () => {
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "netpol-bad-")), "bad-snapshot.json");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "netpol-bad-"));
+        const file = path.join(dir, "bad-snapshot.json");
         fs.writeFileSync(file, JSON.stringify({ namespaces: {}, pods: [{ namespace: "x", name: "p", ip: "1.2.3.4" }], policies: [] }));
         const run = spawnSync("npm", ["run", "--silent", "netpol", "--", "evaluate", file], { cwd: PROJECT_DIR, encoding: "utf8" });
+        fs.rmSync(dir, { recursive: true, force: true });
         assert.equal(run.status, 2);
         assert.equal(run.stdout, "");
         assert.match(run.stderr, /pods\[0\]\.namespace: unknown namespace "x"/);

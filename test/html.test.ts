@@ -76,6 +76,7 @@ describe("the connectivity page in a real headless browser", function () {
 
     after(async () => {
         await browser?.close();
+        fs.rmSync(path.dirname(file), { recursive: true, force: true });
     });
 
     const cell = (from: string, to: string) => page.locator(`#namespaces td[data-from="${from}"][data-to="${to}"]`);

@@ -42,6 +42,8 @@ import { PROJECT_DIR } from "./harness";
 
 const FIXTURES = path.join(PROJECT_DIR, "test", "fixtures", "live");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "netpol-live-"));
+// Every file write() made goes with the folder once this file's tests have run.
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const write = (name: string, content: unknown) => {
     const file = path.join(tmp, name);
     fs.writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
@@ -653,7 +655,8 @@ describe("live verification", () => {
         });
 
         it("runs its script in a shell: one line per probe with the tool's exit code and message, a few at a time", () => {
-            const bin = fs.mkdtempSync(path.join(os.tmpdir(), "netpol-probe-tools-"));
+            // Inside this file's folder, removed with it.
+            const bin = fs.mkdtempSync(path.join(tmp, "probe-tools-"));
             const agnhost = path.join(bin, "agnhost");
             const dig = path.join(bin, "dig");
             // Stand-ins with agnhost connect's and dig's contract: the real tools are in the probe image.
