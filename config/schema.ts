@@ -129,6 +129,7 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, today: 
     checker.versions();
     const network = checker.network();
     const routeHostnames = checker.hostnameGrants();
+    checker.accounts();
     checker.promotion();
     problems.push(...checker.problems);
     const { environment, cluster: c, calico, gateway, promotion } = checked;
