@@ -59,8 +59,14 @@ const tags = { owner: BOOTSTRAP_OWNER, purpose: "k8s-platform-delivery" };
 const region = new pulumi.Config("aws").require("region");
 
 export = async () => {
-    // Run with this account's administrator credentials (README, One-time setup).
+    // Run with this account's administrator credentials (README, One-time setup), and no other:
+    // STS GetCallerIdentity answers for any credentials and needs no permission (STS API Reference).
     const accountId = accounts[stack];
+    const caller = await aws.getCallerIdentity();
+    if (caller.accountId !== accountId)
+        throw new pulumi.RunError(
+            `k8s-platform-bootstrap:${stack}AccountId: "${accountId}": the credentials belong to account ${caller.accountId} (${caller.arn}), not to ${stack}'s account ${accountId}: refusing to bootstrap another account`,
+        );
     const env = environments(stack);
     const bucketArn = `arn:aws:s3:::${bucketName}`;
 

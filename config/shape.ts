@@ -216,6 +216,13 @@ const promotionSchema = z.strictObject({
 export const configSchema = z.strictObject({
     /** `production` turns on the guardrails that protect a live environment. */
     environment: z.enum(["production", "non-production"]),
+    /** The AWS account the stack lives in: every run (and the bootstrap) refuses credentials of another (config/checks/accounts.ts). */
+    accountId: z
+        // Pulumi hands config values over as text that the loader reads as JSON, so an unquoted
+        // ID arrives as a number; an ID with a leading zero is no JSON number and stays text.
+        .preprocess((v) => (typeof v === "number" && Number.isSafeInteger(v) ? String(v) : v), z.string())
+        .pipe(z.string().regex(/^\d{12}$/, "expected a 12-digit AWS account ID"))
+        .optional(),
     cluster: clusterSchema,
     calico: calicoSchema,
     tenancy: tenancySchema,

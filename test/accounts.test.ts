@@ -1,18 +1,24 @@
 import { strict as assert } from "assert";
-import { overlappingHostnameGrants } from "../config/checks/accounts";
+import * as path from "path";
+import { overlappingHostnameGrants, wrongAccount } from "../config/checks/accounts";
 import { formatProblem, parseStackConfig, projectConfigValues } from "../config/schema";
-import { stackConfig } from "./harness";
+import { runProgram } from "../offline/mockRuntime";
+import { PROJECT_DIR, runStackExpectingFailure, stackConfig } from "./harness";
 
 type Namespaces = Parameters<typeof overlappingHostnameGrants>[0];
 const ns = (name: string, hostnames: string[]): Namespaces[number] => ({ name, team: name, apps: ["web"], hostnames });
 
-/** The nonprod stack file's config with `edit` applied, parsed as the program parses it. */
-function parseNonprod(edit: (config: Record<string, unknown>) => void) {
-    const config = structuredClone(stackConfig("nonprod"));
+const asStrings = (config: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+
+/** A stack file's config with `edit` applied, parsed as the program parses it. */
+function parseStack(stack: string, edit: (config: Record<string, unknown>) => void) {
+    const config = structuredClone(stackConfig(stack));
     edit(config);
-    const asStrings = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-    return parseStackConfig(projectConfigValues(asStrings));
+    return parseStackConfig(projectConfigValues(asStrings(config)));
 }
+const parseNonprod = (edit: (config: Record<string, unknown>) => void) => parseStack("nonprod", edit);
+const parseProd = (edit: (config: Record<string, unknown>) => void) => parseStack("prod", edit);
 
 describe("config rules on accounts and grants (config/checks/accounts.ts)", () => {
     describe("hostname grants cannot overlap", () => {
@@ -70,5 +76,102 @@ describe("config rules on accounts and grants (config/checks/accounts.ts)", () =
             assert.match(mine[0]!, /account\.nonprod\.shop\.example\.com.*namespace customers.*namespace storefront/);
             assert.match(mine[1]!, /analytics\.nonprod\.shop\.example\.com.*namespace analytics.*namespace storefront/);
         });
+    });
+});
+
+describe("the account guard", () => {
+    it("refuses production without its account, and warns elsewhere", () => {
+        const prod = parseProd((c) => delete c["k8s-platform:accountId"]);
+        assert.ok(!prod.ok);
+        assert.deepEqual(
+            prod.problems.map((p) => [p.path, p.message]),
+            [["k8s-platform:accountId", "production must name its AWS account: every run refuses credentials of another account"]],
+        );
+        const nonprod = parseNonprod((c) => delete c["k8s-platform:accountId"]);
+        assert.ok(nonprod.ok);
+        assert.deepEqual(
+            nonprod.warnings.filter((w) => w.path === "k8s-platform:accountId").map((w) => w.message),
+            ["is not set: nothing stops a run with credentials of another account"],
+        );
+    });
+
+    it("reads each stack file's account, written unquoted or quoted, and refuses what is no account ID", () => {
+        const prod = parseProd(() => undefined);
+        assert.ok(prod.ok);
+        assert.equal(prod.config.accountId, "444455556666");
+        const unquoted = parseStackConfig({ ...projectConfigValues(asStrings(stackConfig("prod"))), accountId: 444455556666 });
+        assert.ok(unquoted.ok);
+        assert.equal(unquoted.config.accountId, "444455556666");
+        const bad = parseProd((c) => (c["k8s-platform:accountId"] = "4444-5555-6666"));
+        assert.ok(!bad.ok);
+        assert.deepEqual(
+            bad.problems.map((p) => [p.path, p.message]),
+            [["k8s-platform:accountId", "expected a 12-digit AWS account ID"]],
+        );
+    });
+
+    it("refuses a boundary or a deployer of another account than the stack's, naming both accounts", () => {
+        const parsed = parseProd((c) => {
+            const cluster = c["k8s-platform:cluster"] as {
+                permissionsBoundaryArn: string;
+                accessEntries: { deployer?: boolean; principalArn: string }[];
+            };
+            cluster.permissionsBoundaryArn = "arn:aws:iam::111122223333:policy/platform-boundary";
+            cluster.accessEntries.find((e) => e.deployer)!.principalArn = "arn:aws:iam::111122223333:role/github-deploy";
+        });
+        assert.ok(!parsed.ok);
+        assert.deepEqual(
+            parsed.problems.map((p) => p.message.replace(/:.*/, "")),
+            [
+                "is in account 111122223333, not the stack's account 444455556666 (accountId)",
+                "the deployer is in account 111122223333, not the stack's account 444455556666 (accountId)",
+            ],
+        );
+    });
+
+    it("refuses credentials of another account, naming both; accepts the stack's own", () => {
+        assert.equal(wrongAccount("444455556666", "444455556666"), undefined);
+        assert.equal(wrongAccount(undefined, "444455556666"), undefined);
+        const problem = wrongAccount("444455556666", "111122223333", "arn:aws:sts::111122223333:assumed-role/github-deploy/ci")!;
+        assert.equal(
+            formatProblem(problem),
+            `k8s-platform:accountId: "444455556666": the credentials belong to account 111122223333 (arn:aws:sts::111122223333:assumed-role/github-deploy/ci), not to the stack's account 444455556666: refusing to run against another account (assume a role of the stack's account (README, first run: docs/first-run.md))`,
+        );
+    });
+
+    it("stops the prod program run with nonprod's credentials before any resource, naming both accounts and the stack file's line", async () => {
+        const { message, registrations } = await runStackExpectingFailure("prod", stackConfig("prod"), { callerAccountId: "111122223333" });
+        assert.match(
+            message,
+            /Pulumi\.prod\.yaml:\d+: k8s-platform:accountId: "444455556666": the credentials belong to account 111122223333/,
+        );
+        assert.deepEqual(registrations, []);
+    });
+
+    it("stops the bootstrap with another account's credentials before any resource, naming both accounts", async () => {
+        const bootstrap = (callerAccountId?: string) =>
+            runProgram({
+                project: "k8s-platform-bootstrap",
+                stack: "nonprod",
+                program: path.join(PROJECT_DIR, "bootstrap", "index.ts"),
+                config: {
+                    "aws:region": "eu-west-1",
+                    "k8s-platform-bootstrap:repository": "acme/k8s-platform",
+                    "k8s-platform-bootstrap:stack": "nonprod",
+                    "k8s-platform-bootstrap:nonprodAccountId": "111122223333",
+                    "k8s-platform-bootstrap:prodAccountId": "444455556666",
+                    "k8s-platform-bootstrap:stateBucket": "acme-k8s-platform-state",
+                },
+                ...(callerAccountId ? { callerAccountId } : {}),
+            });
+        await assert.rejects(bootstrap("444455556666"), (e: Error & { registrations?: unknown[] }) => {
+            assert.match(
+                e.message,
+                /k8s-platform-bootstrap:nonprodAccountId: "111122223333": the credentials belong to account 444455556666 \(arn:aws:sts::444455556666:assumed-role\/github-deploy\/mock\), not to nonprod's account 111122223333/,
+            );
+            assert.deepEqual(e.registrations, []);
+            return true;
+        });
+        assert.ok((await bootstrap()).registrations.length > 0);
     });
 });

@@ -50,10 +50,96 @@ export function overlappingHostnameGrants(namespaces: RawConfig["network"]["name
     return problems;
 }
 
+/** The account of an IAM or STS ARN (`arn:aws:iam::111122223333:role/x`), undefined for others. */
+export function arnAccount(arn: string): string | undefined {
+    return /^arn:aws[a-z-]*:(iam|sts)::(\d{12}):/.exec(arn)?.[2];
+}
+
+/**
+ * Each stack file names its AWS account (`accountId`), which every run compares with the
+ * credentials' account before registering anything (`wrongAccount`). Production must name it;
+ * elsewhere its absence is warned. The permissions boundary and the deployer are the
+ * bootstrap's, made in the stack's own account: one of another account is a copy-paste from the
+ * other stack file, and the first `up` would fail on it (the deploy role's conditions name its
+ * own account's boundary, bootstrap/policies.ts).
+ */
+export function stackAccount(raw: Partial<RawConfig>): RuleFindings {
+    const problems: ConfigProblem[] = [];
+    const warnings: ConfigProblem[] = [];
+    const account = raw.accountId;
+    // A section of the wrong shape is left out of the checked sections (config/schema.ts), its
+    // shape problem already said; an absent optional key is there, undefined.
+    if (!("accountId" in raw)) return { problems, warnings };
+    if (account === undefined) {
+        if (raw.environment === "production")
+            problems.push(
+                finding(
+                    ["accountId"],
+                    undefined,
+                    "production must name its AWS account: every run refuses credentials of another account",
+                    "the 12-digit account the bootstrap ran in, e.g. 444455556666",
+                ),
+            );
+        else if (raw.environment !== undefined)
+            warnings.push(
+                finding(
+                    ["accountId"],
+                    undefined,
+                    "is not set: nothing stops a run with credentials of another account",
+                    "the stack's 12-digit AWS account",
+                ),
+            );
+        return { problems, warnings };
+    }
+    const c = raw.cluster;
+    if (!c) return { problems, warnings };
+    const boundary = c.permissionsBoundaryArn !== undefined ? arnAccount(c.permissionsBoundaryArn) : undefined;
+    if (boundary !== undefined && boundary !== account)
+        problems.push(
+            finding(
+                ["cluster", "permissionsBoundaryArn"],
+                c.permissionsBoundaryArn,
+                `is in account ${boundary}, not the stack's account ${account} (accountId): the bootstrap makes the boundary in the stack's own account`,
+                `arn:aws:iam::${account}:policy/platform-boundary`,
+            ),
+        );
+    c.accessEntries.forEach((e, i) => {
+        const principal = arnAccount(e.principalArn);
+        if (e.deployer && principal !== undefined && principal !== account)
+            problems.push(
+                finding(
+                    ["cluster", "accessEntries", i, "principalArn"],
+                    e.principalArn,
+                    `the deployer is in account ${principal}, not the stack's account ${account} (accountId): the bootstrap's deploy role of this account runs \`pulumi up\``,
+                    `arn:aws:iam::${account}:role/github-deploy`,
+                ),
+            );
+    });
+    return { problems, warnings };
+}
+
+/**
+ * The refusal of a run whose credentials belong to another account than the stack file names,
+ * naming both; undefined when they agree or the stack names none (STS GetCallerIdentity answers
+ * the account of any credentials, and needs no permission: STS API Reference, GetCallerIdentity).
+ */
+export function wrongAccount(configured: string | undefined, caller: string, callerArn?: string): ConfigProblem | undefined {
+    if (configured === undefined || configured === caller) return undefined;
+    return finding(
+        ["accountId"],
+        configured,
+        `the credentials belong to account ${caller}${callerArn ? ` (${callerArn})` : ""}, not to the stack's account ${configured}: refusing to run against another account`,
+        "assume a role of the stack's account (README, first run: docs/first-run.md)",
+    );
+}
+
 /** Every rule of this file over the sections whose shape is right. */
 export function accountRules(raw: Partial<RawConfig>): RuleFindings {
     const problems: ConfigProblem[] = [];
     const warnings: ConfigProblem[] = [];
     if (raw.network) problems.push(...overlappingHostnameGrants(raw.network.namespaces));
+    const account = stackAccount(raw);
+    problems.push(...account.problems);
+    warnings.push(...account.warnings);
     return { problems, warnings };
 }
