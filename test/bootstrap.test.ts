@@ -280,14 +280,12 @@ describe("the one-time bootstrap of each account (bootstrap/)", () => {
         assert.ok(!admits(boundary, "kms:CreateGrant", "*"));
     });
 
-    it("lets the deploy role create and manage keys owned by platform-team only, and never change a key's owner", () => {
+    it("lets the deploy role create keys owned by platform-team only, manage none by their tag, and never change a key's owner", () => {
         const doc = deployPolicy(names("nonprod"));
         const key = "arn:aws:kms:eu-west-1:111122223333:key/0f1e2d3c";
         assert.ok(admits(doc, "kms:CreateKey", "*", { "aws:RequestTag/owner": "platform-team", "aws:TagKeys": ["owner", "environment"] }));
         assert.ok(!admits(doc, "kms:CreateKey", "*", { "aws:RequestTag/owner": "platform-bootstrap", "aws:TagKeys": ["owner"] }));
         assert.ok(!admits(doc, "kms:CreateKey", "*"));
-        // Tagging at creation (no tags on the key yet) with the platform's owner.
-        assert.ok(admits(doc, "kms:TagResource", key, { "aws:RequestTag/owner": "platform-team", "aws:TagKeys": ["owner"] }));
         for (const owner of ["platform-team", "platform-bootstrap", "security"]) {
             const onKey = { "aws:ResourceTag/owner": owner };
             assert.ok(
@@ -295,12 +293,9 @@ describe("the one-time bootstrap of each account (bootstrap/)", () => {
                 owner,
             );
             assert.ok(!admits(doc, "kms:UntagResource", key, { ...onKey, "aws:TagKeys": ["owner"] }), owner);
-            assert.equal(admits(doc, "kms:ScheduleKeyDeletion", key, onKey), owner === "platform-team", owner);
-            assert.equal(
-                admits(doc, "kms:TagResource", key, { ...onKey, "aws:TagKeys": ["environment"] }),
-                owner === "platform-team",
-                owner,
-            );
+            // The key policy of the platform's own key names the deploy role (platformKeyPolicy); no IAM grant by tag.
+            for (const action of ["kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:Decrypt", "kms:CreateGrant"])
+                assert.ok(!admits(doc, action, key, onKey), `${action} on a key owned by ${owner}`);
         }
     });
 
@@ -317,15 +312,13 @@ describe("the one-time bootstrap of each account (bootstrap/)", () => {
                     );
     });
 
-    it("limits the deploy role's IAM to the platform's own roles, passed only to EKS, EC2 and Pod Identity", () => {
+    it("limits the deploy role's IAM to the platform's own roles, passed only to EKS and Pod Identity", () => {
         const doc = deployPolicy(names("prod"));
         for (const a of ["iam:CreateRole", "iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:PassRole"])
             assert.deepEqual(resourcesOf(doc, a), ["arn:aws:iam::444455556666:role/platform-*"], a);
         assert.ok(!actions(doc).includes("iam:*") && !actions(doc).includes("*"));
-        const pass = statements(doc).find((s) => s.Sid === "PassPlatformRolesToEksAndEc2")!;
-        assert.deepEqual(pass.Condition, {
-            StringEquals: { "iam:PassedToService": ["eks.amazonaws.com", "ec2.amazonaws.com", "pods.eks.amazonaws.com"] },
-        });
+        const pass = statements(doc).find((s) => s.Sid === "PassPlatformRolesToEks")!;
+        assert.deepEqual(pass.Condition, { StringEquals: { "iam:PassedToService": ["eks.amazonaws.com", "pods.eks.amazonaws.com"] } });
     });
 
     it("keeps the shared bucket TLS-only and lets nonprod's roles, from their account, at nonprod's objects only", () => {
