@@ -175,3 +175,22 @@ describe("the account guard", () => {
         assert.ok((await bootstrap()).registrations.length > 0);
     });
 });
+
+describe("the owner tag the deploy role needs", () => {
+    it("refuses stack tags without owner: platform-team, which the deploy role creates and changes EC2 resources and keys by", () => {
+        const parsed = parseProd((c) => {
+            (c["k8s-platform:cluster"] as { tags: Record<string, string> }).tags["owner"] = "shop";
+        });
+        assert.ok(!parsed.ok);
+        assert.deepEqual(
+            parsed.problems.map((p) => [p.path, p.value, p.message]),
+            [
+                [
+                    "k8s-platform:cluster.tags.owner",
+                    "shop",
+                    "must be platform-team: the deploy role creates and changes EC2 resources and KMS keys only with that tag",
+                ],
+            ],
+        );
+    });
+});

@@ -6,6 +6,7 @@
 import { RawConfig } from "../shape";
 import { ConfigProblem, keyPath } from "../problems";
 import { hostnameCovers } from "../checks";
+import { PLATFORM_KEY_OWNER } from "../../bootstrap/policies";
 
 /** What the rules of this file found: problems refuse the stack, warnings are printed. */
 export interface RuleFindings {
@@ -133,11 +134,30 @@ export function wrongAccount(configured: string | undefined, caller: string, cal
     );
 }
 
+/**
+ * The bootstrap's deploy role creates EC2 resources and KMS keys only carrying the tag
+ * `owner: platform-team` and changes only those that carry it (bootstrap/policies.ts
+ * deployPolicy), so the stack's tags, which every resource gets, must say so.
+ */
+export function ownerTag(raw: Partial<RawConfig>): ConfigProblem[] {
+    const tags = raw.cluster?.tags;
+    if (!tags || tags["owner"] === PLATFORM_KEY_OWNER) return [];
+    return [
+        finding(
+            ["cluster", "tags", "owner"],
+            tags["owner"],
+            `must be ${PLATFORM_KEY_OWNER}: the deploy role creates and changes EC2 resources and KMS keys only with that tag`,
+            `owner: ${PLATFORM_KEY_OWNER}`,
+        ),
+    ];
+}
+
 /** Every rule of this file over the sections whose shape is right. */
 export function accountRules(raw: Partial<RawConfig>): RuleFindings {
     const problems: ConfigProblem[] = [];
     const warnings: ConfigProblem[] = [];
     if (raw.network) problems.push(...overlappingHostnameGrants(raw.network.namespaces));
+    problems.push(...ownerTag(raw));
     const account = stackAccount(raw);
     problems.push(...account.problems);
     warnings.push(...account.warnings);
