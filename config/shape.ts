@@ -73,6 +73,14 @@ const clusterSchema = z.strictObject({
          * runner VPC): each becomes a 443 rule on the EKS cluster security group.
          */
         privateAccessCidrs: z.array(z.string()).default([]),
+        /** The kind of runner CI's cluster jobs run on (CLUSTER_RUNNER), which decides the endpoint modes that can work (docs/security-accounts.md). */
+        runners: z.enum(["github-hosted", "static-public", "peered"]).optional(),
+        /**
+         * The networks of privateAccessCidrs resolve the endpoint's name through this VPC's Route 53
+         * Resolver (an outbound rule forwarding to an inbound endpoint, made outside this program):
+         * with publicAccess on, only so do they reach the private endpoint.
+         */
+        resolverForwarding: z.boolean().default(false),
     }),
     logTypes: z.array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"])).default([]),
     secretsEncryption: z.boolean().default(false),

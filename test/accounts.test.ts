@@ -194,3 +194,87 @@ describe("the owner tag the deploy role needs", () => {
         );
     });
 });
+
+describe("endpoint access that matches the runners", () => {
+    type Endpoint = {
+        publicAccess: boolean;
+        privateAccess: boolean;
+        publicAccessCidrs: string[];
+        privateAccessCidrs: string[];
+        runners?: string;
+        resolverForwarding?: boolean;
+    };
+    const withEndpoint = (stack: string, edit: (e: Endpoint) => void) =>
+        parseStack(stack, (c) => edit((c["k8s-platform:cluster"] as { endpoint: Endpoint }).endpoint));
+    const findings = (r: ReturnType<typeof parseStack>) => ({
+        problems: r.ok ? [] : r.problems.map((p) => `${p.path}: ${p.message}`),
+        warnings: r.warnings.map((w) => `${w.path}: ${w.message}`),
+    });
+
+    it("warns that private ranges do nothing while the public endpoint is on, unless their networks forward to the VPC's resolver", () => {
+        const r = withEndpoint("nonprod", (e) => delete e.resolverForwarding);
+        assert.ok(r.ok);
+        assert.deepEqual(findings(r).warnings, [
+            "k8s-platform:cluster.endpoint.privateAccessCidrs: reach the private endpoint only if they resolve its name inside the VPC: with publicAccess on, clients outside the VPC resolve it to its public addresses",
+        ]);
+        // Private only: EKS publishes the private addresses under the public name, peers resolve them.
+        const privateOnly = withEndpoint("nonprod", (e) => {
+            delete e.resolverForwarding;
+            e.publicAccess = false;
+            e.publicAccessCidrs = [];
+        });
+        assert.deepEqual(findings(privateOnly), { problems: [], warnings: [] });
+    });
+
+    it("refuses peered runners that would resolve the public endpoint, or that have no private route", () => {
+        const r = withEndpoint("prod", (e) => {
+            delete e.resolverForwarding;
+            e.runners = "peered";
+        });
+        assert.deepEqual(findings(r).problems, [
+            "k8s-platform:cluster.endpoint.privateAccessCidrs: reach the private endpoint only if they resolve its name inside the VPC: with publicAccess on, clients outside the VPC resolve it to its public addresses, so the peered runners' jobs would time out",
+        ]);
+        const noRange = withEndpoint("prod", (e) => {
+            e.runners = "peered";
+            e.privateAccessCidrs = [];
+        });
+        assert.deepEqual(findings(noRange).problems, [
+            "k8s-platform:cluster.endpoint.runners: runners in a peered VPC reach the API only through the private endpoint and a rule for their range",
+        ]);
+        assert.ok(withEndpoint("prod", (e) => (e.runners = "peered")).ok);
+    });
+
+    it("refuses GitHub-hosted runners in production and wherever the public endpoint is limited or off", () => {
+        assert.deepEqual(findings(withEndpoint("prod", (e) => (e.runners = "github-hosted"))).problems, [
+            "k8s-platform:cluster.endpoint.runners: GitHub-hosted runners have no fixed addresses, and a production endpoint must not be open to every address",
+        ]);
+        assert.deepEqual(findings(withEndpoint("nonprod", (e) => (e.runners = "github-hosted"))).problems, [
+            "k8s-platform:cluster.endpoint.runners: GitHub-hosted runners have no fixed addresses: only a public endpoint open to every address (publicAccess: true, no publicAccessCidrs) admits them",
+        ]);
+        const open = withEndpoint("nonprod", (e) => {
+            e.runners = "github-hosted";
+            e.publicAccessCidrs = [];
+        });
+        assert.ok(open.ok);
+    });
+
+    it("refuses static-address runners without the public endpoint, and warns when it is open to every address", () => {
+        const off = withEndpoint("nonprod", (e) => {
+            e.runners = "static-public";
+            e.publicAccess = false;
+            e.publicAccessCidrs = [];
+        });
+        assert.deepEqual(findings(off).problems, [
+            "k8s-platform:cluster.endpoint.runners: runners outside the VPC reach the API only through the public endpoint",
+        ]);
+        const open = withEndpoint("nonprod", (e) => {
+            e.runners = "static-public";
+            e.publicAccessCidrs = [];
+        });
+        assert.ok(open.ok);
+        assert.deepEqual(findings(open).warnings, [
+            "k8s-platform:cluster.endpoint.publicAccessCidrs: is empty: the endpoint is open to every address, where the runners' static addresses would do",
+        ]);
+        assert.deepEqual(findings(withEndpoint("prod", (e) => (e.runners = "static-public"))), { problems: [], warnings: [] });
+    });
+});

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { DEPLOY_ROLE, PREVIEW_ROLE, environments } from "../bootstrap/policies";
+import { configSchema } from "../config/shape";
 import { PROJECT_DIR } from "./harness";
 
 interface Row {
@@ -82,5 +83,29 @@ describe("the first run (docs/first-run.md) can be followed with roles that can 
             initNonprod < initProd && initProd < upNonprod && upNonprod < upProd,
             JSON.stringify({ initNonprod, initProd, upNonprod, upProd }),
         );
+    });
+});
+
+describe("docs/security-accounts.md", () => {
+    const text = fs.readFileSync(path.join(PROJECT_DIR, "docs", "security-accounts.md"), "utf8");
+
+    it("gives a row to every runner kind config knows, and to no other", () => {
+        const runners = configSchema.shape.cluster.shape.endpoint.shape.runners.unwrap().options;
+        const rows = [...text.matchAll(/^\| `([\w-]+)` \| (?!endpoint settings)/gm)].map((m) => m[1]);
+        assert.deepEqual(rows, [...runners]);
+    });
+
+    it("says what pull-request code can read: both stacks' decrypted state, the cluster without Secrets, and no write", () => {
+        const section = text.slice(text.indexOf("## What pull-request code can read"), text.indexOf("## The deploy role"));
+        for (const phrase of [
+            "`preview-nonprod`",
+            "`preview-prod`",
+            "`github-preview`",
+            "nonprod's key",
+            "never a\n  Secret",
+            "never from a fork",
+        ])
+            assert.ok(section.includes(phrase), phrase);
+        assert.match(section, /It cannot write anything/);
     });
 });

@@ -152,12 +152,100 @@ export function ownerTag(raw: Partial<RawConfig>): ConfigProblem[] {
     ];
 }
 
+/**
+ * The endpoint's access mode against the runners that reach it (EKS User Guide, "Cluster API
+ * server endpoint"; AWS Knowledge Center, "eks-private-cluster-endpoint-vpc"): with the public
+ * endpoint on, the endpoint's name resolves to its public addresses for every client outside the
+ * VPC, so a peered VPC or a VPN listed in privateAccessCidrs reaches the private endpoint only
+ * when it resolves the name through the VPC's Route 53 Resolver (`resolverForwarding`); with the
+ * public endpoint off, EKS publishes the private addresses under the same name and peers resolve
+ * them directly. GitHub-hosted runners have no fixed addresses, so only an open public endpoint
+ * admits them; larger runners with static addresses need those addresses in publicAccessCidrs;
+ * self-hosted runners in a peered VPC need the private endpoint and their range.
+ */
+export function endpointForRunners(raw: Partial<RawConfig>): RuleFindings {
+    const problems: ConfigProblem[] = [];
+    const warnings: ConfigProblem[] = [];
+    const e = raw.cluster?.endpoint;
+    if (!e) return { problems, warnings };
+    const at = ["cluster", "endpoint"];
+    const production = raw.environment === "production";
+    if (e.privateAccessCidrs.length > 0 && e.publicAccess && !e.resolverForwarding) {
+        const say = e.runners === "peered" ? problems : warnings;
+        say.push(
+            finding(
+                [...at, "privateAccessCidrs"],
+                e.privateAccessCidrs,
+                "reach the private endpoint only if they resolve its name inside the VPC: with publicAccess on, clients outside the VPC resolve it to its public addresses" +
+                    (e.runners === "peered" ? ", so the peered runners' jobs would time out" : ""),
+                "set publicAccess: false (EKS then publishes the private addresses), or forward the name to the VPC's Route 53 Resolver and set resolverForwarding: true",
+            ),
+        );
+    }
+    switch (e.runners) {
+        case undefined:
+            break;
+        case "github-hosted":
+            if (!e.publicAccess || production || e.publicAccessCidrs.length > 0)
+                problems.push(
+                    finding(
+                        [...at, "runners"],
+                        e.runners,
+                        production
+                            ? "GitHub-hosted runners have no fixed addresses, and a production endpoint must not be open to every address"
+                            : "GitHub-hosted runners have no fixed addresses: only a public endpoint open to every address (publicAccess: true, no publicAccessCidrs) admits them",
+                        "run the cluster jobs on a larger runner with static addresses (static-public) or a self-hosted runner in a peered VPC (peered)",
+                    ),
+                );
+            break;
+        case "static-public":
+            if (!e.publicAccess)
+                problems.push(
+                    finding(
+                        [...at, "runners"],
+                        e.runners,
+                        "runners outside the VPC reach the API only through the public endpoint",
+                        "set publicAccess: true and list the runners' addresses in publicAccessCidrs",
+                    ),
+                );
+            else if (e.publicAccessCidrs.length === 0)
+                warnings.push(
+                    finding(
+                        [...at, "publicAccessCidrs"],
+                        e.publicAccessCidrs,
+                        "is empty: the endpoint is open to every address, where the runners' static addresses would do",
+                        "list the runners' static addresses",
+                    ),
+                );
+            break;
+        case "peered":
+            if (!e.privateAccess || e.privateAccessCidrs.length === 0)
+                problems.push(
+                    finding(
+                        [...at, "runners"],
+                        e.runners,
+                        "runners in a peered VPC reach the API only through the private endpoint and a rule for their range",
+                        "set privateAccess: true and list the runners' VPC range in privateAccessCidrs",
+                    ),
+                );
+            break;
+        default: {
+            const never: never = e.runners;
+            throw new Error(`unknown runners ${String(never)}`);
+        }
+    }
+    return { problems, warnings };
+}
+
 /** Every rule of this file over the sections whose shape is right. */
 export function accountRules(raw: Partial<RawConfig>): RuleFindings {
     const problems: ConfigProblem[] = [];
     const warnings: ConfigProblem[] = [];
     if (raw.network) problems.push(...overlappingHostnameGrants(raw.network.namespaces));
     problems.push(...ownerTag(raw));
+    const endpoint = endpointForRunners(raw);
+    problems.push(...endpoint.problems);
+    warnings.push(...endpoint.warnings);
     const account = stackAccount(raw);
     problems.push(...account.problems);
     warnings.push(...account.warnings);
