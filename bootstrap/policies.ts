@@ -244,11 +244,13 @@ export const BOOTSTRAP_OWNER = "platform-bootstrap";
  * AmazonEC2ContainerRegistryReadOnly, eks-auth for Pod Identity), the VPC CNI (AmazonEKS_CNI_Policy:
  * EC2 ENIs and addresses), the EBS CSI driver (EC2 volumes and snapshots), the load balancer
  * controller (compiler/lbControllerPolicy.ts: EC2, ELB, ACM, WAF, Shield, Cognito reads) and
- * cert-manager's DNS-01 (compiler/platform.ts route53Policy: TXT records in the hosted zone). No
+ * cert-manager's DNS-01 (compiler/platform.ts route53Policy: TXT records in the hosted zone, only
+ * the zones the bootstrap is given, `hostedZoneIds`). No
  * IAM beyond service-linked roles and server-certificate reads, no STS, no S3, no KMS beyond
  * describe and grants for AWS resources (EBS volume encryption).
  */
-export function platformBoundaryPolicy(): PolicyDocument {
+export function platformBoundaryPolicy(hostedZoneIds: readonly string[]): PolicyDocument {
+    if (hostedZoneIds.length === 0) throw new Error("hostedZoneIds: name at least one zone, or DNS writes would reach every zone");
     return {
         Version: "2012-10-17",
         Statement: [
@@ -300,7 +302,8 @@ export function platformBoundaryPolicy(): PolicyDocument {
                 Sid: "DnsChallengeRecords",
                 Effect: "Allow",
                 Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets", "route53:GetChange"],
-                Resource: ["arn:aws:route53:::hostedzone/*", "arn:aws:route53:::change/*"],
+                // Only the stacks' own zones: a role within the boundary never writes another zone's records.
+                Resource: [...hostedZoneIds.map((z) => `arn:aws:route53:::hostedzone/${z}`), "arn:aws:route53:::change/*"],
             },
             {
                 Sid: "ServiceLinkedRoles",

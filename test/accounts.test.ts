@@ -161,6 +161,7 @@ describe("the account guard", () => {
                     "k8s-platform-bootstrap:nonprodAccountId": "111122223333",
                     "k8s-platform-bootstrap:prodAccountId": "444455556666",
                     "k8s-platform-bootstrap:stateBucket": "acme-k8s-platform-state",
+                    "k8s-platform-bootstrap:hostedZoneIds": "Z0123456789ABC",
                 },
                 ...(callerAccountId ? { callerAccountId } : {}),
             });
@@ -173,6 +174,32 @@ describe("the account guard", () => {
             return true;
         });
         assert.ok((await bootstrap()).registrations.length > 0);
+    });
+
+    it("refuses a bootstrap without the hosted zones, or with something else, before any resource", async () => {
+        const run = (zones: string) =>
+            runProgram({
+                project: "k8s-platform-bootstrap",
+                stack: "nonprod",
+                program: path.join(PROJECT_DIR, "bootstrap", "index.ts"),
+                config: {
+                    "aws:region": "eu-west-1",
+                    "k8s-platform-bootstrap:repository": "acme/k8s-platform",
+                    "k8s-platform-bootstrap:stack": "nonprod",
+                    "k8s-platform-bootstrap:nonprodAccountId": "111122223333",
+                    "k8s-platform-bootstrap:prodAccountId": "444455556666",
+                    "k8s-platform-bootstrap:stateBucket": "acme-k8s-platform-state",
+                    "k8s-platform-bootstrap:hostedZoneIds": zones,
+                },
+            });
+        await assert.rejects(run(" , "), /k8s-platform-bootstrap:hostedZoneIds: name the hosted zones/);
+        await assert.rejects(
+            run("shop.example.com"),
+            /k8s-platform-bootstrap:hostedZoneIds: "shop\.example\.com": expected a Route 53 hosted zone ID/,
+        );
+        const ok = await run("Z0123456789ABC, Z0AAAABBBBCCCC");
+        const boundary = ok.registrations.find((r) => r.type === "aws:iam/policy:Policy")!;
+        assert.match(String(boundary.inputs["policy"]), /hostedzone\/Z0123456789ABC.*hostedzone\/Z0AAAABBBBCCCC/);
     });
 });
 

@@ -255,7 +255,7 @@ describe("the one-time bootstrap of each account (bootstrap/)", () => {
     });
 
     it("bounds platform roles to what the program's roles need: no IAM, STS, S3 or key administration", () => {
-        const boundary = platformBoundaryPolicy();
+        const boundary = platformBoundaryPolicy(["Z0123456789ABC"]);
         const needed = [LB_CONTROLLER_POLICY, route53Policy("Z0123456789ABC")].flatMap((d) =>
             (d as unknown as PolicyDocument).Statement.flatMap((s) => [s.Action].flat()),
         );
@@ -364,6 +364,7 @@ describe("the one-time bootstrap of each account (bootstrap/)", () => {
                     "k8s-platform-bootstrap:nonprodAccountId": accounts.nonprod,
                     "k8s-platform-bootstrap:prodAccountId": accounts.prod,
                     "k8s-platform-bootstrap:stateBucket": "acme-k8s-platform-state",
+                    "k8s-platform-bootstrap:hostedZoneIds": "Z0123456789ABC",
                     ...extra,
                 },
             });
@@ -431,7 +432,7 @@ describe("the one-time bootstrap of each account (bootstrap/)", () => {
         it("creates the permissions boundary platform roles must carry, and tags its own key apart from the platform's keys", () => {
             const boundary = nonprod.registrations.find((x) => x.type === "aws:iam/policy:Policy")!;
             assert.equal(boundary.inputs["name"], "platform-boundary");
-            assert.deepEqual(JSON.parse(String(boundary.inputs["policy"])), platformBoundaryPolicy());
+            assert.deepEqual(JSON.parse(String(boundary.inputs["policy"])), platformBoundaryPolicy(["Z0123456789ABC"]));
             assert.equal(nonprod.outputs["permissionsBoundaryArn"], "arn:aws:iam::111122223333:policy/platform-boundary");
             const key = nonprod.registrations.find((x) => x.type === "aws:kms/key:Key")!;
             assert.deepEqual(key.inputs["tags"], { owner: "platform-bootstrap", purpose: "k8s-platform-delivery" });

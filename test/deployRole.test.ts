@@ -280,12 +280,30 @@ describe("the deploy role, evaluated (bootstrap/policies.ts through bootstrap/ia
                 { principal: role("platform-cert-manager"), action, resource, context: {} },
                 {
                     identity: [{ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }],
-                    boundary: asDoc(platformBoundaryPolicy()),
+                    boundary: asDoc(platformBoundaryPolicy(["Z0123456789ABC"])),
                 },
             ).kind;
         for (const action of ["iam:CreateRole", "iam:PassRole", "sts:AssumeRole", "s3:GetObject", "kms:Decrypt", "kms:PutKeyPolicy"])
             assert.equal(bounded(action), "denied", action);
         assert.equal(bounded("ec2:DescribeInstances"), "allowed");
+    });
+
+    it("lets a role within the boundary write DNS records only in the zones the bootstrap was given", () => {
+        const record = (zone: string) =>
+            evaluate(
+                {
+                    principal: role("platform-cert-manager"),
+                    action: "route53:ChangeResourceRecordSets",
+                    resource: `arn:aws:route53:::hostedzone/${zone}`,
+                },
+                {
+                    identity: [{ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "route53:*", Resource: "*" }] }],
+                    boundary: asDoc(platformBoundaryPolicy(["Z0123456789ABC"])),
+                },
+            ).kind;
+        assert.equal(record("Z0123456789ABC"), "allowed");
+        assert.equal(record("ZOTHERTEAMSZONE"), "denied");
+        assert.throws(() => platformBoundaryPolicy([]), /name at least one zone/);
     });
 
     it("leaves the preview role without a single write", () => {
