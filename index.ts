@@ -14,6 +14,7 @@ import { NginxGateway } from "./components/gateway";
 import { CertManager } from "./components/certManager";
 import { LoadBalancerController } from "./components/loadBalancerController";
 import { enforcePromotion } from "./components/promotionGate";
+import { guardAccount } from "./components/accountGuard";
 import { SegmentedNamespace } from "./components/segmentedNamespace";
 import { buildInTurn } from "./components/inTurn";
 import { describePromotion } from "./delivery/promotion";
@@ -28,6 +29,8 @@ import { TenantGuardrails } from "./components/admission";
 export = async () => {
     // Validated first: a bad config stops here, with nothing registered.
     const config = loadStackConfig();
+    // Refuses, before any resource, credentials of another account than the stack file names.
+    await guardAccount(config.accountId);
     // The AWS provider's region, which the edge's controllers are told (they cannot ask the instance metadata service).
     const region = aws.config.region;
     if (!region) throw new pulumi.RunError("aws:region is not set: the load balancer controller and cert-manager are told the region");

@@ -38,6 +38,19 @@ const accounts: Accounts = { nonprod: config.require("nonprodAccountId"), prod: 
 for (const [which, id] of Object.entries(accounts))
     if (!/^\d{12}$/.test(id))
         throw new pulumi.RunError(`k8s-platform-bootstrap:${which}AccountId: "${id}": expected a 12-digit AWS account ID`);
+/** The Route 53 hosted zones of the stack's hostnames (gateway.tls.hostedZoneId): the only zones a platform role may write. */
+const hostedZoneIds = config
+    .require("hostedZoneIds")
+    .split(",")
+    .map((z) => z.trim())
+    .filter((z) => z !== "");
+for (const z of hostedZoneIds)
+    if (!/^Z[A-Z0-9]{1,31}$/.test(z))
+        throw new pulumi.RunError(
+            `k8s-platform-bootstrap:hostedZoneIds: "${z}": expected a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ`,
+        );
+if (hostedZoneIds.length === 0)
+    throw new pulumi.RunError(`k8s-platform-bootstrap:hostedZoneIds: name the hosted zones of the stack's hostnames, comma-separated`);
 /** The shared state bucket's name; it lives in prod's account. */
 const bucketName = config.require("stateBucket");
 /** (prod) nonprod's key, which prod's roles decrypt: the promotion gate reads nonprod's outputs. */
@@ -59,8 +72,14 @@ const tags = { owner: BOOTSTRAP_OWNER, purpose: "k8s-platform-delivery" };
 const region = new pulumi.Config("aws").require("region");
 
 export = async () => {
-    // Run with this account's administrator credentials (README, One-time setup).
+    // Run with this account's administrator credentials (README, One-time setup), and no other:
+    // STS GetCallerIdentity answers for any credentials and needs no permission (STS API Reference).
     const accountId = accounts[stack];
+    const caller = await aws.getCallerIdentity();
+    if (caller.accountId !== accountId)
+        throw new pulumi.RunError(
+            `k8s-platform-bootstrap:${stack}AccountId: "${accountId}": the credentials belong to account ${caller.accountId} (${caller.arn}), not to ${stack}'s account ${accountId}: refusing to bootstrap another account`,
+        );
     const env = environments(stack);
     const bucketArn = `arn:aws:s3:::${bucketName}`;
 
@@ -111,7 +130,7 @@ export = async () => {
     const boundary = new aws.iam.Policy("boundary", {
         name: BOUNDARY_POLICY,
         description: "k8s-platform: permissions boundary of every role the platform program creates",
-        policy: JSON.stringify(platformBoundaryPolicy()),
+        policy: JSON.stringify(platformBoundaryPolicy(hostedZoneIds)),
         tags,
     });
     const names = key.arn.apply((keyArn) => ({ stack, accounts, region, bucketArn, keyArn, nonprodKeyArn: nonprodKeyArn ?? keyArn }));

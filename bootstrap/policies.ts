@@ -28,7 +28,7 @@ export interface PolicyDocument {
     readonly Version: "2012-10-17";
     readonly Statement: readonly Statement[];
 }
-interface Statement {
+export interface Statement {
     readonly Sid?: string;
     readonly Effect: "Allow" | "Deny";
     readonly Principal?: unknown;
@@ -244,11 +244,13 @@ export const BOOTSTRAP_OWNER = "platform-bootstrap";
  * AmazonEC2ContainerRegistryReadOnly, eks-auth for Pod Identity), the VPC CNI (AmazonEKS_CNI_Policy:
  * EC2 ENIs and addresses), the EBS CSI driver (EC2 volumes and snapshots), the load balancer
  * controller (compiler/lbControllerPolicy.ts: EC2, ELB, ACM, WAF, Shield, Cognito reads) and
- * cert-manager's DNS-01 (compiler/platform.ts route53Policy: TXT records in the hosted zone). No
+ * cert-manager's DNS-01 (compiler/platform.ts route53Policy: TXT records in the hosted zone, only
+ * the zones the bootstrap is given, `hostedZoneIds`). No
  * IAM beyond service-linked roles and server-certificate reads, no STS, no S3, no KMS beyond
  * describe and grants for AWS resources (EBS volume encryption).
  */
-export function platformBoundaryPolicy(): PolicyDocument {
+export function platformBoundaryPolicy(hostedZoneIds: readonly string[]): PolicyDocument {
+    if (hostedZoneIds.length === 0) throw new Error("hostedZoneIds: name at least one zone, or DNS writes would reach every zone");
     return {
         Version: "2012-10-17",
         Statement: [
@@ -300,7 +302,8 @@ export function platformBoundaryPolicy(): PolicyDocument {
                 Sid: "DnsChallengeRecords",
                 Effect: "Allow",
                 Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets", "route53:GetChange"],
-                Resource: ["arn:aws:route53:::hostedzone/*", "arn:aws:route53:::change/*"],
+                // Only the stacks' own zones: a role within the boundary never writes another zone's records.
+                Resource: [...hostedZoneIds.map((z) => `arn:aws:route53:::hostedzone/${z}`), "arn:aws:route53:::change/*"],
             },
             {
                 Sid: "ServiceLinkedRoles",
@@ -325,16 +328,33 @@ export function platformBoundaryPolicy(): PolicyDocument {
 /**
  * The deploy role: its own stack's state objects read and written (checkpoint, history, backups
  * and the lock objects), encrypt and decrypt with its stack's key, and what the platform program
- * creates. EC2 (the VPC, its subnets, NAT gateways, security groups, launch templates) and EKS are
- * granted service-wide, because their resources have no name before they exist. IAM only on roles
- * named `platform-*` (the program's), and a role is a permission, so those the deploy role creates
- * or grants to carry the permissions boundary `platform-boundary` (AWS IAM User Guide,
- * "Permissions boundaries for IAM entities", delegating with `iam:PermissionsBoundary`), and it
- * attaches only the AWS managed policies the program uses (`iam:PolicyARN`): the worst it can
- * build is a role within the boundary, never an administrator. PassRole only to EKS, EC2 and Pod
- * Identity. KMS keys only by the `owner` tag the stacks set, which it cannot put on or take off an
- * existing key. No SSM: nothing in the program reads a parameter (the node group has its own
- * launch template without an AMI, so pulumi-eks v4.3.0 looks none up: nodejs/eks/nodes/nodegroup.ts
+ * creates, each bounded as tightly as the API lets it be:
+ * - EC2 by the `owner` tag the stacks set (`cluster.tags.owner`): a resource is created only
+ *   carrying it (`aws:RequestTag/owner`) and changed or deleted only when it carries it
+ *   (`aws:ResourceTag/owner`), and that tag is put only at creation (`ec2:CreateAction`, EC2 User
+ *   Guide, "Grant permission to tag Amazon EC2 resources during creation"), so the VPCs and
+ *   instances of anyone else in the account are out of reach. Reads (Describe/Get) are
+ *   account-wide: EC2 supports no resource for them.
+ * - EKS on this region and account's clusters, no ELB and no Route 53 at all: the load balancer
+ *   and the DNS records are the controllers' (their own roles, within the boundary).
+ * - IAM only on roles named `platform-*` (the program's); a role is a permission, so those the
+ *   deploy role creates or grants to carry the permissions boundary `platform-boundary` (AWS IAM
+ *   User Guide, "Permissions boundaries for IAM entities", `iam:PermissionsBoundary`), and it
+ *   attaches only the AWS managed policies the program uses (`iam:PolicyARN`). PassRole only to
+ *   EKS (the cluster and node roles) and Pod Identity; a managed node group's role is passed to
+ *   EKS, never to EC2 (EKS User Guide, "Amazon EKS node IAM role").
+ * - KMS: it creates keys carrying the owner tag, and manages a key only where the key policy
+ *   names it (components/cluster.ts gives the cluster's key such a policy, platformKeyPolicy): no
+ *   IAM statement grants it anything by tag, so tagging a key of someone else's gains it nothing,
+ *   and nothing waits for a new tag to take effect (KMS authorizes by tag only after it has
+ *   propagated, "ABAC for AWS KMS", up to five minutes).
+ * - No `logs:` write: EKS itself writes the control plane's log group; the deploy role cannot
+ *   delete it or shorten its retention.
+ * The deploy role carries no boundary (IAM cannot make a role's own boundary a condition of its
+ * trust), so `DeployRoleDenies` is the equivalent: the explicit denies win over any allow it
+ * could write for itself (IAM User Guide, "Policy evaluation logic").
+ * No SSM: nothing in the program reads a parameter (the node group has its own launch template
+ * without an AMI, so pulumi-eks v4.3.0 looks none up: nodejs/eks/nodes/nodegroup.ts
  * `createMNGCustomLaunchTemplate` runs only without one), the preview role has none either.
  */
 export function deployPolicy(n: StateNames): PolicyDocument {
@@ -354,11 +374,42 @@ export function deployPolicy(n: StateNames): PolicyDocument {
             },
             { Sid: "SecretsEncrypt", Effect: "Allow", Action: ["kms:Encrypt", "kms:GenerateDataKey"], Resource: n.keyArn },
             {
-                Sid: "NetworkAndCluster",
+                Sid: "Read",
                 Effect: "Allow",
-                Action: ["ec2:*", "eks:*", "autoscaling:Describe*", "sts:GetCallerIdentity"],
+                Action: [
+                    "ec2:Describe*",
+                    "ec2:Get*",
+                    "eks:Describe*",
+                    "eks:List*",
+                    "autoscaling:Describe*",
+                    "logs:DescribeLogGroups",
+                    "sts:GetCallerIdentity",
+                ],
                 Resource: "*",
             },
+            {
+                Sid: "NetworkCreatedWithOwner",
+                Effect: "Allow",
+                Action: ["ec2:*"],
+                Resource: "*",
+                Condition: { StringEquals: { "aws:RequestTag/owner": PLATFORM_KEY_OWNER } },
+            },
+            {
+                Sid: "NetworkOwned",
+                Effect: "Allow",
+                Action: ["ec2:*"],
+                Resource: "*",
+                Condition: { StringEquals: { "aws:ResourceTag/owner": PLATFORM_KEY_OWNER } },
+            },
+            {
+                // The owner tag is put at creation only: no taking over another's VPC by tagging it.
+                Sid: "NetworkOwnerOnlyAtCreation",
+                Effect: "Deny",
+                Action: ["ec2:CreateTags", "ec2:DeleteTags"],
+                Resource: "*",
+                Condition: { "ForAnyValue:StringEquals": { "aws:TagKeys": ["owner"] }, Null: { "ec2:CreateAction": "true" } },
+            },
+            { Sid: "Cluster", Effect: "Allow", Action: ["eks:*"], Resource: `arn:aws:eks:${n.region}:${account}:*` },
             {
                 Sid: "PlatformRolesWithinBoundary",
                 Effect: "Allow",
@@ -407,13 +458,11 @@ export function deployPolicy(n: StateNames): PolicyDocument {
                 Resource: [`arn:aws:iam::${account}:role/*`, boundaryArn(account)],
             },
             {
-                Sid: "PassPlatformRolesToEksAndEc2",
+                Sid: "PassPlatformRolesToEks",
                 Effect: "Allow",
                 Action: "iam:PassRole",
                 Resource: platformRoles,
-                Condition: {
-                    StringEquals: { "iam:PassedToService": ["eks.amazonaws.com", "ec2.amazonaws.com", "pods.eks.amazonaws.com"] },
-                },
+                Condition: { StringEquals: { "iam:PassedToService": ["eks.amazonaws.com", "pods.eks.amazonaws.com"] } },
             },
             {
                 Sid: "ClusterOidcProvider",
@@ -438,7 +487,9 @@ export function deployPolicy(n: StateNames): PolicyDocument {
                 },
             },
             {
-                // CreateKey with tags also needs kms:TagResource (AWS KMS API Reference, CreateKey, Tags).
+                // CreateKey with tags also needs kms:TagResource in an IAM policy not limited to
+                // particular keys (AWS KMS Developer Guide, "Controlling access to tags"). The
+                // key's own policy (platformKeyPolicy) then names this role; nothing here does.
                 Sid: "CreatePlatformKeys",
                 Effect: "Allow",
                 Action: ["kms:CreateKey", "kms:TagResource"],
@@ -446,14 +497,7 @@ export function deployPolicy(n: StateNames): PolicyDocument {
                 Condition: { StringEquals: { "aws:RequestTag/owner": PLATFORM_KEY_OWNER } },
             },
             {
-                Sid: "ManageOwnKeys",
-                Effect: "Allow",
-                Action: ["kms:*"],
-                Resource: `arn:aws:kms:${n.region}:${account}:key/*`,
-                Condition: { StringEquals: { "aws:ResourceTag/owner": PLATFORM_KEY_OWNER } },
-            },
-            {
-                // An existing key's owner stays: no taking a key over by tagging it, nor releasing one.
+                // An existing key's owner stays: no re-labelling a key, nor releasing one.
                 Sid: "KeyOwnerStays",
                 Effect: "Deny",
                 Action: ["kms:TagResource", "kms:UntagResource"],
@@ -461,11 +505,66 @@ export function deployPolicy(n: StateNames): PolicyDocument {
                 Condition: ownerTagSet,
             },
             {
-                Sid: "ControlPlaneLogs",
-                Effect: "Allow",
-                Action: ["logs:*"],
-                Resource: `arn:aws:logs:${n.region}:${account}:log-group:/aws/eks/*`,
+                Sid: "DeployRoleDenies",
+                Effect: "Deny",
+                Action: [
+                    // No identities of its own making, and no hopping into a role it made.
+                    "iam:CreateUser",
+                    "iam:CreateAccessKey",
+                    "iam:CreateLoginProfile",
+                    "iam:CreateInstanceProfile",
+                    "iam:AddRoleToInstanceProfile",
+                    "sts:AssumeRole",
+                    // The control plane's audit trail stays as EKS writes it.
+                    "logs:DeleteLogGroup",
+                    "logs:DeleteLogStream",
+                    "logs:PutRetentionPolicy",
+                    "logs:DeleteRetentionPolicy",
+                    "logs:DisassociateKmsKey",
+                    // The state bucket and its policy are the bootstrap's.
+                    "s3:DeleteBucket",
+                    "s3:PutBucketPolicy",
+                    "s3:DeleteBucketPolicy",
+                    "s3:PutBucketVersioning",
+                    "s3:PutLifecycleConfiguration",
+                ],
+                Resource: "*",
             },
+            {
+                // Itself, its sibling and the OIDC provider: the bootstrap's, never the program's.
+                Sid: "DeployRoleLeavesTheBootstrapAlone",
+                Effect: "Deny",
+                Action: ["iam:*"],
+                Resource: [
+                    roleArn(account, DEPLOY_ROLE),
+                    roleArn(account, PREVIEW_ROLE),
+                    `arn:aws:iam::${account}:oidc-provider/${GITHUB_OIDC_HOST}`,
+                ],
+            },
+        ],
+    };
+}
+
+/**
+ * The key policy of a KMS key the platform program creates (the cluster's secrets key): the
+ * account administers it through IAM (the default key policy's `root` statement, AWS KMS
+ * Developer Guide, "Default key policy"), and the deploy role that creates it is named, so it
+ * may manage and use it from the first call on, without any tag-based grant. CreateKey refuses a
+ * policy that would lock the caller out of PutKeyPolicy ("BypassPolicyLockoutSafetyCheck"); this
+ * one names the caller.
+ */
+export function platformKeyPolicy(accountId: string, deployRoleArn: string): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "AccountAdministers",
+                Effect: "Allow",
+                Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+                Action: "kms:*",
+                Resource: "*",
+            },
+            { Sid: "DeployRoleManages", Effect: "Allow", Principal: { AWS: deployRoleArn }, Action: "kms:*", Resource: "*" },
         ],
     };
 }

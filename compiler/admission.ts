@@ -132,7 +132,9 @@ export function servicePolicy(labels: Readonly<Record<string, string>>): Validat
  * wildcard (`*.shop.example.com` covers `api.shop.example.com` and `*.eu.shop.example.com`: a
  * Gateway API wildcard matches one or more labels in front of its suffix, HTTPRoute
  * spec.hostnames). A route without hostnames takes every hostname of the listener, so it is
- * refused too. The grants are generated into the policy itself (no params object to keep in step).
+ * refused too. A hostname another namespace's grant covers is refused as well, naming that
+ * namespace: a wildcard grant must never let one team take another's host. The grants are
+ * generated into the policy itself (no params object to keep in step).
  */
 export function routePolicy(
     routeHostnames: Readonly<Record<string, readonly string[]>>,
@@ -172,6 +174,14 @@ export function routePolicy(
                     name: "suffixes",
                     expression: "request.namespace in variables.suffixGrants ? variables.suffixGrants[request.namespace] : []",
                 },
+                // The other namespaces whose grants cover one of the route's hostnames. Config
+                // refuses overlapping grants (config/checks/accounts.ts); this keeps a hostname
+                // another namespace holds out of reach even where a grant overlapped it.
+                {
+                    name: "heldElsewhere",
+                    expression:
+                        "!has(object.spec.hostnames) ? [] : variables.exactGrants.filter(ns, ns != request.namespace && object.spec.hostnames.exists(h, h in variables.exactGrants[ns] || variables.suffixGrants[ns].exists(s, h.endsWith(s))))",
+                },
             ],
             validations: [
                 {
@@ -185,6 +195,12 @@ export function routePolicy(
                         "!has(object.spec.hostnames) || object.spec.hostnames.all(h, h in variables.exact || variables.suffixes.exists(s, h.endsWith(s)))",
                     messageExpression:
                         "'namespace ' + request.namespace + ' may claim only the hostnames that network.namespaces[].hostnames grants it'",
+                    reason: "Forbidden",
+                },
+                {
+                    expression: "size(variables.heldElsewhere) == 0",
+                    messageExpression:
+                        "'namespace ' + request.namespace + ' may not claim a hostname granted to namespace ' + variables.heldElsewhere[0]",
                     reason: "Forbidden",
                 },
             ],

@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { platformKeyPolicy } from "../bootstrap/policies";
+import { accountOf } from "../bootstrap/iamEvaluator";
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as eks from "@pulumi/eks";
@@ -138,6 +140,19 @@ function createNetwork(name: string, c: ClusterConfig, parent: pulumi.Resource):
     };
 }
 
+/** The deployer's access entry (config/checks.ts requires exactly one). */
+function deployer(c: ClusterConfig): ClusterConfig["accessEntries"][number] {
+    const entry = c.accessEntries.find((e) => e.deployer);
+    if (!entry) throw new Error("cluster.accessEntries: no deployer (the config check requires one)");
+    return entry;
+}
+
+function deployerAccount(c: ClusterConfig): string {
+    const account = accountOf(deployer(c).principalArn);
+    if (!account) throw new Error(`cluster.accessEntries: the deployer ${deployer(c).principalArn} is no IAM ARN`);
+    return account;
+}
+
 function createSecretsKey(name: string, c: ClusterConfig, parent: pulumi.Resource): aws.kms.Key {
     return new aws.kms.Key(
         `${name}-secrets`,
@@ -145,6 +160,9 @@ function createSecretsKey(name: string, c: ClusterConfig, parent: pulumi.Resourc
             description: `Envelope encryption of Kubernetes secrets in ${c.name}`,
             enableKeyRotation: true,
             deletionWindowInDays: 30,
+            // Names the deploy role, which manages the key by this policy alone: no tag-based
+            // grant, and so no wait for the owner tag to take effect after CreateKey.
+            policy: JSON.stringify(platformKeyPolicy(deployerAccount(c), deployer(c).principalArn)),
             tags: c.tags,
         },
         // Losing this key makes every secret of the cluster unreadable.

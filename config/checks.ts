@@ -52,6 +52,7 @@ import { CLUSTER_WRITE_POLICIES, PSA_LEVELS, PsaLevel, TenancySettings, isQuanti
 import { RawConfig, port } from "./shape";
 import { ConfigProblem, keyPath, shorten, suggest } from "./problems";
 import { compareVersions, formatVersion, parseVersion, parseVersionSpec } from "./versions";
+import { accountRules } from "./checks/accounts";
 import { CHARTS_CHECKED_UP_TO, EKS_VERSIONS, compareMinor, isMinorVersion, newestInStandardSupport, versionSupport } from "./kubernetes";
 
 /**
@@ -1018,6 +1019,13 @@ export class Checker {
                     "grant it to the namespace that serves it, or drop it",
                 );
         });
+    }
+
+    /** The rules of config/checks/accounts.ts: overlapping hostname grants, the stack's account, the endpoint's runners. */
+    accounts(): void {
+        const found = accountRules(this.raw);
+        this.problems.push(...found.problems);
+        this.warnings.push(...found.warnings);
     }
 
     promotion(): void {

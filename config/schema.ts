@@ -28,6 +28,8 @@ export type ClusterConfig = Omit<RawConfig["cluster"], "accessEntries" | "logTyp
 
 export interface StackConfig {
     readonly environment: RawConfig["environment"];
+    /** The AWS account the stack's credentials must belong to (absent only outside production). */
+    readonly accountId?: string;
     readonly cluster: ClusterConfig;
     readonly calico: RawConfig["calico"];
     /** The gateway's install settings; its client ranges and the edge's egress are in `network`. */
@@ -129,9 +131,10 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, today: 
     checker.versions();
     const network = checker.network();
     const routeHostnames = checker.hostnameGrants();
+    checker.accounts();
     checker.promotion();
     problems.push(...checker.problems);
-    const { environment, cluster: c, calico, gateway, promotion } = checked;
+    const { environment, accountId, cluster: c, calico, gateway, promotion } = checked;
     if (problems.length > 0 || !network || !routeHostnames || !tenancy || !environment || !c || !calico || !gateway) {
         return { ok: false, problems, warnings: checker.warnings };
     }
@@ -140,6 +143,7 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, today: 
         warnings: checker.warnings,
         config: {
             environment,
+            ...(accountId !== undefined ? { accountId } : {}),
             cluster: {
                 ...c,
                 accessEntries: [...c.accessEntries].sort((a, b) => cmp(a.name, b.name)),

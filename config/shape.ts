@@ -73,6 +73,14 @@ const clusterSchema = z.strictObject({
          * runner VPC): each becomes a 443 rule on the EKS cluster security group.
          */
         privateAccessCidrs: z.array(z.string()).default([]),
+        /** The kind of runner CI's cluster jobs run on (CLUSTER_RUNNER), which decides the endpoint modes that can work (docs/security-accounts.md). */
+        runners: z.enum(["github-hosted", "static-public", "peered"]).optional(),
+        /**
+         * The networks of privateAccessCidrs resolve the endpoint's name through this VPC's Route 53
+         * Resolver (an outbound rule forwarding to an inbound endpoint, made outside this program):
+         * with publicAccess on, only so do they reach the private endpoint.
+         */
+        resolverForwarding: z.boolean().default(false),
     }),
     logTypes: z.array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"])).default([]),
     secretsEncryption: z.boolean().default(false),
@@ -216,6 +224,13 @@ const promotionSchema = z.strictObject({
 export const configSchema = z.strictObject({
     /** `production` turns on the guardrails that protect a live environment. */
     environment: z.enum(["production", "non-production"]),
+    /** The AWS account the stack lives in: every run (and the bootstrap) refuses credentials of another (config/checks/accounts.ts). */
+    accountId: z
+        // Pulumi hands config values over as text that the loader reads as JSON, so an unquoted
+        // ID arrives as a number; an ID with a leading zero is no JSON number and stays text.
+        .preprocess((v) => (typeof v === "number" && Number.isSafeInteger(v) ? String(v) : v), z.string())
+        .pipe(z.string().regex(/^\d{12}$/, "expected a 12-digit AWS account ID"))
+        .optional(),
     cluster: clusterSchema,
     calico: calicoSchema,
     tenancy: tenancySchema,

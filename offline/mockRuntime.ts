@@ -48,6 +48,30 @@ export interface RunOptions {
     readonly preview?: boolean;
     /** Outputs of other stacks, by fully qualified name, for StackReferences to read. */
     readonly stackOutputs?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+    /**
+     * The AWS account of the credentials the run has (what aws.getCallerIdentity answers); by
+     * default the account the stack's config names, so a run is in the right account unless a
+     * test says otherwise.
+     */
+    readonly callerAccountId?: string;
+}
+
+/** The provider function that answers which account the credentials belong to (STS GetCallerIdentity). */
+export const CALLER_IDENTITY_TOKEN = "aws:index/getCallerIdentity:getCallerIdentity";
+
+/**
+ * The account the mocked credentials belong to: the one given, else the one the config names
+ * (the platform's `k8s-platform:accountId`, the bootstrap's `<stack>AccountId`), else a fixed
+ * example account.
+ */
+export function mockCallerAccount(options: Pick<RunOptions, "project" | "config" | "callerAccountId">): string {
+    const bootstrapStack = options.config[`${options.project}:stack`];
+    return (
+        options.callerAccountId ??
+        options.config[`${options.project}:accountId`] ??
+        (bootstrapStack !== undefined ? options.config[`${options.project}:${bootstrapStack}AccountId`] : undefined) ??
+        "123456789012"
+    );
 }
 
 /**
@@ -72,7 +96,16 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
                 }
                 return { id: `${args.name}-id`, state: { ...args.inputs, ...mockOutputs(args.type, args.name, args.inputs) } };
             },
-            call: () => ({}),
+            call: (args) => {
+                if (args.token !== CALLER_IDENTITY_TOKEN) return {};
+                const accountId = mockCallerAccount(options);
+                return {
+                    accountId,
+                    arn: `arn:aws:sts::${accountId}:assumed-role/github-deploy/mock`,
+                    userId: "AROAMOCK:mock",
+                    id: accountId,
+                };
+            },
         },
         options.project,
         options.stack,

@@ -106,6 +106,32 @@ describe("tenant guardrails (ValidatingAdmissionPolicy), evaluated offline", () 
             assert.equal(admit(policy, route([]), "storefront").allowed, false);
         });
 
+        it("refuses a route for a hostname another namespace holds even under an overlapping wildcard grant, naming that namespace", () => {
+            // Config refuses these grants (config/checks/accounts.ts); the policy holds if they ever reached it.
+            const overlapping = routePolicy(
+                {
+                    storefront: ["*.nonprod.shop.example.com", "nonprod.shop.example.com"],
+                    customers: ["account.nonprod.shop.example.com"],
+                },
+                {},
+            );
+            assert.deepEqual(admit(overlapping, route(["account.nonprod.shop.example.com"]), "storefront"), {
+                allowed: false,
+                message: "namespace storefront may not claim a hostname granted to namespace customers",
+            });
+            assert.equal(
+                admit(overlapping, route(["nonprod.shop.example.com", "account.nonprod.shop.example.com"]), "storefront").allowed,
+                false,
+            );
+            // Fails closed on both sides: customers' name is under storefront's wildcard too.
+            assert.deepEqual(admit(overlapping, route(["account.nonprod.shop.example.com"]), "customers"), {
+                allowed: false,
+                message: "namespace customers may not claim a hostname granted to namespace storefront",
+            });
+            assert.deepEqual(admit(overlapping, route(["www.nonprod.shop.example.com"]), "storefront"), { allowed: true });
+            assert.deepEqual(admit(overlapping, route(["nonprod.shop.example.com"]), "storefront"), { allowed: true });
+        });
+
         it("refuses every hostname in a namespace with no grant, or one config does not know", () => {
             assert.equal(admit(policy, route(["shop.example.com"]), "cart").allowed, false);
             assert.equal(admit(policy, route(["shop.example.com"]), "unknown").allowed, false);

@@ -255,7 +255,7 @@ describe("the one-time bootstrap of each account (bootstrap/)", () => {
     });
 
     it("bounds platform roles to what the program's roles need: no IAM, STS, S3 or key administration", () => {
-        const boundary = platformBoundaryPolicy();
+        const boundary = platformBoundaryPolicy(["Z0123456789ABC"]);
         const needed = [LB_CONTROLLER_POLICY, route53Policy("Z0123456789ABC")].flatMap((d) =>
             (d as unknown as PolicyDocument).Statement.flatMap((s) => [s.Action].flat()),
         );
@@ -280,14 +280,12 @@ describe("the one-time bootstrap of each account (bootstrap/)", () => {
         assert.ok(!admits(boundary, "kms:CreateGrant", "*"));
     });
 
-    it("lets the deploy role create and manage keys owned by platform-team only, and never change a key's owner", () => {
+    it("lets the deploy role create keys owned by platform-team only, manage none by their tag, and never change a key's owner", () => {
         const doc = deployPolicy(names("nonprod"));
         const key = "arn:aws:kms:eu-west-1:111122223333:key/0f1e2d3c";
         assert.ok(admits(doc, "kms:CreateKey", "*", { "aws:RequestTag/owner": "platform-team", "aws:TagKeys": ["owner", "environment"] }));
         assert.ok(!admits(doc, "kms:CreateKey", "*", { "aws:RequestTag/owner": "platform-bootstrap", "aws:TagKeys": ["owner"] }));
         assert.ok(!admits(doc, "kms:CreateKey", "*"));
-        // Tagging at creation (no tags on the key yet) with the platform's owner.
-        assert.ok(admits(doc, "kms:TagResource", key, { "aws:RequestTag/owner": "platform-team", "aws:TagKeys": ["owner"] }));
         for (const owner of ["platform-team", "platform-bootstrap", "security"]) {
             const onKey = { "aws:ResourceTag/owner": owner };
             assert.ok(
@@ -295,12 +293,9 @@ describe("the one-time bootstrap of each account (bootstrap/)", () => {
                 owner,
             );
             assert.ok(!admits(doc, "kms:UntagResource", key, { ...onKey, "aws:TagKeys": ["owner"] }), owner);
-            assert.equal(admits(doc, "kms:ScheduleKeyDeletion", key, onKey), owner === "platform-team", owner);
-            assert.equal(
-                admits(doc, "kms:TagResource", key, { ...onKey, "aws:TagKeys": ["environment"] }),
-                owner === "platform-team",
-                owner,
-            );
+            // The key policy of the platform's own key names the deploy role (platformKeyPolicy); no IAM grant by tag.
+            for (const action of ["kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:Decrypt", "kms:CreateGrant"])
+                assert.ok(!admits(doc, action, key, onKey), `${action} on a key owned by ${owner}`);
         }
     });
 
@@ -317,15 +312,13 @@ describe("the one-time bootstrap of each account (bootstrap/)", () => {
                     );
     });
 
-    it("limits the deploy role's IAM to the platform's own roles, passed only to EKS, EC2 and Pod Identity", () => {
+    it("limits the deploy role's IAM to the platform's own roles, passed only to EKS and Pod Identity", () => {
         const doc = deployPolicy(names("prod"));
         for (const a of ["iam:CreateRole", "iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:PassRole"])
             assert.deepEqual(resourcesOf(doc, a), ["arn:aws:iam::444455556666:role/platform-*"], a);
         assert.ok(!actions(doc).includes("iam:*") && !actions(doc).includes("*"));
-        const pass = statements(doc).find((s) => s.Sid === "PassPlatformRolesToEksAndEc2")!;
-        assert.deepEqual(pass.Condition, {
-            StringEquals: { "iam:PassedToService": ["eks.amazonaws.com", "ec2.amazonaws.com", "pods.eks.amazonaws.com"] },
-        });
+        const pass = statements(doc).find((s) => s.Sid === "PassPlatformRolesToEks")!;
+        assert.deepEqual(pass.Condition, { StringEquals: { "iam:PassedToService": ["eks.amazonaws.com", "pods.eks.amazonaws.com"] } });
     });
 
     it("keeps the shared bucket TLS-only and lets nonprod's roles, from their account, at nonprod's objects only", () => {
@@ -371,6 +364,7 @@ describe("the one-time bootstrap of each account (bootstrap/)", () => {
                     "k8s-platform-bootstrap:nonprodAccountId": accounts.nonprod,
                     "k8s-platform-bootstrap:prodAccountId": accounts.prod,
                     "k8s-platform-bootstrap:stateBucket": "acme-k8s-platform-state",
+                    "k8s-platform-bootstrap:hostedZoneIds": "Z0123456789ABC",
                     ...extra,
                 },
             });
@@ -438,7 +432,7 @@ describe("the one-time bootstrap of each account (bootstrap/)", () => {
         it("creates the permissions boundary platform roles must carry, and tags its own key apart from the platform's keys", () => {
             const boundary = nonprod.registrations.find((x) => x.type === "aws:iam/policy:Policy")!;
             assert.equal(boundary.inputs["name"], "platform-boundary");
-            assert.deepEqual(JSON.parse(String(boundary.inputs["policy"])), platformBoundaryPolicy());
+            assert.deepEqual(JSON.parse(String(boundary.inputs["policy"])), platformBoundaryPolicy(["Z0123456789ABC"]));
             assert.equal(nonprod.outputs["permissionsBoundaryArn"], "arn:aws:iam::111122223333:policy/platform-boundary");
             const key = nonprod.registrations.find((x) => x.type === "aws:kms/key:Key")!;
             assert.deepEqual(key.inputs["tags"], { owner: "platform-bootstrap", purpose: "k8s-platform-delivery" });

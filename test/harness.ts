@@ -27,13 +27,20 @@ export interface RunStackOptions {
     readonly preview?: boolean;
     /** Other stacks' outputs; by default what this commit's stack files would deploy. */
     readonly stackOutputs?: Record<string, Record<string, unknown>>;
+    /** The account of the run's credentials; by default the one the stack file names. */
+    readonly callerAccountId?: string;
 }
 
 /** Runs of the unchanged stack files, shared by the tests that only read them (runs are deterministic). */
 const unchangedRuns = new Map<string, Promise<ProgramRun>>();
 
 export async function runStack(stack: string, config?: Record<string, unknown>, options: RunStackOptions = {}): Promise<ProgramRun> {
-    if (config === undefined && options.preview === undefined && options.stackOutputs === undefined) {
+    if (
+        config === undefined &&
+        options.preview === undefined &&
+        options.stackOutputs === undefined &&
+        options.callerAccountId === undefined
+    ) {
         let run = unchangedRuns.get(stack);
         if (!run) unchangedRuns.set(stack, (run = runStackOnce(stack, stackConfig(stack), options)));
         return run;
@@ -50,6 +57,7 @@ function runStackOnce(stack: string, config: Record<string, unknown>, options: R
         program: PROGRAM,
         preview: options.preview ?? false,
         stackOutputs: options.stackOutputs ?? localStackOutputs(PROJECT_DIR, asStrings),
+        ...(options.callerAccountId !== undefined ? { callerAccountId: options.callerAccountId } : {}),
     });
 }
 

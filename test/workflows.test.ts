@@ -84,9 +84,9 @@ const PULUMI_ACTION_INPUTS = new Set([
 ]);
 
 describe("the GitHub workflows", () => {
-    const files = ["pull-request.yml", "deploy.yml", "drift.yml"];
+    const files = ["pull-request.yml", "deploy.yml", "drift.yml", "stack-init.yml"];
 
-    it("are exactly the three expected ones", () => {
+    it("are exactly the four expected ones", () => {
         assert.deepEqual(fs.readdirSync(DIR).sort(), [...files].sort());
     });
 
@@ -174,6 +174,8 @@ describe("the GitHub workflows", () => {
             const versions = Object.values(load(file).jobs).flatMap((j) =>
                 stepsUsing(j, "actions/setup-node").map((st) => [st.with?.["node-version-file"], st.with?.["node-version"]]),
             );
+            // stack-init.yml runs no program (pulumi stack init reads only Pulumi.yaml): no Node.js at all.
+            if (file === "stack-init.yml") return assert.deepEqual(versions, []);
             assert.ok(versions.length > 0);
             assert.deepEqual([...new Set(versions.map((v) => JSON.stringify(v)))], [JSON.stringify([".nvmrc", undefined])]);
             assert.match(fs.readFileSync(path.join(PROJECT_DIR, ".nvmrc"), "utf8"), /^22\.\d+\.\d+\n$/);
@@ -365,6 +367,41 @@ describe("the GitHub workflows", () => {
         const config = (stack: string) => JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "policy", "config", `${stack}.json`), "utf8"));
         assert.equal(config("prod").all, "mandatory");
         assert.equal(config("nonprod").all, "advisory");
+    });
+
+    describe("stack-init.yml", () => {
+        const wf = load("stack-init.yml");
+
+        it("runs only by hand, one stack per run, never beside a deployment", () => {
+            assert.deepEqual(Object.keys(wf.on), ["workflow_dispatch"]);
+            const input = (wf.on["workflow_dispatch"] as { inputs: Record<string, { options: string[] }> }).inputs["stack"]!;
+            assert.deepEqual(input.options, ["nonprod", "prod"]);
+            assert.deepEqual(wf.concurrency, load("deploy.yml").concurrency);
+            assert.deepEqual(
+                Object.entries(wf.jobs).map(([name, job]) => [name, job.if, job.environment]),
+                [
+                    ["nonprod", "inputs.stack == 'nonprod'", "nonprod"],
+                    ["prod", "inputs.stack == 'prod'", "production"],
+                ],
+            );
+        });
+
+        it("creates each stack with its deploy role and the secrets provider of its environment, and hands back the stack file", () => {
+            for (const [stack, job] of Object.entries(wf.jobs)) {
+                assert.equal(job.env?.["PULUMI_SECRETS_PROVIDER"], "${{ vars.PULUMI_SECRETS_PROVIDER }}");
+                assert.equal(job.env?.["STACK"], `\${{ vars.PULUMI_ORG }}/k8s-platform/${stack}`);
+                const lines = runs(job)
+                    .split("\n")
+                    .map((l) => l.trim())
+                    .filter((l) => l !== "");
+                assert.deepEqual(lines, [
+                    'pulumi login "$PULUMI_BACKEND_URL"',
+                    'pulumi stack init "$STACK" --secrets-provider "$PULUMI_SECRETS_PROVIDER" --non-interactive',
+                    `git diff -- Pulumi.${stack}.yaml >> "$GITHUB_STEP_SUMMARY"`,
+                ]);
+                assert.deepEqual(stepsUsing(job, "actions/upload-artifact")[0]!.with?.["path"], `Pulumi.${stack}.yaml`);
+            }
+        });
     });
 
     describe("the README's setup matches the workflows", () => {
