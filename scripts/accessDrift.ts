@@ -9,7 +9,7 @@ import { accessEntryDrift, formatAccessEntryDrift, listedEntries } from "../live
 import { accountOf } from "../bootstrap/iamEvaluator";
 import { formatProblem, parseStackConfig, projectConfigValues } from "../config/schema";
 import { readStackFile } from "../offline/stackFile";
-import { UsageError, execute, parseCommand, userPath } from "./cli/args";
+import { UsageError, execute, parseCommand, userPath } from "../cli/args";
 
 const USAGE = `usage: npm run --silent access-drift -- <stack> <entries.json>
 Compares \`aws eks list-access-entries --output json\` with Pulumi.<stack>.yaml's cluster.accessEntries.
