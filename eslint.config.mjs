@@ -27,7 +27,7 @@ export default tseslint.config(
         },
     },
     {
-        files: ["engine/**/*.ts", "compiler/**/*.ts", "config/schema.ts", "config/shape.ts", "config/problems.ts", "config/checks.ts", "delivery/**/*.ts", "live/**/*.ts"],
+        files: ["engine/**/*.ts", "compiler/**/*.ts", "config/schema.ts", "config/shape.ts", "config/problems.ts", "config/checks/**/*.ts", "delivery/**/*.ts", "live/**/*.ts"],
         // live/kubectl.ts is the live checks' one effectful file (it spawns kubectl).
         ignores: ["live/kubectl.ts"],
         rules: {

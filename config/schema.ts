@@ -125,22 +125,16 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, today: 
         if (parsed.ok) sections[key] = parsed.data;
     }
     const checked = sections as CheckedSections;
-    const checker = new Checker(checked, today);
-    checker.cluster();
-    const tenancy = checker.tenancy();
-    checker.versions();
-    const network = checker.network();
-    const routeHostnames = checker.hostnameGrants();
-    checker.accounts();
-    checker.promotion();
-    problems.push(...checker.problems);
+    const checks = new Checker(checked, today).run();
+    const { tenancy, network, routeHostnames } = checks;
+    problems.push(...checks.problems);
     const { environment, accountId, cluster: c, calico, gateway, promotion } = checked;
     if (problems.length > 0 || !network || !routeHostnames || !tenancy || !environment || !c || !calico || !gateway) {
-        return { ok: false, problems, warnings: checker.warnings };
+        return { ok: false, problems, warnings: checks.warnings };
     }
     return {
         ok: true,
-        warnings: checker.warnings,
+        warnings: checks.warnings,
         config: {
             environment,
             ...(accountId !== undefined ? { accountId } : {}),

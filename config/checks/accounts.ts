@@ -1,11 +1,11 @@
 /**
  * Rules about who may hold what across the stack: hostname grants that cannot overlap between
  * namespaces, and the AWS account each stack file names. Small pure functions over the parsed
- * sections, each returning the problems it finds; `Checker.accounts()` (config/checks.ts) runs them.
+ * sections, each returning the problems it finds; `Checker.run()` (config/checks/index.ts) runs them.
  */
 import { RawConfig } from "../shape";
 import { ConfigProblem, keyPath } from "../problems";
-import { hostnameCovers } from "../checks";
+import { hostnameCovers } from "./edge";
 import { PLATFORM_KEY_OWNER } from "../../bootstrap/policies";
 
 /** What the rules of this file found: problems refuse the stack, warnings are printed. */
