@@ -74,13 +74,7 @@ function kubeVersionFlags(): string[] {
     ];
 }
 
-function goBuild(
-    cwd: string,
-    out: string,
-    packages: readonly string[],
-    log: (line: string) => void,
-    flags: readonly string[] = [],
-): void {
+function goBuild(cwd: string, out: string, packages: readonly string[], log: (line: string) => void, flags: readonly string[] = []): void {
     const started = Date.now();
     log(`building ${path.basename(out)} (${packages.join(" ")}) in ${cwd}`);
     try {

@@ -643,9 +643,9 @@ async function main(): Promise<number> {
             if (process.env["LOCAL_CLUSTER_KEEP"] === "1")
                 throw new ClusterError("LOCAL_CLUSTER_KEEP=1: the cluster is left up for a look (npm run cluster -- down removes it)");
             down(log);
-            check("down: every process, namespace, veth, route, chain and ipset removed", leftovers().length === 0);
+            check("down: every process, namespace, veth, route, iptables chain and nftables table removed", leftovers().length === 0);
         } catch (e) {
-            check("down: every process, namespace, veth, route, chain and ipset removed", false, (e as Error).message);
+            check("down: every process, namespace, veth, route, iptables chain and nftables table removed", false, (e as Error).message);
         }
     }
     log(`suite took ${seconds(started)}`);
