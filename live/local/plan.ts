@@ -33,13 +33,19 @@ export const VERSIONS = {
      * (sigs.k8s.io/kube-network-policies, nftables + nfqueue in the host), not Calico.
      */
     kubeNetworkPolicies: "v0.8.0",
+    /**
+     * The dataplane when the kernel lacks nftables' queue statement (kube-network-policies needs
+     * it): kube-router's network policy controller alone (iptables and ipset; its BGP router and
+     * service proxy off), not Calico.
+     */
+    kubeRouter: "v2.1.0",
     /** The Gateway API the stack's Gateway needs (README, kind job: GATEWAY_API_VERSION); its CRDs come from its Go module. */
     gatewayApi: "v1.5.1",
 } as const;
 
 /** The cache folder's name: every version that changes a binary. */
 export function versionsKey(goVersion: string): string {
-    return `k8s-${VERSIONS.kubernetes}_etcd-${VERSIONS.etcd}_knp-${VERSIONS.kubeNetworkPolicies}_${goVersion}`;
+    return `k8s-${VERSIONS.kubernetes}_etcd-${VERSIONS.etcd}_knp-${VERSIONS.kubeNetworkPolicies}_kr-${VERSIONS.kubeRouter}_${goVersion}`;
 }
 
 /** The addresses of the kind stack (live/kind/Pulumi.kind.yaml), which the local cluster reuses. */
@@ -57,13 +63,28 @@ export const ADDRESSES = {
     etcdPeerPort: 32380,
     /** kube-network-policies' metrics server (its only HTTP endpoint), on the host's loopback. */
     dataplaneMetricsPort: 19080,
+    /** kube-router's health server (/healthz). */
+    kubeRouterHealthPort: 20244,
 } as const;
 
 /** The Node the harness creates: every pod is bound to it, the dataplane enforces for it. */
 export const NODE_NAME = "local-node";
 
-/** The iptables chain that keeps pod traffic on this machine. */
+/** The iptables chain (mangle FORWARD, before any dataplane's filter rules) that keeps pod traffic on this machine. */
 export const GUARD_CHAIN = "LOCALCLUSTER-GUARD";
+/** The iptables chain (mangle OUTPUT) that turns kube-router's rejections into drops on the wire. */
+export const NO_REJECT_CHAIN = "LOCALCLUSTER-NOREJECT";
+
+/**
+ * kube-router rejects what policy denies (`-j REJECT`, an ICMP port-unreachable from the host;
+ * pkg/controllers/netpol/pod.go, v2.1.0), which a TCP client reads as "connection refused", the
+ * same as a port nobody listens on. The judge reads denial as a drop (Calico drops), so the ICMP
+ * errors the host itself sends to pods are dropped: a rejected probe times out. A pod's own
+ * kernel answering a closed port (a TCP reset, a forwarded packet) is untouched.
+ */
+export function noRejectRules(): string[][] {
+    return [["-A", NO_REJECT_CHAIN, "-p", "icmp", "--icmp-type", "destination-unreachable", "-d", ADDRESSES.podCidr, "-j", "DROP"]];
+}
 
 /** Network namespaces of the harness: `lc-<11 hex>` (the same hash as the veth name). */
 export const NETNS_PREFIX = "lc-";
@@ -174,7 +195,8 @@ export function outsideAddresses(addresses: readonly string[]): string[][] {
 }
 
 /**
- * The guard, first in iptables' FORWARD: a packet from the pod range may go only to a pod (a
+ * The guard, in iptables' mangle FORWARD (which runs before every filter rule, whatever a
+ * dataplane inserts first): a packet from the pod range may go only to a pod (a
  * `cali` interface) or into the outside namespace (`lcout0`), and the outside namespace may send
  * only to pods; anything else from either (towards the uplink, an address nothing here holds) is
  * dropped, so nothing leaves the machine. What it accepts still meets the dataplane, which

@@ -6,7 +6,8 @@
  *   itself replaces them with ./staging/..., which a dependent module cannot use);
  * - etcd from go.etcd.io/etcd/server/v3 (etcdmain.Main is what the etcd binary runs);
  * - the dataplane, kube-network-policies (sigs.k8s.io/kube-network-policies/cmd), SIG Network's
- *   reference NetworkPolicy implementation;
+ *   reference NetworkPolicy implementation, and kube-router (its network policy controller), the
+ *   dataplane on a kernel without nftables' queue statement;
  * - the Gateway API standard CRDs (config/crd/standard of the sigs.k8s.io/gateway-api module).
  * Calico's felix at the stacks' version is asked of the proxy too; it serves none here, and the
  * build says so in one line (felixBlocked) instead of building it from anywhere else.
@@ -28,6 +29,7 @@ export interface Binaries {
     readonly etcd: string;
     /** kube-network-policies. */
     readonly dataplane: string;
+    readonly kubeRouter: string;
     readonly gatewayCrds: string;
 }
 
@@ -46,12 +48,13 @@ export function binaries(): Binaries {
         kubectl: path.join(dir, "kubectl"),
         etcd: path.join(dir, "etcd"),
         dataplane: path.join(dir, "kube-network-policies"),
+        kubeRouter: path.join(dir, "kube-router"),
         gatewayCrds: path.join(dir, "gateway-api-standard-crds.yaml"),
     };
 }
 
 export function isBuilt(b: Binaries): boolean {
-    return [b.kubeApiserver, b.kubectl, b.etcd, b.dataplane, b.gatewayCrds].every((f) => fs.existsSync(f));
+    return [b.kubeApiserver, b.kubectl, b.etcd, b.dataplane, b.kubeRouter, b.gatewayCrds].every((f) => fs.existsSync(f));
 }
 
 const GO_ENV = { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-buildvcs=false" };
@@ -132,6 +135,12 @@ function etcdWrapper(src: string): void {
     );
 }
 
+function toolWrapper(src: string, module: string, version: string, pkg: string): void {
+    fs.mkdirSync(src, { recursive: true });
+    fs.writeFileSync(path.join(src, "go.mod"), `module localcluster/tool\n\ngo 1.25.0\n\nrequire ${module} ${version}\n`);
+    fs.writeFileSync(path.join(src, "tools.go"), `//go:build tools\n\npackage tools\n\nimport _ "${pkg}"\n`);
+}
+
 function knpWrapper(src: string): void {
     fs.mkdirSync(src, { recursive: true });
     fs.writeFileSync(
@@ -191,6 +200,16 @@ export function build(log: (line: string) => void): { binaries: Binaries; second
         knpWrapper(knp);
         goBuild(knp, b.dataplane, ["sigs.k8s.io/kube-network-policies/cmd"], log);
         fs.renameSync(path.join(b.dir, "cmd"), b.dataplane);
+    }
+    if (!fs.existsSync(b.kubeRouter)) {
+        const kr = path.join(src, `kube-router-${VERSIONS.kubeRouter}`);
+        toolWrapper(
+            kr,
+            "github.com/cloudnativelabs/kube-router/v2",
+            VERSIONS.kubeRouter,
+            "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router",
+        );
+        goBuild(kr, b.kubeRouter, ["github.com/cloudnativelabs/kube-router/v2/cmd/kube-router"], log);
     }
     if (!fs.existsSync(b.gatewayCrds)) gatewayCrds(b.gatewayCrds);
     return { binaries: b, seconds: Math.round((Date.now() - started) / 1000) };

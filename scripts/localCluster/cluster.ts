@@ -18,11 +18,13 @@ import {
     ADDRESSES,
     GUARD_CHAIN,
     LocalPod,
+    NO_REJECT_CHAIN,
     NETNS_PREFIX,
     NODE_NAME,
     OUTSIDE,
     VERSIONS,
     guardRules,
+    noRejectRules,
     outsideAddresses,
     outsideNamespace,
     podWiring,
@@ -37,10 +39,16 @@ export const KUBECONFIG = path.join(RUN_DIR, "admin.kubeconfig");
 /** The dataplane's nftables table (kube-network-policies pkg/networkpolicy/controller.go, v0.8.0: NFTableName's default). */
 export const DATAPLANE_TABLE = ["inet", "kube-network-policies"] as const;
 /** What judges the probes, as status and the suite say it. */
-export const DATAPLANE = `kube-network-policies ${VERSIONS.kubeNetworkPolicies} (SIG Network's reference NetworkPolicy implementation), not Calico`;
+export const KNP = `kube-network-policies ${VERSIONS.kubeNetworkPolicies} (SIG Network's reference NetworkPolicy implementation), not Calico`;
+export const KUBE_ROUTER = `kube-router ${VERSIONS.kubeRouter} (its network policy controller alone, iptables and ipset), not Calico`;
+export type Dataplane = "kube-network-policies" | "kube-router";
 
-const OUR_CHAIN = /^-N LOCALCLUSTER-/;
-const OUR_RULE = /^-A [A-Z]+ .*-j LOCALCLUSTER-/;
+/** Chains of ours and kube-router's (pkg/controllers/netpol, v2.1.0), and the rules in built-in chains that jump to them. */
+const OUR_CHAIN = /^-N (LOCALCLUSTER-|KUBE-ROUTER-|KUBE-POD-FW-|KUBE-NWPLCY-)/;
+const OUR_RULE = /^-A (INPUT|FORWARD|OUTPUT|PREROUTING|POSTROUTING) .*-j (LOCALCLUSTER-|KUBE-ROUTER-)/;
+/** kube-router's ipsets (pkg/controllers/netpol, v2.1.0). */
+const OUR_IPSET = /^(KUBE-SRC-|KUBE-DST-|KUBE-ROUTER-|kube-router-)/;
+const TABLES = ["filter", "mangle"] as const;
 
 interface State {
     processes: { name: string; pid: number }[];
@@ -49,7 +57,8 @@ interface State {
     outside: string[];
     /** /proc/sys/net/ipv4/ip_forward before up, restored by down. */
     ipForward: string;
-    /** Why the dataplane is not running, when it is not. */
+    /** Which dataplane runs, or why none does. */
+    dataplane?: Dataplane;
     dataplaneProblem?: string;
 }
 
@@ -59,6 +68,12 @@ function readState(): State | undefined {
 
 function writeState(s: State): void {
     fs.writeFileSync(STATE_FILE, JSON.stringify(s, null, 2));
+}
+
+function ipsets(): string[] {
+    return attempt("ipset", ["list", "-n"])
+        .stdout.split("\n")
+        .filter((s) => OUR_IPSET.test(s));
 }
 
 function netnsList(): string[] {
@@ -86,9 +101,12 @@ export function leftovers(): string[] {
     found.push(...ourLinks(state).map((l) => `interface ${l}`));
     const routes = attempt("ip", ["route", "show"]).stdout.split("\n");
     found.push(...routes.filter((r) => r.startsWith("10.244.") || r.includes(` dev ${OUTSIDE.veth}`)).map((r) => `route ${r.trim()}`));
-    const rules = attempt("iptables", ["-S"]).stdout.split("\n");
-    found.push(...rules.filter((l) => OUR_CHAIN.test(l)).map((c) => `iptables chain ${c.slice(3)}`));
-    found.push(...rules.filter((l) => OUR_RULE.test(l)).map((r) => `iptables rule ${r}`));
+    for (const table of TABLES) {
+        const rules = attempt("iptables", ["-t", table, "-S"]).stdout.split("\n");
+        found.push(...rules.filter((l) => OUR_CHAIN.test(l)).map((c) => `iptables chain ${table}/${c.slice(3)}`));
+        found.push(...rules.filter((l) => OUR_RULE.test(l)).map((r) => `iptables rule ${table}: ${r}`));
+    }
+    found.push(...ipsets().map((s) => `ipset ${s}`));
     if (attempt("nft", ["list", "table", ...DATAPLANE_TABLE]).code === 0) found.push(`nftables table ${DATAPLANE_TABLE.join(" ")}`);
     if (fs.existsSync(STATE_FILE) && found.length === 0) found.push(`state file ${STATE_FILE}`);
     return found;
@@ -250,6 +268,7 @@ export async function up(log: (line: string) => void): Promise<{ dataplaneProble
             `${ADDRESSES.apiServer} is on a network of this machine already (${clash.trim()}): the local cluster needs 172.30.0.2 and 10.244.0.0/16 free`,
         );
     await checkPortFree("127.0.0.1", ADDRESSES.dataplaneMetricsPort);
+    await checkPortFree("0.0.0.0", ADDRESSES.kubeRouterHealthPort);
     fs.rmSync(RUN_DIR, { recursive: true, force: true });
     fs.mkdirSync(RUN_DIR, { recursive: true });
     const state: State = {
@@ -265,9 +284,9 @@ export async function up(log: (line: string) => void): Promise<{ dataplaneProble
     for (const args of outside.ip) run("ip", args);
     for (const [file, value] of outside.sysctls) fs.writeFileSync(file, value);
     fs.writeFileSync("/proc/sys/net/ipv4/ip_forward", "1");
-    run("iptables", ["-N", GUARD_CHAIN]);
-    for (const rule of guardRules()) run("iptables", rule);
-    run("iptables", ["-I", "FORWARD", "1", "-j", GUARD_CHAIN]);
+    run("iptables", ["-t", "mangle", "-N", GUARD_CHAIN]);
+    for (const rule of guardRules()) run("iptables", ["-t", "mangle", ...rule]);
+    run("iptables", ["-t", "mangle", "-I", "FORWARD", "1", "-j", GUARD_CHAIN]);
     certificates();
 
     const inOutside = (command: string) => ["netns", "exec", OUTSIDE.netns, command];
@@ -317,22 +336,87 @@ export async function up(log: (line: string) => void): Promise<{ dataplaneProble
     log("kube-apiserver is ready");
 
     kubectl(b, ["apply", "--server-side", "-f", "-"], clusterObjects());
+    let knpProblem: string | undefined;
     try {
-        await startDataplane(state, b);
-        log(`the dataplane is ready: ${DATAPLANE}`);
+        nfqueueSupported();
+    } catch (e) {
+        if (!(e instanceof ClusterError)) throw e;
+        knpProblem = e.message;
+        log(`${KNP} cannot run here: ${knpProblem}; the dataplane is ${KUBE_ROUTER}`);
+    }
+    const dataplane: Dataplane = knpProblem ? "kube-router" : "kube-network-policies";
+    try {
+        await (dataplane === "kube-router" ? startKubeRouter(state, b) : startDataplane(state, b));
+        state.dataplane = dataplane;
+        writeState(state);
+        log(`the dataplane is ready: ${dataplaneName(dataplane)}`);
         return {};
     } catch (e) {
         if (!(e instanceof ClusterError)) throw e;
-        // The API server half stays up; the dataplane is stopped and its table removed.
-        const dp = state.processes.find((p) => p.name === "kube-network-policies");
+        // The API server half stays up; the dataplane is stopped and its rules removed.
+        const dp = state.processes.find((p) => p.name === dataplane);
         if (dp && isAlive(dp.pid)) process.kill(-dp.pid, "SIGKILL");
         attempt("nft", ["delete", "table", ...DATAPLANE_TABLE]);
-        const problem = `the dataplane (${DATAPLANE}) did not start: ${e.message}`;
+        const problem = `the dataplane (${dataplaneName(dataplane)}) did not start: ${e.message}${knpProblem ? `; ${KNP}: ${knpProblem}` : ""}`;
         state.dataplaneProblem = problem;
         writeState(state);
         log(problem);
         return { dataplaneProblem: problem };
     }
+}
+
+export function dataplaneName(d: Dataplane): string {
+    return d === "kube-router" ? KUBE_ROUTER : KNP;
+}
+
+/** Which dataplane runs now (the suite waits on it), if any. */
+export function runningDataplane(): Dataplane | undefined {
+    return readState()?.dataplane;
+}
+
+/**
+ * kube-router with only its network policy controller (--run-firewall; router, service proxy and
+ * CNI off), for this Node. It finds the node's address in the Node's status (InternalIP), which no
+ * kubelet writes here: the host's address on the outside veth. Ready when /healthz answers and its
+ * chains exist.
+ */
+async function startKubeRouter(state: State, b: Binaries): Promise<void> {
+    const status = {
+        status: {
+            addresses: [
+                { type: "InternalIP", address: ADDRESSES.hostOnOutside },
+                { type: "Hostname", address: NODE_NAME },
+            ],
+        },
+    };
+    kubectl(b, ["patch", "node", NODE_NAME, "--subresource=status", "--type=merge", "-p", JSON.stringify(status)]);
+    run("iptables", ["-t", "mangle", "-N", NO_REJECT_CHAIN]);
+    for (const rule of noRejectRules()) run("iptables", ["-t", "mangle", ...rule]);
+    run("iptables", ["-t", "mangle", "-I", "OUTPUT", "1", "-j", NO_REJECT_CHAIN]);
+    start(state, "kube-router", b.kubeRouter, [
+        `--kubeconfig=${KUBECONFIG}`,
+        `--hostname-override=${NODE_NAME}`,
+        "--run-firewall=true",
+        "--run-router=false",
+        "--run-service-proxy=false",
+        "--enable-cni=false",
+        `--health-port=${ADDRESSES.kubeRouterHealthPort}`,
+        "--service-cluster-ip-range=10.96.0.0/16",
+        "--v=1",
+    ]);
+    await waitFor(
+        `kube-router (http://127.0.0.1:${ADDRESSES.kubeRouterHealthPort}/healthz and its iptables chains; ${tail("kube-router")})`,
+        60_000,
+        () => {
+            const dp = readState()!.processes.find((p) => p.name === "kube-router")!;
+            if (!isAlive(dp.pid)) throw new ClusterError(`kube-router exited: ${tail("kube-router")}`);
+            return (
+                httpOk(`http://127.0.0.1:${ADDRESSES.kubeRouterHealthPort}/healthz`) &&
+                attempt("iptables", ["-S", "KUBE-ROUTER-FORWARD"]).code === 0
+            );
+        },
+        500,
+    );
 }
 
 /**
@@ -475,12 +559,18 @@ export function down(log: (line: string) => void): void {
     }
     for (const n of netnsList()) attempt("ip", ["netns", "delete", n]);
     for (const l of ourLinks(state)) attempt("ip", ["link", "delete", l]);
-    const rules = attempt("iptables", ["-S"]).stdout.split("\n");
-    for (const rule of rules.filter((r) => OUR_RULE.test(r))) attempt("iptables", rule.replace(/^-A /, "-D ").split(" "));
-    for (const c of rules.filter((r) => OUR_CHAIN.test(r)).map((r) => r.slice(3))) {
-        attempt("iptables", ["-F", c]);
-        attempt("iptables", ["-X", c]);
+    // Ours and kube-router's: first the rules in built-in chains that jump into them, then the
+    // chains; iptables-restore reads the quoted comments kube-router puts on its rules.
+    for (const table of TABLES) {
+        const rules = attempt("iptables", ["-t", table, "-S"]).stdout.split("\n");
+        const chains = rules.filter((r) => OUR_CHAIN.test(r)).map((r) => r.slice(3));
+        const jumps = rules.filter((r) => OUR_RULE.test(r)).map((r) => r.replace(/^-A /, "-D "));
+        if (chains.length === 0 && jumps.length === 0) continue;
+        const script = [`*${table}`, ...jumps, ...chains.map((c) => `-F ${c}`), ...chains.map((c) => `-X ${c}`), "COMMIT", ""].join("\n");
+        const r = attempt("iptables-restore", ["--noflush"], script);
+        if (r.code !== 0) log(`iptables-restore (${table}): ${r.stderr.trim()}`);
     }
+    for (const set of ipsets()) attempt("ipset", ["destroy", set]);
     // kube-network-policies deletes its table when stopped gracefully; killed, it leaves it.
     attempt("nft", ["delete", "table", ...DATAPLANE_TABLE]);
     if (state?.ipForward !== undefined) fs.writeFileSync("/proc/sys/net/ipv4/ip_forward", state.ipForward);
@@ -493,7 +583,7 @@ export function down(log: (line: string) => void): void {
 export function status(): string[] {
     const state = readState();
     const blocked = felixBlocked();
-    const lines = [`dataplane: ${DATAPLANE}${blocked ? `; ${blocked}` : ""}`];
+    const lines = [`dataplane: ${state?.dataplane ? dataplaneName(state.dataplane) : "none"}${blocked ? `; ${blocked}` : ""}`];
     if (!state) return [...lines, "not up"];
     return [
         ...lines,

@@ -30,6 +30,7 @@ import { PlannedProbe, ProbePlan, expectsVerdict, probePlan } from "../../live/p
 import { batchesBySource, probeArguments, probeTargets, readProbeLog } from "../../live/runner";
 import { REPRESENTATIVE_LABEL, representativePods } from "../../live/workloads";
 import {
+    ADDRESSES,
     ChangedProbe,
     LocalPod,
     atPorts,
@@ -46,7 +47,8 @@ import { readStackFileAt } from "../../offline/stackFile";
 import { Binaries, build, felixBlocked } from "../../scripts/localCluster/build";
 import { selectorMatches } from "../../engine/selectors";
 import {
-    DATAPLANE,
+    dataplaneName,
+    runningDataplane,
     DATAPLANE_TABLE,
     KUBECONFIG,
     addOutside,
@@ -186,13 +188,27 @@ async function dataplaneSettled(cluster: LiveCluster): Promise<void> {
             ),
         )
         .map((p) => p.ip);
+    const kubeRouter = runningDataplane() === "kube-router";
+    // kube-router: one KUBE-POD-FW-<hash> chain per policed pod; kube-network-policies: its set of policed pods.
+    const read = () =>
+        kubeRouter
+            ? spawnSync("iptables-save", ["-t", "filter"], { encoding: "utf8" })
+                  .stdout.split("\n")
+                  .filter((l) => !l.startsWith("#"))
+                  .join("\n")
+                  .replace(/\[\d+:\d+\]/g, "")
+            : spawnSync("nft", ["list", "table", ...DATAPLANE_TABLE], { encoding: "utf8" }).stdout;
+    const complete = (rules: string) =>
+        kubeRouter
+            ? (rules.match(/^:KUBE-POD-FW-/gm) ?? []).length >= policed.length
+            : policed.every((ip) => new RegExp(`[ {,]${ip.replace(/\./g, "\\.")}[ },\n]`).test(rules));
     let last = "";
     let stableSince = Date.now();
     await waitFor(`the dataplane to police all ${policed.length} pods that policies select`, 60_000, () => {
-        const table = spawnSync("nft", ["list", "table", ...DATAPLANE_TABLE], { encoding: "utf8" }).stdout;
-        if (!policed.every((ip) => new RegExp(`[ {,]${ip.replace(/\./g, "\\.")}[ },\n]`).test(table))) return false;
-        if (table !== last) {
-            last = table;
+        const rules = read();
+        if (!complete(rules)) return false;
+        if (rules !== last) {
+            last = rules;
             stableSince = Date.now();
             return false;
         }
@@ -262,7 +278,8 @@ async function createPods(manifests: readonly Record<string, unknown>[], local: 
                     phase: "Running",
                     podIP: p.ip,
                     podIPs: [{ ip: p.ip }],
-                    hostIP: "172.30.0.2",
+                    // The Node's InternalIP: kube-router polices the pods whose hostIP is its node's (pkg/controllers/netpol/pod.go, v2.1.0).
+                    hostIP: ADDRESSES.hostOnOutside,
                     startTime: now,
                     conditions: [{ type: "Ready", status: "True", lastTransitionTime: now }],
                 },
@@ -417,7 +434,9 @@ async function main(): Promise<number> {
         const upStarted = Date.now();
         const { dataplaneProblem } = await up(log);
         check(
-            dataplaneProblem ? "up: etcd and kube-apiserver ready" : `up: etcd, kube-apiserver and the dataplane ready (${DATAPLANE})`,
+            dataplaneProblem
+                ? "up: etcd and kube-apiserver ready"
+                : `up: etcd, kube-apiserver and the dataplane ready (${dataplaneName(runningDataplane()!)})`,
             true,
             seconds(upStarted),
         );
