@@ -13,6 +13,7 @@ import {
     guardRules,
     judgeMutation,
     netnsName,
+    noRejectRules,
     outsideAddresses,
     outsideNamespace,
     podAddress,
@@ -96,6 +97,12 @@ describe("local cluster: the pure half", () => {
             ["-A", GUARD_CHAIN, "-d", "10.244.0.0/16", "-j", "DROP"],
         ]);
         assert.equal(ADDRESSES.podCidr, "10.244.0.0/16");
+    });
+
+    it("drops the host's own ICMP unreachables towards pods, so kube-router's REJECT reads as a drop", () => {
+        assert.deepEqual(noRejectRules(), [
+            ["-A", "LOCALCLUSTER-NOREJECT", "-p", "icmp", "--icmp-type", "destination-unreachable", "-d", "10.244.0.0/16", "-j", "DROP"],
+        ]);
     });
 
     it("puts the API server's address in the outside namespace, and stand-in addresses beside it", () => {

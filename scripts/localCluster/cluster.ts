@@ -40,7 +40,7 @@ export const KUBECONFIG = path.join(RUN_DIR, "admin.kubeconfig");
 export const DATAPLANE_TABLE = ["inet", "kube-network-policies"] as const;
 /** What judges the probes, as status and the suite say it. */
 export const KNP = `kube-network-policies ${VERSIONS.kubeNetworkPolicies} (SIG Network's reference NetworkPolicy implementation), not Calico`;
-export const KUBE_ROUTER = `kube-router ${VERSIONS.kubeRouter} (its network policy controller alone, iptables and ipset), not Calico`;
+export const KUBE_ROUTER = `kube-router ${VERSIONS.kubeRouter}'s network policy controller (iptables and ipset; not Calico: felix is not served by the Go proxy)`;
 export type Dataplane = "kube-network-policies" | "kube-router";
 
 /** Chains of ours and kube-router's (pkg/controllers/netpol, v2.1.0), and the rules in built-in chains that jump to them. */
@@ -254,9 +254,9 @@ function clusterObjects(): string {
 export async function up(log: (line: string) => void): Promise<{ dataplaneProblem?: string }> {
     const b = binaries();
     if (!isBuilt(b)) throw new ClusterError(`the binaries are not built (${b.dir}): run npm run cluster -- build`);
-    for (const tool of ["ip", "iptables", "nft", "openssl", "curl", "unshare"])
+    for (const tool of ["ip", "iptables", "ipset", "nft", "openssl", "curl", "unshare"])
         if (attempt("sh", ["-c", `command -v ${tool}`]).code !== 0)
-            throw new ClusterError(`${tool} is missing: apt-get install -y iptables nftables iproute2 openssl curl util-linux`);
+            throw new ClusterError(`${tool} is missing: apt-get install -y iptables ipset nftables iproute2 openssl curl util-linux`);
     const left = leftovers();
     if (left.length > 0)
         throw new ClusterError(
