@@ -5,9 +5,9 @@
  * created and checks nothing is left; status: what runs.
  * Exit codes: 0 done, 1 a failure (one line: what and the fix), 2 a usage error.
  */
-import { build } from "./localCluster/build";
-import { KUBECONFIG, down, status, up } from "./localCluster/cluster";
-import { ClusterError } from "./localCluster/host";
+import { build } from "../localCluster/build";
+import { KUBECONFIG, down, status, up } from "../localCluster/cluster";
+import { ClusterError } from "../localCluster/host";
 
 const USAGE = "usage: npm run cluster -- build | up | down | status";
 

@@ -2,7 +2,7 @@
  * The local cluster's pure half: what it builds (versions, cache key), where its pods live (network
  * namespaces, Calico's veth names, addresses), the host commands that wire a pod as Calico's CNI
  * does, the guard that keeps pod traffic on this machine, and how a mutation's changed connections
- * are found and judged. scripts/localCluster/ runs these; nothing here touches the host.
+ * are found and judged. localCluster/ runs these; nothing here touches the host.
  *
  * The cluster has the kind stack's addresses (live/kind/Pulumi.kind.yaml): pods in 10.244.0.0/16,
  * the API server on 172.30.0.2:6443, so the kind stack and its `out/kind/` manifests are applied as

@@ -44,7 +44,7 @@ import {
     summaryLine,
 } from "../../live/local/plan";
 import { readStackFileAt } from "../../offline/stackFile";
-import { Binaries, build, felixBlocked } from "../../scripts/localCluster/build";
+import { Binaries, build, felixBlocked } from "../../localCluster/build";
 import { selectorMatches } from "../../engine/selectors";
 import {
     dataplaneName,
@@ -57,8 +57,8 @@ import {
     kubectl,
     leftovers,
     up,
-} from "../../scripts/localCluster/cluster";
-import { ClusterError, attemptAsync, run, waitFor } from "../../scripts/localCluster/host";
+} from "../../localCluster/cluster";
+import { ClusterError, attemptAsync, run, waitFor } from "../../localCluster/host";
 
 const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 const STACK_FILE = path.join(PROJECT_DIR, "live", "kind", "Pulumi.kind.yaml");
@@ -156,7 +156,7 @@ async function runProbes(
     const ips = new Map(cluster.pods.filter((p) => p.ip).map((p) => [`${p.namespace}/${p.name}`, p.ip!]));
     const batches = batchesBySource(probes);
     const results: ProbeResult[] = [];
-    const probeScript = path.join(PROJECT_DIR, "scripts", "localCluster", "probe.cjs");
+    const probeScript = path.join(PROJECT_DIR, "localCluster", "probe.cjs");
     let next = 0;
     const worker = async () => {
         while (next < batches.length) {

@@ -17,7 +17,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { VERSIONS, versionsKey } from "../../live/local/plan";
+import { VERSIONS, versionsKey } from "../live/local/plan";
 import { ClusterError, attempt, run } from "./host";
 
 export const CACHE_ROOT = path.join(process.env["XDG_CACHE_HOME"] ?? path.join(os.homedir(), ".cache"), "k8s-platform-cluster");

@@ -28,7 +28,7 @@ import {
     outsideAddresses,
     outsideNamespace,
     podWiring,
-} from "../../live/local/plan";
+} from "../live/local/plan";
 import { Binaries, CACHE_ROOT, binaries, felixBlocked, isBuilt } from "./build";
 import { ClusterError, attempt, isAlive, run, waitFor } from "./host";
 
