@@ -487,7 +487,7 @@ describe("the GitHub workflows", () => {
                 assert.ok((st as Step & { "timeout-minutes"?: number })["timeout-minutes"], st.name);
         });
 
-        it("runs only commands the README gives for the kind job and the nonprod verify", () => {
+        it("runs only commands docs/live-verification.md gives for the kind job and the nonprod verify", () => {
             const jobs = [
                 load("pull-request.yml").jobs["live"]!,
                 load("deploy.yml").jobs["nonprod"]!,
