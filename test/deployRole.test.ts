@@ -172,7 +172,7 @@ describe("the deploy role, evaluated (bootstrap/policies.ts through bootstrap/ia
 
     it("allows nonprod's `pulumi stack init` and first `up` state calls to nonprod's own deploy role, across accounts into prod's bucket", () => {
         // pulumi stack init --secrets-provider awskms://<nonprod key>: the backend's meta, the new
-        // checkpoint written, the data key encrypted with nonprod's key (README, docs/first-run.md).
+        // checkpoint written, the data key encrypted with nonprod's key (docs/real-path.md, docs/first-run.md).
         for (const c of [...stateCalls("nonprod"), call("kms:GenerateDataKey", keyArn("nonprod"))])
             assert.equal(decide("nonprod", c).kind, "allowed", `${c.action} ${c.resource}`);
         // Not prod's objects, nor prod's key.

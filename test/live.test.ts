@@ -317,7 +317,7 @@ describe("live verification", () => {
             );
         });
 
-        it("plans 19,499 probes for a running nonprod of about 180 pods, of which the default bound sends at most 82 per source (README)", () => {
+        it("plans 19,499 probes for a running nonprod of about 180 pods, of which the default bound sends at most 82 per source (docs/live-verification.md)", () => {
             // 12+ pods of each app's labels in each namespace; the certificate hook's pod has finished.
             const pods = planned.pods
                 .filter((p) => p.name !== "gateway-certs")

@@ -317,8 +317,8 @@ describe("the plan tests", () => {
     });
 });
 
-describe("the README's placeholder checklist", () => {
-    const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+describe("the placeholder checklist (docs/real-path.md)", () => {
+    const readme = fs.readFileSync(path.join(PROJECT_DIR, "docs", "real-path.md"), "utf8");
     const start = readme.indexOf("### What to replace: the placeholder checklist");
     const checklist = readme.slice(start, readme.indexOf("\n## ", start));
     const files = ["Pulumi.nonprod.yaml", "Pulumi.prod.yaml", "policy/config/nonprod.json", "policy/config/prod.json"].map((f) =>
