@@ -81,6 +81,8 @@ export = async () => {
         gatewayApiVersion: config.gateway.gatewayApiVersion,
         namespace: config.network.toolsNamespace,
         clientRanges: exactRanges(gatewayClientBlocks(config.network)),
+        dataPlane: config.gateway.dataPlane,
+        labels: MANAGED_BY_LABELS,
         gateway: (loadBalancerSubnetIds) =>
             sharedGatewayManifest({
                 toolsNamespace: config.network.toolsNamespace,
@@ -97,6 +99,7 @@ export = async () => {
     // Certificates: cert-manager and, unless the user brings the certificate, the Let's Encrypt issuer.
     const certManager = new CertManager("cert-manager", {
         chartVersion: config.gateway.certManager.chartVersion,
+        webhookReplicas: config.gateway.certManager.webhookReplicas,
         namespace: CERT_MANAGER_NAMESPACE,
         clusterName: cluster.clusterName,
         acme:

@@ -16,6 +16,8 @@ import { retainOnDelete } from "./retainOnDelete";
 export interface CertManagerArgs {
     /** cert-manager chart version (https://charts.jetstack.io). */
     readonly chartVersion: string;
+    /** Webhook pods (config gateway.certManager.webhookReplicas, resolved); a PDB from 2. */
+    readonly webhookReplicas: number;
     /** The managed namespace it runs in (default deny, policies generated from compiler/platform.ts). */
     readonly namespace: string;
     /** The EKS cluster whose Pod Identity hands the Route 53 role to the controller. */
@@ -44,6 +46,8 @@ export interface CertManagerArgs {
 export class CertManager extends pulumi.ComponentResource {
     /** What issuing needs: the chart's pods and webhook, and the issuer reporting Ready. */
     public readonly ready: pulumi.Resource[];
+    /** The chart alone, its webhooks callable: what a certificate request (the load balancer controller's) needs. */
+    public readonly chart: pulumi.Resource;
 
     constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("k8s-platform:edge:CertManager", name, {}, opts);
@@ -75,7 +79,7 @@ export class CertManager extends pulumi.ComponentResource {
                 version: args.chartVersion,
                 repositoryOpts: { repo: CERT_MANAGER_CHART.repo },
                 namespace: args.namespace,
-                values: certManagerChartValues(),
+                values: certManagerChartValues(args.webhookReplicas),
             },
             {
                 ...children,
@@ -93,6 +97,7 @@ export class CertManager extends pulumi.ComponentResource {
             : undefined;
 
         this.ready = issuer ? [chart, issuer] : [chart];
+        this.chart = chart;
         this.registerOutputs({});
     }
 }

@@ -1,11 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
+    DataPlaneSettings,
     GatewayManifest,
     LOAD_BALANCER_TYPE_ANNOTATION,
     NGF_CHART,
     NGF_RELEASE,
     gatewayApiCrdsUrl,
+    gatewayDisruptionBudget,
     ngfChartValues,
 } from "../compiler/platform";
 import { retainOnDelete } from "./retainOnDelete";
@@ -19,6 +21,10 @@ export interface NginxGatewayArgs {
     readonly namespace: string;
     /** Plain client ranges the load balancer admits: exactly the addresses of the tools policies' ipBlocks. */
     readonly clientRanges: readonly string[];
+    /** The data plane's replicas, disruption budget and drain (config gateway.dataPlane, resolved). */
+    readonly dataPlane: DataPlaneSettings;
+    /** Labels our objects carry. */
+    readonly labels: Readonly<Record<string, string>>;
     /** The shared Gateway, as the pure module builds it for the load balancer's subnets. */
     readonly gateway: (loadBalancerSubnetIds: readonly string[]) => GatewayManifest;
     /** The subnets the NLB is placed in (known once the VPC is; only the spec waits for them). */
@@ -64,10 +70,17 @@ export class NginxGateway extends pulumi.ComponentResource {
                 chart: NGF_CHART,
                 version: args.chartVersion,
                 namespace: args.namespace,
-                values: ngfChartValues(args.clientRanges),
+                values: ngfChartValues(args.clientRanges, args.dataPlane),
             },
             { ...children, dependsOn: [crds, ...args.after] },
         );
+        // A drain or a node group update never takes more nginx pods than the budget allows.
+        const budget = gatewayDisruptionBudget(args.namespace, args.dataPlane, args.labels);
+        if (budget)
+            new k8s.policy.v1.PodDisruptionBudget(`${name}-data-plane`, budget as k8s.policy.v1.PodDisruptionBudgetArgs, {
+                ...children,
+                dependsOn: [...args.after],
+            });
         this.crds = crds;
         this.release = release;
         this.args = args;

@@ -163,7 +163,24 @@ const gatewaySchema = z.strictObject({
         })
         .optional(),
     /** cert-manager chart version (https://charts.jetstack.io cert-manager). */
-    certManager: z.strictObject({ chartVersion: z.string() }),
+    certManager: z.strictObject({
+        chartVersion: z.string(),
+        /** Webhook pods (every Certificate write goes through it); default 2 in production, 1 elsewhere; a PDB from 2. */
+        webhookReplicas: z.number().optional(),
+    }),
+    /** The shared Gateway's nginx pods: how many, how many a drain must leave, and how they leave the NLB. */
+    dataPlane: z
+        .strictObject({
+            /** nginx replicas; default 2 in production, 1 elsewhere. */
+            replicas: z.number().optional(),
+            /** The PodDisruptionBudget's minAvailable; default replicas - 1 (no budget for one replica). */
+            minAvailable: z.number().optional(),
+            /** The NLB's deregistration delay (target group attribute; AWS's default is 300). */
+            deregistrationDelaySeconds: z.number().default(30),
+            /** How long a terminating pod keeps serving (preStop); default the deregistration delay + 10. */
+            drainSeconds: z.number().optional(),
+        })
+        .default({ deregistrationDelaySeconds: 30 }),
     /** AWS Load Balancer Controller chart version (https://aws.github.io/eks-charts aws-load-balancer-controller). */
     loadBalancerController: z.strictObject({
         chartVersion: z.string(),

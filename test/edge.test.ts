@@ -35,7 +35,13 @@ for (const stack of ["nonprod", "prod"]) {
             assert.deepEqual(chart.inputs["repositoryOpts"], { repo: "https://charts.jetstack.io" });
             assert.deepEqual(chart.inputs["values"], {
                 image: { digest: "sha256:416a2d76870d996460e62bd7f521bf14fa017be9e3e904aab92163a331fcb61a" },
-                webhook: { image: { digest: "sha256:d8b3961b51c8c7320633f8208dc46bf88aa13804d0f7cbe48a096b2c523cee42" } },
+                // Two webhook pods and a budget of one (the production default; nonprod sets nothing: one).
+                webhook: {
+                    image: { digest: "sha256:d8b3961b51c8c7320633f8208dc46bf88aa13804d0f7cbe48a096b2c523cee42" },
+                    ...(stack === "prod"
+                        ? { replicaCount: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 } }
+                        : { replicaCount: 1 }),
+                },
                 cainjector: { image: { digest: "sha256:ccf6b919ec0500745a47a910118f834f9636d0aac1ff221245cd2557ed8c7c98" } },
                 crds: { enabled: true, keep: true },
                 config: {
@@ -118,6 +124,11 @@ for (const stack of ["nonprod", "prod"]) {
                 serviceAccount: { create: true, name: "aws-load-balancer-controller" },
                 enableCertManager: true,
                 enableServiceMutatorWebhook: false,
+                podDisruptionBudget: { maxUnavailable: 1 },
+                // Nothing here uses an ALB, an Ingress or the controller's own Gateway API support.
+                createIngressClassResource: false,
+                webhookConfig: { disableIngressValidation: true },
+                controllerConfig: { featureGates: { ALBGatewayAPI: false, NLBGatewayAPI: false } },
             });
             assert.ok(chart.dependsOn.includes(byName(run, CHART, "cert-manager-chart").urn));
             const association = byName(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "lb-controller-role");
@@ -166,16 +177,13 @@ for (const stack of ["nonprod", "prod"]) {
             assert.ok(ranges.length * 2 <= SECURITY_GROUP_INBOUND_RULES, `${ranges.length} ranges x 2 ports`);
         });
 
-        it("admits the load balancer's health checks into the gateway's pods from its public subnets, on the listener ports only", () => {
+        it("admits the load balancer's health checks into the gateway's pods from its public subnets, on the readiness endpoint's port only", () => {
             const checks = policy(run, "tools", "gateway-from-load-balancer").spec;
             assert.deepEqual(checks["podSelector"], { matchLabels: GATEWAY_POD_LABELS });
             assert.deepEqual(checks["ingress"], [
                 {
                     from: subnetLayout(vpc.cidr, vpc.availabilityZones).public.map((cidr) => ({ ipBlock: { cidr } })),
-                    ports: [
-                        { protocol: "TCP", port: 80 },
-                        { protocol: "TCP", port: 443 },
-                    ],
+                    ports: [{ protocol: "TCP", port: 8081 }],
                 },
             ]);
         });

@@ -145,6 +145,14 @@ for (const stack of ["nonprod", "prod"]) {
             }
         });
 
+        it("labels tools, and only tools, for the load balancer controller's pod readiness gates", () => {
+            const gated = ofType(run, NAMESPACE)
+                .map((r) => r.inputs["metadata"] as { name: string; labels: Record<string, string> })
+                .filter((m) => m.labels["elbv2.k8s.aws/pod-readiness-gate-inject"] === "enabled")
+                .map((m) => m.name);
+            assert.deepEqual(gated, ["tools"]);
+        });
+
         it("applies every NetworkPolicy after Calico reports Ready, and each default deny after its namespace's allows", () => {
             const installation = byName(run, "kubernetes:operator.tigera.io/v1:Installation", "calico-installation");
             const policies = ofType(run, NETPOL);
@@ -261,14 +269,56 @@ for (const stack of ["nonprod", "prod"]) {
             assert.deepEqual(values, {
                 nginxGateway: { gatewayClassName: "nginx", productTelemetry: { enable: false } },
                 nginx: {
+                    // Two pods spread over the zones, each serving 40 s after it is told to stop
+                    // (the NLB's 30 s deregistration delay and 10 s more), then 15 s to quit.
+                    replicas: 2,
+                    pod: {
+                        terminationGracePeriodSeconds: 55,
+                        topologySpreadConstraints: [
+                            {
+                                maxSkew: 1,
+                                topologyKey: "topology.kubernetes.io/zone",
+                                whenUnsatisfiable: "ScheduleAnyway",
+                                labelSelector: { matchLabels: GATEWAY },
+                            },
+                        ],
+                    },
+                    container: { lifecycle: { preStop: { sleep: { seconds: 40 } } } },
                     service: {
                         type: "LoadBalancer",
                         externalTrafficPolicy: "Local",
                         loadBalancerClass: "service.k8s.aws/nlb",
                         loadBalancerSourceRanges: values.nginx.service.loadBalancerSourceRanges,
+                        // What every Gateway's load balancer shares, on the Service: none of the
+                        // Gateway's eight infrastructure annotations, no pod rollout when it changes.
+                        patches: [
+                            {
+                                type: "StrategicMerge",
+                                value: {
+                                    metadata: {
+                                        annotations: {
+                                            "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+                                            "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes":
+                                                "preserve_client_ip.enabled=true,deregistration_delay.timeout_seconds=30",
+                                            "service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol": "http",
+                                            "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port": "8081",
+                                            "service.beta.kubernetes.io/aws-load-balancer-healthcheck-path": "/readyz",
+                                        },
+                                    },
+                                },
+                            },
+                        ],
                     },
                 },
             });
+            // A drain never takes both: the budget keeps one nginx pod.
+            const budget = byName(run, "kubernetes:policy/v1:PodDisruptionBudget", "gateway-data-plane");
+            assert.deepEqual(budget.inputs["metadata"], {
+                name: "shared-nginx",
+                namespace: "tools",
+                labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "k8s-platform" },
+            });
+            assert.deepEqual(budget.inputs["spec"], { minAvailable: 1, selector: { matchLabels: GATEWAY } });
             // The pre-install hook Job must find its egress to the API already in place.
             for (const name of ["default-deny", "gateway-certs-to-kube-api", "gateway-controller-to-kube-api"])
                 assert.ok(release.dependsOn.includes(policy(run, "tools", name).reg.urn), name);
@@ -472,13 +522,10 @@ describe("prod differs from nonprod through config alone", () => {
                     infrastructure: { annotations: object };
                 }
             ).infrastructure.annotations;
+        // Three of the eight Gateway API allows: what only the Gateway says about its load balancer.
         const common = {
             "service.beta.kubernetes.io/aws-load-balancer-type": "external",
-            "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
             "service.beta.kubernetes.io/aws-load-balancer-subnets": "subnet-0public-a,subnet-0public-b",
-            "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": "preserve_client_ip.enabled=true",
-            "service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol": "tcp",
-            "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port": "traffic-port",
         };
         assert.deepEqual(annotations(nonprod), { ...common, "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" });
         assert.deepEqual(annotations(prod), { ...common, "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing" });
