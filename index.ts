@@ -122,7 +122,9 @@ export = async () => {
         tags: config.cluster.tags,
         permissionsBoundary: config.cluster.permissionsBoundaryArn,
         provider: cluster.provider,
-        after: [...managed(LB_CONTROLLER_NAMESPACE), ...certManager.ready],
+        // cert-manager's chart only (its webhook certificate), not the ACME issuer: a Let's
+        // Encrypt outage must not hold back the load balancer.
+        after: [...managed(LB_CONTROLLER_NAMESPACE), certManager.chart],
     });
     // The shared Gateway: its Service needs the load balancer controller, its listeners the issuer.
     gateway.serve([...lbController.ready, ...certManager.ready]);

@@ -465,18 +465,43 @@ export const WAIT_FOR = "pulumi.com/waitFor";
 export const CLUSTER_ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer";
 
 /**
- * What the Gateway's update waits for: the Gateway `Programmed` (its data plane and address are
- * there) and each HTTPS listener's references resolved (`ResolvedRefs` True: its certificate
- * Secret exists and holds a certificate; Gateway API v1 ListenerConditionResolvedRefs). A JSON
- * array means every expression must hold (`ReadyCondition`, overrides.go); JSONPath filters are
- * RFC 9535 since pulumi-kubernetes 4.24.0 (CHANGELOG), so 4.34.2 reads them.
+ * What the Gateway's update waits for, every expression at once (a JSON array: `ReadyCondition`,
+ * pulumi-kubernetes provider/pkg/metadata/overrides.go; JSONPath filters are RFC 9535 since
+ * 4.24.0, CHANGELOG, so 4.34.2 reads them):
+ * - `Programmed`: NGF has written nginx's configuration for the Gateway. NGF sets it without
+ *   looking at the Service or the NLB, so on its own it proves no load balancer;
+ * - an address of type Hostname in `status.addresses`: NGF copies it from the data plane
+ *   Service's `status.loadBalancer.ingress` and, for a LoadBalancer Service, from nowhere else
+ *   (internal/controller/handler.go getGatewayAddressesForStatus, v2.6.7): the load balancer
+ *   controller has created the NLB and written its DNS name. It says the NLB exists, not that a
+ *   target is healthy yet (the pods' readiness gates say that, see docs/edge-operations.md);
+ * - each HTTPS listener's references resolved (`ResolvedRefs` True: its certificate Secret
+ *   exists and holds a certificate; Gateway API v1 ListenerConditionResolvedRefs): with
+ *   cert-manager issuing, the certificate is issued.
  */
 export function gatewayWaitFor(listeners: readonly HttpsListener[]): string {
     return JSON.stringify([
         "condition=Programmed",
+        GATEWAY_ADDRESS_WAIT,
         ...listeners.map((l) => `jsonpath={.status.listeners[?(@.name=='${l.name}')].conditions[?(@.type=='ResolvedRefs')].status}=True`),
     ]);
 }
+
+/** The Gateway's load balancer address, as the wait and the stack output read it. */
+export const GATEWAY_ADDRESS_WAIT = "jsonpath={.status.addresses[?(@.type=='Hostname')].value}";
+
+/**
+ * How the Kubernetes provider deletes the Gateway (pulumi-kubernetes annotation, v4.12.0+):
+ * foreground, its default, stated so that nobody speeds a destroy up with `background`. The
+ * Gateway then stays until its dependents with `blockOwnerDeletion` are gone (Kubernetes docs,
+ * "Garbage collection", foreground cascading deletion): NGF makes the data plane Service with a
+ * controller reference (internal/controller/provisioner/objects.go setOwnerReference,
+ * `controllerutil.SetControllerReference`, v2.6.7), and that Service keeps its finalizer
+ * `service.k8s.aws/resources` until the load balancer controller has deleted the NLB and its
+ * security groups. So the Gateway's delete returns only once the NLB is gone, and everything the
+ * Gateway depends on (the controller, its role, its egress) is deleted after it.
+ */
+export const DELETION_PROPAGATION = "pulumi.com/deletionPropagationPolicy";
 
 /**
  * The one Gateway in tools. Routes may only come from the business namespaces (a label selector
@@ -506,7 +531,11 @@ export function sharedGatewayManifest(s: GatewaySettings): GatewayManifest {
             name: SHARED_GATEWAY,
             namespace: s.toolsNamespace,
             labels: { ...s.labels },
-            annotations: { ...(issuer !== undefined ? { [CLUSTER_ISSUER_ANNOTATION]: issuer } : {}), [WAIT_FOR]: gatewayWaitFor(https) },
+            annotations: {
+                ...(issuer !== undefined ? { [CLUSTER_ISSUER_ANNOTATION]: issuer } : {}),
+                [WAIT_FOR]: gatewayWaitFor(https),
+                [DELETION_PROPAGATION]: "foreground",
+            },
         },
         spec: {
             gatewayClassName: GATEWAY_CLASS,

@@ -90,7 +90,9 @@ export class NginxGateway extends pulumi.ComponentResource {
     /**
      * The shared Gateway; business namespaces attach their HTTPRoutes to it, once the edge it
      * needs (`edge`: the load balancer controller and the issuer) is there. The update waits (its
-     * `pulumi.com/waitFor`) until it is Programmed and every HTTPS listener holds its certificate.
+     * `pulumi.com/waitFor`, gatewayWaitFor) until it is Programmed, has the NLB's address and every
+     * HTTPS listener holds its certificate; its delete waits until the NLB is gone, while the
+     * controller it depends on still runs (DELETION_PROPAGATION).
      * A new load balancer type means a new Service (the load balancer controller's docs, nlb.md:
      * never change the type annotation of an existing Service), so the Gateway is deleted first
      * and recreated: NGF deletes its data plane Service with it, which removes the in-tree NLB,
@@ -112,8 +114,9 @@ export class NginxGateway extends pulumi.ComponentResource {
                 dependsOn: [this.release, ...edge],
                 replaceOnChanges: [`spec.infrastructure.annotations["${LOAD_BALANCER_TYPE_ANNOTATION}"]`],
                 deleteBeforeReplace: true,
-                // The NLB (a few minutes) and the certificates (DNS-01: Route 53 propagation, then Let's Encrypt).
-                customTimeouts: { create: "20m", update: "20m" },
+                // The NLB (a few minutes) and the certificates (DNS-01: Route 53 propagation, then
+                // Let's Encrypt); on delete, the controller removing the NLB (DELETION_PROPAGATION).
+                customTimeouts: { create: "20m", update: "20m", delete: "20m" },
             },
         );
     }

@@ -7,6 +7,31 @@ import { LB_CONTROLLER_POLICY } from "../compiler/lbControllerPolicy";
 import { subnetLayout } from "../compiler/subnets";
 import { waitForWebhookCaBundle } from "../components/certManager";
 
+/**
+ * An order a destroy may delete the run's resources in: as the Pulumi engine orders it, a resource
+ * goes only after everything that depends on it (its `dependsOn` and inputs) and its children.
+ * Among resources free to go, the one registered first goes first: the opposite of what a
+ * program's order suggests, so only real dependencies can put one deletion before another.
+ */
+export function deleteOrder(run: ProgramRun): string[] {
+    const dependents = new Map<string, Set<string>>(run.registrations.map((r) => [r.urn, new Set<string>()]));
+    for (const r of run.registrations) {
+        for (const d of r.dependsOn) dependents.get(d)?.add(r.urn);
+        if (r.parent) dependents.get(r.parent)?.add(r.urn);
+    }
+    const deleted = new Set<string>();
+    const order: string[] = [];
+    const pending = run.registrations.map((r) => r.urn);
+    while (pending.length > 0) {
+        const next = pending.findIndex((urn) => [...dependents.get(urn)!].every((d) => deleted.has(d)));
+        if (next < 0) throw new Error("a dependency cycle");
+        const [urn] = pending.splice(next, 1);
+        deleted.add(urn!);
+        order.push(urn!);
+    }
+    return order;
+}
+
 const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const CHART = "kubernetes:helm.sh/v4:Chart";
 
@@ -131,6 +156,8 @@ for (const stack of ["nonprod", "prod"]) {
                 controllerConfig: { featureGates: { ALBGatewayAPI: false, NLBGatewayAPI: false } },
             });
             assert.ok(chart.dependsOn.includes(byName(run, CHART, "cert-manager-chart").urn));
+            // Its webhook certificate needs cert-manager, not Let's Encrypt: no wait on the ACME issuer.
+            assert.ok(!chart.dependsOn.includes(byName(run, "kubernetes:cert-manager.io/v1:ClusterIssuer", "cert-manager-issuer").urn));
             const association = byName(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "lb-controller-role");
             assert.deepEqual(
                 [association.inputs["namespace"], association.inputs["serviceAccount"]],
@@ -204,6 +231,41 @@ for (const stack of ["nonprod", "prod"]) {
         });
     });
 }
+
+describe("a destroy of the edge", () => {
+    let run: ProgramRun;
+    before(async () => {
+        run = await runStack("nonprod");
+    });
+
+    it("deletes the Gateway (foreground: it waits for the NLB's Service) while the load balancer controller, its role and its way out still exist", () => {
+        const order = deleteOrder(run);
+        const at = (type: string, name: string) => order.indexOf(byName(run, type, name).urn);
+        const gateway = at("kubernetes:gateway.networking.k8s.io/v1:Gateway", "gateway-shared");
+        const gw = byName(run, "kubernetes:gateway.networking.k8s.io/v1:Gateway", "gateway-shared");
+        assert.equal(
+            (gw.inputs["metadata"] as { annotations: Record<string, string> }).annotations["pulumi.com/deletionPropagationPolicy"],
+            "foreground",
+        );
+        const after: [string, string][] = [
+            [CHART, "lb-controller-chart"],
+            ["aws:eks/podIdentityAssociation:PodIdentityAssociation", "lb-controller-role"],
+            ["aws:iam/rolePolicy:RolePolicy", "lb-controller-role"],
+            ["aws:iam/role:Role", "lb-controller-role"],
+            [NETPOL, "ns-aws-load-balancer-controller-lb-controller-to-aws-apis"],
+            [NETPOL, "ns-aws-load-balancer-controller-lb-controller-to-pod-identity-agent"],
+            [NETPOL, "ns-aws-load-balancer-controller-lb-controller-to-kube-api"],
+            [NETPOL, "ns-aws-load-balancer-controller-default-deny"],
+            ["kubernetes:core/v1:Namespace", "ns-aws-load-balancer-controller"],
+            ["kubernetes:core/v1:Namespace", "ns-tools"],
+            ["kubernetes:helm.sh/v3:Release", "gateway-chart"],
+            [CHART, "cert-manager-chart"],
+            ["kubernetes:operator.tigera.io/v1:Installation", "calico-installation"],
+            ["eks:index:Cluster", "platform-eks"],
+        ];
+        for (const [type, name] of after) assert.ok(gateway < at(type, name), `the Gateway goes before ${name}`);
+    });
+});
 
 describe("cert-manager's chart counts as ready once its webhooks can be called", () => {
     const transform = (type: string, props: Record<string, unknown>) =>

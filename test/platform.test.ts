@@ -398,6 +398,7 @@ describe("the shared Gateway's HTTPS listeners", () => {
         assert.equal(g.metadata.annotations["cert-manager.io/cluster-issuer"], "letsencrypt");
         assert.deepEqual(JSON.parse(g.metadata.annotations["pulumi.com/waitFor"]!), [
             "condition=Programmed",
+            "jsonpath={.status.addresses[?(@.type=='Hostname')].value}",
             "jsonpath={.status.listeners[?(@.name=='https-shop-example-com')].conditions[?(@.type=='ResolvedRefs')].status}=True",
             "jsonpath={.status.listeners[?(@.name=='https-wildcard-shop-example-com')].conditions[?(@.type=='ResolvedRefs')].status}=True",
         ]);
@@ -415,9 +416,12 @@ describe("the shared Gateway's HTTPS listeners", () => {
         assert.equal(named.metadata.annotations["cert-manager.io/cluster-issuer"], undefined);
     });
 
-    it("waits only for Programmed over HTTP alone", () => {
+    it("waits over HTTP alone for Programmed and the load balancer's address, which Programmed does not imply", () => {
         const g = sharedGatewayManifest(base);
         assert.deepEqual(refs(g), []);
-        assert.equal(g.metadata.annotations["pulumi.com/waitFor"], '["condition=Programmed"]');
+        assert.equal(
+            g.metadata.annotations["pulumi.com/waitFor"],
+            `["condition=Programmed","jsonpath={.status.addresses[?(@.type=='Hostname')].value}"]`,
+        );
     });
 });

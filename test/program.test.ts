@@ -355,10 +355,13 @@ for (const stack of ["nonprod", "prod"]) {
                 "cert-manager.io/cluster-issuer": issuer,
                 "pulumi.com/waitFor": JSON.stringify([
                     "condition=Programmed",
+                    // The NLB's DNS name, which NGF copies from the Service only once the controller wrote it.
+                    "jsonpath={.status.addresses[?(@.type=='Hostname')].value}",
                     ...https.map(
                         (l) => `jsonpath={.status.listeners[?(@.name=='${l.name}')].conditions[?(@.type=='ResolvedRefs')].status}=True`,
                     ),
                 ]),
+                "pulumi.com/deletionPropagationPolicy": "foreground",
             });
             // A new load balancer type is a new Service: the Gateway is recreated, never patched.
             assert.deepEqual(gateway.replaceOnChanges, [
