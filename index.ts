@@ -104,7 +104,13 @@ export = async () => {
         clusterName: cluster.clusterName,
         acme:
             tls && tls.certificateSecret === undefined
-                ? { issuer: tls.issuer, hostedZoneId: tls.hostedZoneId!, region, ...(tls.email ? { email: tls.email } : {}) }
+                ? {
+                      issuer: tls.issuer,
+                      hostedZoneId: tls.hostedZoneId!,
+                      region,
+                      hostnames: tls.hostnames,
+                      ...(tls.email ? { email: tls.email } : {}),
+                  }
                 : undefined,
         labels: MANAGED_BY_LABELS,
         tags: config.cluster.tags,

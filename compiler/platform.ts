@@ -803,20 +803,42 @@ export function clusterIssuerManifest(s: {
 }
 
 /**
- * cert-manager's permissions in Route 53 (cert-manager docs "Route53", "Set up an IAM Policy"),
- * tightened as they suggest: the record changes on the configured zone only, TXT records only,
- * and no ListHostedZonesByName since the issuer names the zone.
+ * The TXT record names of the DNS-01 challenges for the listeners' hostnames: `_acme-challenge.`
+ * before the name, a wildcard's `*.` dropped (RFC 8555 section 8.4; cert-manager
+ * pkg/issuer/acme/dns/util `DNS01LookupFQDN`), each once, as Route 53 normalizes names (lowercase,
+ * no trailing dot: Route 53 developer guide, "Using IAM policy conditions for fine-grained access
+ * control", `route53:ChangeResourceRecordSetsNormalizedRecordNames`).
  */
-export function route53Policy(hostedZoneId: string): Record<string, unknown> {
+export function acmeChallengeRecordNames(hostnames: readonly string[]): string[] {
+    return [...new Set(hostnames.map((h) => `_acme-challenge.${h.replace(/^\*\./, "").toLowerCase()}`))].sort();
+}
+
+/**
+ * cert-manager's permissions in Route 53, exactly the calls its Route 53 solver makes with the
+ * issuer naming the zone (pkg/issuer/acme/dns/route53/route53.go, v1.21.1): ChangeResourceRecordSets
+ * with UPSERT (Present) and DELETE (CleanUp) of one TXT record, then GetChange until it is INSYNC.
+ * No ListResourceRecordSets (never called) and no ListHostedZonesByName (only without a zone ID).
+ * The record changes are limited by the Route 53 condition keys (developer guide, "Using IAM
+ * policy conditions for fine-grained access control"): TXT only, UPSERT and DELETE only, and only
+ * the challenge names of the configured hostnames, so the role cannot touch the zone's SPF,
+ * DMARC or verification TXT records, nor the gateway's own records.
+ */
+export function route53Policy(hostedZoneId: string, hostnames: readonly string[]): Record<string, unknown> {
     return {
         Version: "2012-10-17",
         Statement: [
             { Effect: "Allow", Action: "route53:GetChange", Resource: "arn:aws:route53:::change/*" },
             {
                 Effect: "Allow",
-                Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
+                Action: "route53:ChangeResourceRecordSets",
                 Resource: `arn:aws:route53:::hostedzone/${hostedZoneId}`,
-                Condition: { "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"] } },
+                Condition: {
+                    "ForAllValues:StringEquals": {
+                        "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"],
+                        "route53:ChangeResourceRecordSetsActions": ["UPSERT", "DELETE"],
+                        "route53:ChangeResourceRecordSetsNormalizedRecordNames": acmeChallengeRecordNames(hostnames),
+                    },
+                },
             },
         ],
     };

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { ProgramRun, Registration } from "../offline/mockRuntime";
 import { byName, runStack, stackConfig } from "./harness";
 import { addressIntervals, sameAddresses } from "../compiler/addressSet";
-import { GATEWAY_POD_LABELS, LB_CONTROLLER_POD_LABELS, SECURITY_GROUP_INBOUND_RULES } from "../compiler/platform";
+import { GATEWAY_POD_LABELS, LB_CONTROLLER_POD_LABELS, SECURITY_GROUP_INBOUND_RULES, acmeChallengeRecordNames } from "../compiler/platform";
 import { LB_CONTROLLER_POLICY } from "../compiler/lbControllerPolicy";
 import { subnetLayout } from "../compiler/subnets";
 import { waitForWebhookCaBundle } from "../components/certManager";
@@ -94,18 +94,35 @@ for (const stack of ["nonprod", "prod"]) {
             assert.equal(chart.transforms[0]!(other), undefined);
         });
 
-        it("gives cert-manager a Route 53 role through EKS Pod Identity that writes TXT records in the configured zone only, before its pods start", () => {
-            const zone = (stackConfig(stack)["k8s-platform:gateway"] as { tls: { hostedZoneId: string } }).tls.hostedZoneId;
+        it("gives cert-manager a Route 53 role through EKS Pod Identity that may upsert and delete only the challenge TXT records of the listeners' hostnames, before its pods start", () => {
+            const tls = (stackConfig(stack)["k8s-platform:gateway"] as { tls: { hostedZoneId: string; hostnames: string[] } }).tls;
             const association = byName(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "cert-manager-route53");
             assert.deepEqual([association.inputs["namespace"], association.inputs["serviceAccount"]], ["cert-manager", "cert-manager"]);
             const permissions = JSON.parse(byName(run, "aws:iam/rolePolicy:RolePolicy", "cert-manager-route53").inputs["policy"] as string);
+            const domain = stack === "prod" ? "shop.example.com" : "nonprod.shop.example.com";
+            assert.deepEqual(
+                tls.hostnames,
+                ["", "www.", "account.", "analytics."].map((sub) => `${sub}${domain}`),
+            );
+            // No ListResourceRecordSets: cert-manager v1.21.1's Route 53 solver never calls it.
             assert.deepEqual(permissions.Statement, [
                 { Effect: "Allow", Action: "route53:GetChange", Resource: "arn:aws:route53:::change/*" },
                 {
                     Effect: "Allow",
-                    Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
-                    Resource: `arn:aws:route53:::hostedzone/${zone}`,
-                    Condition: { "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"] } },
+                    Action: "route53:ChangeResourceRecordSets",
+                    Resource: `arn:aws:route53:::hostedzone/${tls.hostedZoneId}`,
+                    Condition: {
+                        "ForAllValues:StringEquals": {
+                            "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"],
+                            "route53:ChangeResourceRecordSetsActions": ["UPSERT", "DELETE"],
+                            "route53:ChangeResourceRecordSetsNormalizedRecordNames": [
+                                `_acme-challenge.account.${domain}`,
+                                `_acme-challenge.analytics.${domain}`,
+                                `_acme-challenge.${domain}`,
+                                `_acme-challenge.www.${domain}`,
+                            ],
+                        },
+                    },
                 },
             ]);
             assert.ok(byName(run, CHART, "cert-manager-chart").dependsOn.includes(association.urn));
@@ -231,6 +248,15 @@ for (const stack of ["nonprod", "prod"]) {
         });
     });
 }
+
+describe("the DNS-01 challenge records cert-manager may write", () => {
+    it("are the hostnames' names under _acme-challenge, a wildcard's under its parent, each once, lowercase", () => {
+        assert.deepEqual(acmeChallengeRecordNames(["shop.example.com", "*.shop.example.com", "Api.Example.com"]), [
+            "_acme-challenge.api.example.com",
+            "_acme-challenge.shop.example.com",
+        ]);
+    });
+});
 
 describe("a destroy of the edge", () => {
     let run: ProgramRun;
