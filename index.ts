@@ -19,7 +19,8 @@ import { buildInTurn } from "./components/inTurn";
 import { describePromotion } from "./delivery/promotion";
 import { policySetDigest, promotionDigest } from "./compiler/digest";
 import { MANAGED_BY_LABELS, ZONE_LABEL, allPolicies, compileIntent, gatewayClientBlocks } from "./compiler/generate";
-import { CERT_MANAGER_NAMESPACE, LB_CONTROLLER_NAMESPACE, sharedGatewayManifest } from "./compiler/platform";
+import { CERT_MANAGER_NAMESPACE, LB_CONTROLLER_NAMESPACE, loadBalancerScheme, sharedGatewayManifest } from "./compiler/platform";
+import { GatewayDns } from "./components/gatewayDns";
 import { exactRanges } from "./compiler/addressSet";
 import { namespaceTenancy } from "./compiler/tenancy";
 import { tenantGuardrails } from "./compiler/admission";
@@ -133,7 +134,16 @@ export = async () => {
         after: [...managed(LB_CONTROLLER_NAMESPACE), certManager.chart],
     });
     // The shared Gateway: its Service needs the load balancer controller, its listeners the issuer.
-    gateway.serve([...lbController.ready, ...certManager.ready]);
+    const shared = gateway.serve([...lbController.ready, ...certManager.ready]);
+    // DNS: each hostname an alias record to the NLB, in the zone cert-manager writes its challenges to.
+    if (tls?.hostedZoneId !== undefined)
+        new GatewayDns("dns", {
+            hostedZoneId: tls.hostedZoneId,
+            hostnames: tls.hostnames,
+            address: shared.address.apply((a) => a ?? ""),
+            region,
+            gateway: shared.gateway,
+        });
 
     return {
         kubeconfig: cluster.kubeconfig,
@@ -150,5 +160,9 @@ export = async () => {
         promotionGate: describePromotion(promotion),
         /** What the promotion gate of a later stack compares its own version with. */
         kubernetesVersion: config.cluster.kubernetesVersion,
+        /** The shared Gateway's NLB (its DNS name): what the hostnames' records point at. */
+        gatewayAddress: shared.address,
+        /** Its scheme: a change replaces the NLB, which a later update is asked to confirm. */
+        loadBalancerScheme: loadBalancerScheme(config.gateway.internal),
     };
 };

@@ -490,6 +490,31 @@ export function gatewayWaitFor(listeners: readonly HttpsListener[]): string {
 /** The Gateway's load balancer address, as the wait and the stack output read it. */
 export const GATEWAY_ADDRESS_WAIT = "jsonpath={.status.addresses[?(@.type=='Hostname')].value}";
 
+/** The Gateway's status as far as its address goes (gateway.networking.k8s.io/v1 GatewayStatus). */
+export interface GatewayStatus {
+    readonly addresses?: readonly { readonly type?: string; readonly value: string }[];
+}
+
+/**
+ * The NLB's DNS name from the Gateway's status: the first address of type Hostname, which NGF
+ * copies from the data plane Service's load balancer status (getGatewayAddressesForStatus,
+ * v2.6.7); undefined while there is none (never after the update's wait).
+ */
+export function gatewayAddress(status: GatewayStatus | undefined): string | undefined {
+    return status?.addresses?.find((a) => a.type === "Hostname")?.value;
+}
+
+/**
+ * The alias records that point the listeners' hostnames at the gateway's NLB, in the hosted zone:
+ * one A record per hostname (a `*.` hostname is a wildcard record, which Route 53 serves for
+ * every name under it without one of its own), keyed by the hostname so that reordering config
+ * replaces nothing. IPv4 only: the controller makes the NLB ipv4 unless
+ * `aws-load-balancer-ip-address-type` says dualstack (annotations.md, v3.5.0).
+ */
+export function gatewayAliasRecords(hostnames: readonly string[]): { readonly key: string; readonly name: string; readonly type: "A" }[] {
+    return [...new Set(hostnames)].sort().map((name) => ({ key: name.replace(/^\*\./, "wildcard."), name, type: "A" as const }));
+}
+
 /**
  * How the Kubernetes provider deletes the Gateway (pulumi-kubernetes annotation, v4.12.0+):
  * foreground, its default, stated so that nobody speeds a destroy up with `background`. The

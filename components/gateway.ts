@@ -7,6 +7,8 @@ import {
     NGF_CHART,
     NGF_RELEASE,
     gatewayApiCrdsUrl,
+    GatewayStatus,
+    gatewayAddress,
     gatewayDisruptionBudget,
     ngfChartValues,
 } from "../compiler/platform";
@@ -98,15 +100,17 @@ export class NginxGateway extends pulumi.ComponentResource {
      * and recreated: NGF deletes its data plane Service with it, which removes the in-tree NLB,
      * and provisions a new one that the controller takes.
      */
-    serve(edge: pulumi.Resource[]): k8s.apiextensions.CustomResource {
+    serve(edge: pulumi.Resource[]): { gateway: k8s.apiextensions.CustomResource; address: pulumi.Output<string | undefined> } {
         const { args } = this;
-        return new k8s.apiextensions.CustomResource(
+        const gateway = new k8s.apiextensions.CustomResource(
             `${this.name}-shared`,
             {
                 apiVersion: "gateway.networking.k8s.io/v1",
                 kind: "Gateway",
                 metadata: args.gateway([]).metadata,
                 spec: pulumi.output(args.loadBalancerSubnetIds).apply((ids) => args.gateway(ids).spec),
+                // Not sent (undefined): named so that the live object's status is read back as an output.
+                status: undefined,
             },
             {
                 parent: this,
@@ -119,5 +123,7 @@ export class NginxGateway extends pulumi.ComponentResource {
                 customTimeouts: { create: "20m", update: "20m", delete: "20m" },
             },
         );
+        const status = (gateway as unknown as { status: pulumi.Output<GatewayStatus | undefined> }).status;
+        return { gateway, address: status.apply(gatewayAddress) };
     }
 }

@@ -158,6 +158,8 @@ const gatewaySchema = z.strictObject({
             issuer: z.enum(["letsencrypt-staging", "letsencrypt"]).optional(),
             /** The Route 53 hosted zone (ID) of the hostnames: DNS-01 challenges are written there, and only there. */
             hostedZoneId: z.string().optional(),
+            /** That zone's domain (`shop.example.com`): every hostname lies in it, and gets an alias record to the gateway's NLB there. */
+            zoneName: z.string().optional(),
             /** ACME account contact (optional for Let's Encrypt). */
             email: z.string().optional(),
         })

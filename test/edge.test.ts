@@ -1,8 +1,15 @@
 import { strict as assert } from "assert";
 import { ProgramRun, Registration } from "../offline/mockRuntime";
-import { byName, runStack, stackConfig } from "./harness";
+import { byName, ofType, runStack, stackConfig } from "./harness";
 import { addressIntervals, sameAddresses } from "../compiler/addressSet";
-import { GATEWAY_POD_LABELS, LB_CONTROLLER_POD_LABELS, SECURITY_GROUP_INBOUND_RULES, acmeChallengeRecordNames } from "../compiler/platform";
+import {
+    GATEWAY_POD_LABELS,
+    LB_CONTROLLER_POD_LABELS,
+    SECURITY_GROUP_INBOUND_RULES,
+    acmeChallengeRecordNames,
+    gatewayAddress,
+    gatewayAliasRecords,
+} from "../compiler/platform";
 import { LB_CONTROLLER_POLICY } from "../compiler/lbControllerPolicy";
 import { subnetLayout } from "../compiler/subnets";
 import { waitForWebhookCaBundle } from "../components/certManager";
@@ -151,6 +158,24 @@ for (const stack of ["nonprod", "prod"]) {
             assert.ok(issuer.dependsOn.includes(byName(run, CHART, "cert-manager-chart").urn));
         });
 
+        it("points each listener hostname at the gateway's NLB with a Route 53 alias in the configured zone, after the Gateway, and exports the address", () => {
+            const tls = (stackConfig(stack)["k8s-platform:gateway"] as { tls: { hostedZoneId: string; hostnames: string[] } }).tls;
+            const gateway = byName(run, "kubernetes:gateway.networking.k8s.io/v1:Gateway", "gateway-shared");
+            const address = "k8s-tools-sharedng-0mock-0123456789abcdef.elb.eu-west-1.amazonaws.com";
+            const records = ofType(run, "aws:route53/record:Record");
+            assert.deepEqual(records.map((r) => r.inputs["name"]).sort(), [...tls.hostnames].sort());
+            for (const record of records) {
+                assert.equal(record.name, `dns-${record.inputs["name"]}`);
+                assert.deepEqual(
+                    [record.inputs["zoneId"], record.inputs["type"], record.inputs["allowOverwrite"], record.inputs["aliases"]],
+                    [tls.hostedZoneId, "A", false, [{ name: address, zoneId: "Z0MOCKNLBZONE", evaluateTargetHealth: true }]],
+                );
+                assert.ok(record.dependsOn.includes(gateway.urn));
+            }
+            assert.equal(run.outputs["gatewayAddress"], address);
+            assert.equal(run.outputs["loadBalancerScheme"], stack === "prod" ? "internet-facing" : "internal");
+        });
+
         it("installs the AWS Load Balancer Controller 3.5.0 with region and VPC given, its webhook certificate from cert-manager, and its own role with AWS's policy", () => {
             const chart = byName(run, CHART, "lb-controller-chart");
             assert.deepEqual(
@@ -258,6 +283,29 @@ describe("the DNS-01 challenge records cert-manager may write", () => {
     });
 });
 
+describe("the gateway's alias records", () => {
+    it("are one A record per hostname, a wildcard as a wildcard record keyed without its star, each once, in name order", () => {
+        assert.deepEqual(gatewayAliasRecords(["www.shop.example.com", "*.shop.example.com", "www.shop.example.com"]), [
+            { key: "wildcard.shop.example.com", name: "*.shop.example.com", type: "A" },
+            { key: "www.shop.example.com", name: "www.shop.example.com", type: "A" },
+        ]);
+    });
+
+    it("take the NLB's name from the Gateway's Hostname address only, none before it has one", () => {
+        assert.equal(
+            gatewayAddress({
+                addresses: [
+                    { type: "IPAddress", value: "10.0.0.1" },
+                    { type: "Hostname", value: "nlb.example" },
+                ],
+            }),
+            "nlb.example",
+        );
+        assert.equal(gatewayAddress({ addresses: [] }), undefined);
+        assert.equal(gatewayAddress(undefined), undefined);
+    });
+});
+
 describe("a destroy of the edge", () => {
     let run: ProgramRun;
     before(async () => {
@@ -290,6 +338,8 @@ describe("a destroy of the edge", () => {
             ["eks:index:Cluster", "platform-eks"],
         ];
         for (const [type, name] of after) assert.ok(gateway < at(type, name), `the Gateway goes before ${name}`);
+        // The hostnames' records go first: nothing points at an NLB that is being deleted.
+        for (const record of ofType(run, "aws:route53/record:Record")) assert.ok(order.indexOf(record.urn) < gateway, record.name);
     });
 });
 

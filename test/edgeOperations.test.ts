@@ -82,6 +82,24 @@ describe("the data plane's operations settings", () => {
             "k8s-platform:gateway.dataPlane.deregistrationDelaySeconds: 4000: must be a whole number of seconds from 0 to 3600",
         ],
         [
+            "a hostname outside the hosted zone",
+            "prod",
+            (g) => g.tls.hostnames.push("shop.example.org"),
+            'k8s-platform:gateway.tls.hostnames[4]: "shop.example.org": is outside the hosted zone shop.example.com: its DNS-01 challenge and its record cannot be written there (a name under shop.example.com, or a stack with that name\'s zone)',
+        ],
+        [
+            "issuing without the zone's domain",
+            "nonprod",
+            (g) => delete g.tls.zoneName,
+            "k8s-platform:gateway.tls.zoneName: (not set): the hostnames' alias records to the gateway's load balancer are written in hostedZoneId's zone: name its domain (e.g. shop.example.com)",
+        ],
+        [
+            "a zone's domain beside your own certificate",
+            "nonprod",
+            (g) => (g.tls = { certificateSecret: "shop-tls", zoneName: "shop.example.com" }),
+            'k8s-platform:gateway.tls.zoneName: "shop.example.com": is for cert-manager issuing and the hostnames\' records, but certificateSecret names your own certificate',
+        ],
+        [
             "no cert-manager webhook",
             "prod",
             (g) => (g.certManager.webhookReplicas = 0),

@@ -124,6 +124,58 @@ export function singleReplicaWarnings(gateway: Gateway, environment: Environment
     ];
 }
 
+const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
+
+/**
+ * The zone the hostnames resolve in: with cert-manager issuing, `gateway.tls.zoneName` names the
+ * domain of `hostedZoneId`, where the program writes each hostname's alias record to the NLB;
+ * every hostname lies in it (a name outside could neither be challenged nor pointed there).
+ */
+export function zoneProblems(gateway: Gateway): ConfigProblem[] {
+    const tls = gateway.tls;
+    if (!tls) return [];
+    const at = ["gateway", "tls"];
+    if (tls.certificateSecret !== undefined)
+        return tls.zoneName === undefined
+            ? []
+            : [
+                  found(
+                      [...at, "zoneName"],
+                      tls.zoneName,
+                      "is for cert-manager issuing and the hostnames' records, but certificateSecret names your own certificate",
+                      "keep one of the two",
+                  ),
+              ];
+    if (tls.zoneName === undefined)
+        return [
+            found(
+                [...at, "zoneName"],
+                undefined,
+                "the hostnames' alias records to the gateway's load balancer are written in hostedZoneId's zone: name its domain",
+                "e.g. shop.example.com",
+            ),
+        ];
+    const zone = tls.zoneName;
+    if (!DNS_NAME.test(zone) || zone.length > 253)
+        return [
+            found([...at, "zoneName"], zone, "is not a DNS domain", "the hosted zone's name without the final dot, e.g. shop.example.com"),
+        ];
+    const problems: ConfigProblem[] = [];
+    tls.hostnames.forEach((hostname, i) => {
+        const name = hostname.replace(/^\*\./, "");
+        if (name !== zone && !name.endsWith(`.${zone}`))
+            problems.push(
+                found(
+                    [...at, "hostnames", i],
+                    hostname,
+                    `is outside the hosted zone ${zone}: its DNS-01 challenge and its record cannot be written there`,
+                    `a name under ${zone}, or a stack with that name's zone`,
+                ),
+            );
+    });
+    return problems;
+}
+
 /** Every rule of this file over the gateway section. */
 export function edgeOperationChecks(gateway: Gateway | undefined, environment: Environment): EdgeOperationFindings {
     if (!gateway) return { problems: [], warnings: [] };
@@ -133,6 +185,7 @@ export function edgeOperationChecks(gateway: Gateway | undefined, environment: E
             ...disruptionBudgetProblems(gateway, environment),
             ...drainProblems(gateway),
             ...replicaProblems(["gateway", "certManager", "webhookReplicas"], gateway.certManager.webhookReplicas),
+            ...zoneProblems(gateway),
         ],
         warnings: singleReplicaWarnings(gateway, environment),
     };
