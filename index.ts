@@ -89,6 +89,7 @@ export = async () => {
                 toolsNamespace: config.network.toolsNamespace,
                 tls,
                 internal: config.gateway.internal,
+                replaceLoadBalancer: config.gateway.replaceLoadBalancer,
                 loadBalancerSubnetIds,
                 routeNamespaceLabels: { [ZONE_LABEL]: "business" },
                 labels: MANAGED_BY_LABELS,

@@ -416,6 +416,8 @@ export interface GatewaySettings {
     readonly tls?: GatewayTls;
     /** An internal (VPC-only) load balancer instead of an internet-facing one. */
     readonly internal: boolean;
+    /** This update may replace the NLB (config gateway.replaceLoadBalancer): said on the Gateway for the preview gate. */
+    readonly replaceLoadBalancer?: boolean;
     /** The subnets the NLB is placed in (IDs): the public subnets, whose ranges the gateway admits health checks from. */
     readonly loadBalancerSubnetIds: readonly string[];
     /** Labels of the namespaces whose HTTPRoutes may attach. */
@@ -560,6 +562,7 @@ export function sharedGatewayManifest(s: GatewaySettings): GatewayManifest {
                 ...(issuer !== undefined ? { [CLUSTER_ISSUER_ANNOTATION]: issuer } : {}),
                 [WAIT_FOR]: gatewayWaitFor(https),
                 [DELETION_PROPAGATION]: "foreground",
+                ...(s.replaceLoadBalancer ? { [LOAD_BALANCER_REPLACEMENT_ANNOTATION]: "intended" } : {}),
             },
         },
         spec: {
@@ -598,6 +601,13 @@ export function loadBalancerAnnotations(internal: boolean, subnetIds: readonly s
         "service.beta.kubernetes.io/aws-load-balancer-subnets": subnetIds.join(","),
     };
 }
+
+/**
+ * On the Gateway's own metadata (not copied anywhere): this update may replace the NLB (config
+ * `gateway.replaceLoadBalancer`); without it the prod preview gate refuses a scheme change
+ * (delivery/previewGate.ts).
+ */
+export const LOAD_BALANCER_REPLACEMENT_ANNOTATION = "k8s-platform/load-balancer-replacement";
 
 /** The annotation whose change makes the controller replace the NLB (annotations.md, "scheme", v3.5.0). */
 export const LOAD_BALANCER_SCHEME_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-scheme";

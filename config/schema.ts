@@ -161,6 +161,7 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, today: 
                 chartVersion: gateway.chartVersion,
                 gatewayApiVersion: gateway.gatewayApiVersion,
                 internal: gateway.internal,
+                replaceLoadBalancer: gateway.replaceLoadBalancer,
                 certManager: {
                     chartVersion: gateway.certManager.chartVersion,
                     webhookReplicas: resolveCertManagerWebhookReplicas(gateway.certManager, environment),

@@ -147,6 +147,8 @@ const gatewaySchema = z.strictObject({
     acknowledgeAnyAddress: z.boolean().default(false),
     /** An internal (VPC-only) load balancer instead of an internet-facing one. */
     internal: z.boolean().default(false),
+    /** This update may replace the NLB (a scheme change: new DNS name); otherwise prod's preview gate refuses it. Remove after. */
+    replaceLoadBalancer: z.boolean().default(false),
     /** HTTPS: one listener and certificate per hostname. Optional outside production. */
     tls: z
         .strictObject({

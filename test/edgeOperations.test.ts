@@ -1,7 +1,12 @@
 import { strict as assert } from "assert";
 import { formatProblem, parseStackConfig } from "../config/schema";
 import { disruptionBudgetProblems, drainProblems, replicaProblems, resolveDataPlane } from "../config/checks/edgeOperations";
-import { gatewayDisruptionBudget } from "../compiler/platform";
+import {
+    GATEWAY_INFRASTRUCTURE_ANNOTATION_LIMIT,
+    gatewayDisruptionBudget,
+    loadBalancerAnnotations,
+    sharedGatewayManifest,
+} from "../compiler/platform";
 import { stackConfig, stackIntent } from "./harness";
 import { allPolicies, compileIntent } from "../compiler/generate";
 import { planSnapshot } from "../compiler/planSnapshot";
@@ -148,6 +153,37 @@ describe("the data plane's operations settings", () => {
             deregistrationDelaySeconds: 60,
             drainSeconds: 70,
         });
+    });
+});
+
+describe("a load balancer replacement", () => {
+    it("is said on the Gateway only when config allows it, and config warns until the key is removed", () => {
+        const base = {
+            toolsNamespace: "tools",
+            internal: false,
+            loadBalancerSubnetIds: ["subnet-a", "subnet-b"],
+            routeNamespaceLabels: {},
+            labels: {},
+        };
+        assert.equal(sharedGatewayManifest(base).metadata.annotations["k8s-platform/load-balancer-replacement"], undefined);
+        assert.equal(
+            sharedGatewayManifest({ ...base, replaceLoadBalancer: true }).metadata.annotations["k8s-platform/load-balancer-replacement"],
+            "intended",
+        );
+        const { result, warnings } = parse("prod", (g) => (g.replaceLoadBalancer = true));
+        assert.ok(result.ok && result.config.gateway.replaceLoadBalancer);
+        assert.ok(
+            warnings.some((w) =>
+                w.startsWith("k8s-platform:gateway.replaceLoadBalancer: true: lets this update replace the gateway's NLB"),
+            ),
+            warnings.join("\n"),
+        );
+    });
+
+    it("keeps the Gateway's infrastructure annotations within Gateway API's limit of 8, with room to spare", () => {
+        const annotations = loadBalancerAnnotations(true, ["subnet-a", "subnet-b", "subnet-c"]);
+        assert.equal(Object.keys(annotations).length, 3);
+        assert.ok(Object.keys(annotations).length < GATEWAY_INFRASTRUCTURE_ANNOTATION_LIMIT);
     });
 });
 

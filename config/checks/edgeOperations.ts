@@ -176,6 +176,19 @@ export function zoneProblems(gateway: Gateway): ConfigProblem[] {
     return problems;
 }
 
+/** A replacement allowed once is not left allowed: the next scheme change should be refused again. */
+export function replacementWarnings(gateway: Gateway): ConfigProblem[] {
+    if (!gateway.replaceLoadBalancer) return [];
+    return [
+        found(
+            ["gateway", "replaceLoadBalancer"],
+            true,
+            "lets this update replace the gateway's NLB (a new DNS name): records outside the stack must follow",
+            "remove it once the update has run",
+        ),
+    ];
+}
+
 /** Every rule of this file over the gateway section. */
 export function edgeOperationChecks(gateway: Gateway | undefined, environment: Environment): EdgeOperationFindings {
     if (!gateway) return { problems: [], warnings: [] };
@@ -187,6 +200,6 @@ export function edgeOperationChecks(gateway: Gateway | undefined, environment: E
             ...replicaProblems(["gateway", "certManager", "webhookReplicas"], gateway.certManager.webhookReplicas),
             ...zoneProblems(gateway),
         ],
-        warnings: singleReplicaWarnings(gateway, environment),
+        warnings: [...singleReplicaWarnings(gateway, environment), ...replacementWarnings(gateway)],
     };
 }
