@@ -879,6 +879,17 @@ export function route53Policy(hostedZoneId: string, hostnames: readonly string[]
     };
 }
 
+/**
+ * NGINX Gateway Fabric's own CRDs (NginxProxy, NginxGateway, its policies) of a release: Helm
+ * installs a chart's `crds/` on install only, never on upgrade (charts/nginx-gateway-fabric/README.md
+ * "Upgrading the CRDs": `kubectl apply --server-side` them before upgrading, v2.6.7), so the
+ * program applies them itself, server-side, from the release's deploy/crds.yaml (the same CRDs,
+ * tag `v<chart version>`: chart and app versions are equal, Chart.yaml), on every version change.
+ */
+export function ngfCrdsUrl(chartVersion: string): string {
+    return `https://raw.githubusercontent.com/nginx/nginx-gateway-fabric/v${chartVersion.replace(/^v/, "")}/deploy/crds.yaml`;
+}
+
 /** The standard-channel CRDs of a Gateway API release (gateway-api's getting-started guide). */
 export function gatewayApiCrdsUrl(version: string): string {
     return `https://github.com/kubernetes-sigs/gateway-api/releases/download/${version}/standard-install.yaml`;

@@ -7,6 +7,7 @@ import {
     NGF_CHART,
     NGF_RELEASE,
     gatewayApiCrdsUrl,
+    ngfCrdsUrl,
     GatewayStatus,
     gatewayAddress,
     gatewayDisruptionBudget,
@@ -64,6 +65,14 @@ export class NginxGateway extends pulumi.ComponentResource {
             { file: gatewayApiCrdsUrl(args.gatewayApiVersion) },
             { ...children, retainOnDelete: true, transforms: [retainOnDelete] },
         );
+        // NGF's own CRDs, applied server-side at the chart's version, so a chart bump upgrades
+        // them (Helm would not: skipCrds below); forced, since Helm's install owned them before;
+        // retained on delete like the Gateway API CRDs.
+        const ngfCrds = new k8s.yaml.v2.ConfigFile(
+            `${name}-ngf-crds`,
+            { file: ngfCrdsUrl(args.chartVersion) },
+            { ...children, retainOnDelete: true, transforms: [retainOnDelete, forceServerSideApply] },
+        );
         // The chart; its pre-install hook Job needs the tools policies to exist already.
         const release = new k8s.helm.v3.Release(
             `${name}-chart`,
@@ -73,8 +82,9 @@ export class NginxGateway extends pulumi.ComponentResource {
                 version: args.chartVersion,
                 namespace: args.namespace,
                 values: ngfChartValues(args.clientRanges, args.dataPlane),
+                skipCrds: true,
             },
-            { ...children, dependsOn: [crds, ...args.after] },
+            { ...children, dependsOn: [crds, ngfCrds, ...args.after] },
         );
         // A drain or a node group update never takes more nginx pods than the budget allows.
         const budget = gatewayDisruptionBudget(args.namespace, args.dataPlane, args.labels);
@@ -127,3 +137,16 @@ export class NginxGateway extends pulumi.ComponentResource {
         return { gateway, address: status.apply(gatewayAddress) };
     }
 }
+
+/**
+ * Server-side apply takes the fields another manager (Helm's install) set instead of failing on
+ * the conflict (pulumi-kubernetes annotation `pulumi.com/patchForce`, "Server-Side Apply option").
+ */
+export const forceServerSideApply: pulumi.ResourceTransform = (args) => {
+    if (args.type !== "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition") return undefined;
+    const metadata = (args.props["metadata"] ?? {}) as { annotations?: Record<string, string> };
+    return {
+        props: { ...args.props, metadata: { ...metadata, annotations: { ...metadata.annotations, "pulumi.com/patchForce": "true" } } },
+        opts: args.opts,
+    };
+};

@@ -105,6 +105,12 @@ describe("the data plane's operations settings", () => {
             'k8s-platform:gateway.tls.zoneName: "shop.example.com": is for cert-manager issuing and the hostnames\' records, but certificateSecret names your own certificate',
         ],
         [
+            "a range for NGF's chart outside production, since its CRDs come from the exact release",
+            "nonprod",
+            (g) => (g.chartVersion = "~2.6.7"),
+            'k8s-platform:gateway.chartVersion: "~2.6.7": is a range, but NGINX Gateway Fabric\'s CRDs are applied from the release of the exact chart version (Helm never upgrades them) (an exact version, e.g. 2.6.7)',
+        ],
+        [
             "no cert-manager webhook",
             "prod",
             (g) => (g.certManager.webhookReplicas = 0),

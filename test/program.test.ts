@@ -261,6 +261,24 @@ for (const stack of ["nonprod", "prod"]) {
             );
             assert.equal(kept.opts.retainOnDelete, true);
             const release = byName(run, "kubernetes:helm.sh/v3:Release", "gateway-chart");
+            // NGF's own CRDs from the release of the chart's version, server-side, forced over
+            // Helm's install, kept on delete; Helm installs none itself (it would never upgrade them).
+            const ngfCrds = byName(run, "kubernetes:yaml/v2:ConfigFile", "gateway-ngf-crds");
+            assert.equal(ngfCrds.inputs["file"], "https://raw.githubusercontent.com/nginx/nginx-gateway-fabric/v2.6.7/deploy/crds.yaml");
+            assert.equal(ngfCrds.retainOnDelete, true);
+            const ngfCrd = {
+                custom: true,
+                type: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+                name: "nginxproxies.gateway.nginx.org",
+                props: { metadata: { name: "nginxproxies.gateway.nginx.org" } },
+                opts: {},
+            };
+            const forced = ngfCrds.transforms.map(
+                (t) => t(ngfCrd) as unknown as { props: { metadata: { annotations?: Record<string, string> } } },
+            );
+            assert.ok(forced.some((r) => r?.props.metadata.annotations?.["pulumi.com/patchForce"] === "true"));
+            assert.equal(release.inputs["skipCrds"], true);
+            assert.ok(release.dependsOn.includes(ngfCrds.urn));
             assert.deepEqual(
                 [release.inputs["name"], release.inputs["chart"], release.inputs["version"], release.inputs["namespace"]],
                 ["ngf", "oci://ghcr.io/nginx/charts/nginx-gateway-fabric", "2.6.7", "tools"],

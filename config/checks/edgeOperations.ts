@@ -8,6 +8,7 @@
 import { DataPlaneSettings } from "../../compiler/platform";
 import { RawConfig } from "../shape";
 import { ConfigProblem, keyPath } from "../problems";
+import { parseVersion, parseVersionSpec } from "../versions";
 
 type Gateway = RawConfig["gateway"];
 type Environment = RawConfig["environment"] | undefined;
@@ -189,6 +190,23 @@ export function replacementWarnings(gateway: Gateway): ConfigProblem[] {
     ];
 }
 
+/**
+ * NGF's CRDs are applied from its release at the chart's version (compiler/platform.ts ngfCrdsUrl):
+ * a range names no release. (Other chart version problems are the version check's.)
+ */
+export function ngfCrdVersionProblems(gateway: Gateway): ConfigProblem[] {
+    const text = gateway.chartVersion;
+    if (parseVersion(text) !== undefined || parseVersionSpec(text) === undefined) return [];
+    return [
+        found(
+            ["gateway", "chartVersion"],
+            text,
+            "is a range, but NGINX Gateway Fabric's CRDs are applied from the release of the exact chart version (Helm never upgrades them)",
+            "an exact version, e.g. 2.6.7",
+        ),
+    ];
+}
+
 /** Every rule of this file over the gateway section. */
 export function edgeOperationChecks(gateway: Gateway | undefined, environment: Environment): EdgeOperationFindings {
     if (!gateway) return { problems: [], warnings: [] };
@@ -199,6 +217,7 @@ export function edgeOperationChecks(gateway: Gateway | undefined, environment: E
             ...drainProblems(gateway),
             ...replicaProblems(["gateway", "certManager", "webhookReplicas"], gateway.certManager.webhookReplicas),
             ...zoneProblems(gateway),
+            ...ngfCrdVersionProblems(gateway),
         ],
         warnings: [...singleReplicaWarnings(gateway, environment), ...replacementWarnings(gateway)],
     };
