@@ -1,14 +1,20 @@
 import { strict as assert } from "assert";
 import { formatProblem, parseStackConfig } from "../config/schema";
 import { disruptionBudgetProblems, drainProblems, replicaProblems, resolveDataPlane } from "../config/checks/edgeOperations";
+import * as fs from "fs";
+import * as path from "path";
 import {
+    GATEWAY_ADDRESS_WAIT,
     GATEWAY_INFRASTRUCTURE_ANNOTATION_LIMIT,
+    NGF_READINESS_PATH,
+    NGF_READINESS_PORT,
+    gatewayWaitFor,
     gatewayDisruptionBudget,
     loadBalancerAnnotations,
     sharedGatewayManifest,
 } from "../compiler/platform";
-import { stackConfig, stackIntent } from "./harness";
-import { allPolicies, compileIntent } from "../compiler/generate";
+import { PROJECT_DIR, stackConfig, stackIntent } from "./harness";
+import { READINESS_GATE_LABELS, allPolicies, compileIntent } from "../compiler/generate";
 import { planSnapshot } from "../compiler/planSnapshot";
 
 type Config = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -203,5 +209,39 @@ describe("the pod readiness gate in the plan", () => {
             .filter(([, labels]) => labels["elbv2.k8s.aws/pod-readiness-gate-inject"] === "enabled")
             .map(([name]) => name);
         assert.deepEqual(gated, ["tools"]);
+    });
+});
+
+describe("docs/edge-operations.md", () => {
+    const doc = fs.readFileSync(path.join(PROJECT_DIR, "docs", "edge-operations.md"), "utf8");
+
+    it("names what the program really sets: the readiness-gate label, the health check, the deletion policy and the replacement annotation", () => {
+        const gateway = sharedGatewayManifest({
+            toolsNamespace: "tools",
+            internal: false,
+            replaceLoadBalancer: true,
+            loadBalancerSubnetIds: ["subnet-a"],
+            routeNamespaceLabels: {},
+            labels: {},
+        });
+        const annotations = gateway.metadata.annotations;
+        for (const fact of [
+            Object.keys(READINESS_GATE_LABELS)[0]!,
+            `${NGF_READINESS_PATH}\` on ${NGF_READINESS_PORT}`,
+            `pulumi.com/deletionPropagationPolicy: ${annotations["pulumi.com/deletionPropagationPolicy"]}`,
+            `k8s-platform/load-balancer-replacement: ${annotations["k8s-platform/load-balancer-replacement"]}`,
+            "service.k8s.aws/resources",
+            "gateway.dataPlane.replicas",
+            "gateway.tls.zoneName",
+        ])
+            assert.ok(doc.includes(fact), fact);
+    });
+
+    it("says what each of the Gateway's waits means, one row per expression the Gateway waits for", () => {
+        const waits = JSON.parse(gatewayWaitFor([{ name: "https-a", secret: "a-tls" }])) as string[];
+        assert.deepEqual(waits.slice(0, 2), ["condition=Programmed", GATEWAY_ADDRESS_WAIT]);
+        const row = doc.split("\n").find((l) => l.startsWith("| Gateway |"));
+        assert.ok(row, "a Gateway row in the table of waits");
+        for (const words of ["`Programmed`", "`status.addresses`", "`ResolvedRefs` True"]) assert.ok(row.includes(words), words);
     });
 });
