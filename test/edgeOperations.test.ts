@@ -16,6 +16,8 @@ import {
 import { PROJECT_DIR, stackConfig, stackIntent } from "./harness";
 import { READINESS_GATE_LABELS, allPolicies, compileIntent } from "../compiler/generate";
 import { planSnapshot } from "../compiler/planSnapshot";
+import { checkConnectivity, checkIntent } from "../compiler/intentCheck";
+import { renderConnectivityHtml } from "../engine/html";
 
 type Config = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -200,7 +202,7 @@ describe("a load balancer replacement", () => {
 });
 
 describe("the pod readiness gate in the plan", () => {
-    it("shows the readiness-gate label on tools in the plan's snapshot, and on no other namespace", () => {
+    it("shows the readiness-gate label on tools in the plan's snapshot and on its page, and on no other namespace", () => {
         const intent = stackIntent("nonprod");
         const plans = compileIntent(intent);
         const [namespaces, policies] = [plans.map((p) => p.namespace), allPolicies(plans)];
@@ -209,6 +211,21 @@ describe("the pod readiness gate in the plan", () => {
             .filter(([, labels]) => labels["elbv2.k8s.aws/pod-readiness-gate-inject"] === "enabled")
             .map(([name]) => name);
         assert.deepEqual(gated, ["tools"]);
+        // The page lists the labels of the namespaces it pins (the gateway's), the gate among them.
+        const page = renderConnectivityHtml(
+            "nonprod",
+            checkConnectivity(checkIntent(intent, namespaces, policies), intent.appLabel),
+            [],
+            undefined,
+            { snapshot, pinned: [intent.toolsNamespace] },
+        );
+        const table = page.slice(page.indexOf('<table id="namespace-labels">'));
+        assert.match(table, /<tr><td>tools<\/td><td>[^\n]*<code>elbv2\.k8s\.aws\/pod-readiness-gate-inject: enabled<\/code>/);
+        assert.ok(
+            !renderConnectivityHtml("x", checkConnectivity(checkIntent(intent, namespaces, policies), intent.appLabel)).includes(
+                "namespace-labels",
+            ),
+        );
     });
 });
 
