@@ -50,6 +50,7 @@ import { ALL_APPS_NAME, comparePorts, compileIntent, gatewayClientBlocks, mergeF
 import { exactRanges } from "../compiler/addressSet";
 import { CLUSTER_WRITE_POLICIES, PSA_LEVELS, PsaLevel, TenancySettings, isQuantity } from "../compiler/tenancy";
 import { RawConfig, port } from "./shape";
+import { edgeOperationChecks } from "./checks/edgeOperations";
 import { ConfigProblem, keyPath, shorten, suggest } from "./problems";
 import { compareVersions, formatVersion, parseVersion, parseVersionSpec } from "./versions";
 import { accountRules } from "./checks/accounts";
@@ -1080,6 +1081,9 @@ export class Checker {
             minimumReason: "the oldest AWS recommends on EKS",
         });
         this.gatewayTls();
+        const edge = edgeOperationChecks(gateway, this.raw.environment);
+        this.problems.push(...edge.problems);
+        this.warnings.push(...edge.warnings);
     }
 
     /**

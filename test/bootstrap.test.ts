@@ -256,7 +256,7 @@ describe("the one-time bootstrap of each account (bootstrap/)", () => {
 
     it("bounds platform roles to what the program's roles need: no IAM, STS, S3 or key administration", () => {
         const boundary = platformBoundaryPolicy(["Z0123456789ABC"]);
-        const needed = [LB_CONTROLLER_POLICY, route53Policy("Z0123456789ABC")].flatMap((d) =>
+        const needed = [LB_CONTROLLER_POLICY, route53Policy("Z0123456789ABC", ["shop.example.com"])].flatMap((d) =>
             (d as unknown as PolicyDocument).Statement.flatMap((s) => [s.Action].flat()),
         );
         assert.ok(needed.length > 30);
