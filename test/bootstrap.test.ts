@@ -29,6 +29,7 @@ const names = (stack: "nonprod" | "prod") => ({
     bucketArn,
     keyArn: `arn:aws:kms:eu-west-1:${accounts[stack]}:key/${stack}`,
     nonprodKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/nonprod",
+    hostedZoneIds: ["Z0123456789ABC"],
 });
 type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource?: string | string[]; Condition?: unknown };
 const statements = (doc: PolicyDocument) => doc.Statement as unknown as Statement[];
