@@ -123,9 +123,12 @@ function asUser(b: Binaries, user: string, group: string, args: readonly string[
     return { code: r.status ?? 1, output: `${r.stdout}${r.stderr}`.trim() };
 }
 
+/** The suite's own scratch folder (the plan's manifests, the server's List): removed at its end. */
+const SCRATCH = fs.mkdtempSync(path.join(os.tmpdir(), "local-cluster-suite-"));
+
 /** The kind stack's manifests, as `npm run plan` writes them (in apply order). */
 function planManifests(): string {
-    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "local-cluster-plan-"));
+    const outDir = path.join(SCRATCH, "plan");
     run(process.execPath, ["--require", "tsx/cjs", path.join(PROJECT_DIR, "scripts", "plan.ts"), STACK_FILE, "--out-dir", outDir], {
         cwd: PROJECT_DIR,
     });
@@ -500,7 +503,7 @@ async function main(): Promise<number> {
         }
 
         // Drift from the real server: none right after apply (server defaults are not drift).
-        const listFile = path.join(os.tmpdir(), `local-cluster-live-${process.pid}.json`);
+        const listFile = path.join(SCRATCH, "live.json");
         fs.writeFileSync(listFile, kubectl(b, ["get", "namespaces,pods,networkpolicies,endpointslices", "-A", "-o", "json"]));
         const clean = driftCheck(listFile);
         check(
@@ -667,6 +670,7 @@ async function main(): Promise<number> {
             check("down: every process, namespace, veth, route, iptables chain and nftables table removed", false, (e as Error).message);
         }
     }
+    fs.rmSync(SCRATCH, { recursive: true, force: true });
     log(`suite took ${seconds(started)}`);
     process.stdout.write(`${passed} passed, ${failed} failed\n`);
     process.stdout.write(`${summaryLine(probesJudged, agree, mutationsSeen, MUTATIONS.length)}\n`);
@@ -674,6 +678,7 @@ async function main(): Promise<number> {
 }
 
 if (process.getuid?.() !== 0) {
+    fs.rmSync(SCRATCH, { recursive: true, force: true });
     process.stdout.write("not ok - the cluster suite needs root (network namespaces, iptables)\n0 passed, 1 failed\n");
     process.exitCode = 1;
 } else
@@ -681,6 +686,7 @@ if (process.getuid?.() !== 0) {
         (code) => (process.exitCode = code),
         (e: unknown) => {
             process.stdout.write(`not ok - internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+            fs.rmSync(SCRATCH, { recursive: true, force: true });
             try {
                 down(log);
             } catch {
