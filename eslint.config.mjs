@@ -8,9 +8,9 @@ const PURE = [
     { group: ["fs", "fs/*", "child_process", "node:*", "path"], message: "The network model is pure: no I/O here." },
 ];
 
-// The shell: the command line (cli/) and the npm entry points (scripts/) read files, flags and the
-// cluster; nothing below them ever imports them back.
-const SHELL = [{ group: ["**/cli/*", "**/scripts/*"], message: "The core never imports the command line or the scripts." }];
+// The shell: the command line (cli/), the local cluster's harness (localCluster/) and the npm entry
+// points (scripts/) read files, flags and the cluster; nothing below them ever imports them back.
+const SHELL = [{ group: ["**/cli/*", "**/scripts/*", "**/localCluster/*"], message: "The core never imports the command line or the scripts." }];
 
 export default tseslint.config(
     { ignores: ["node_modules/", "bin/", "out/", "scratch/", "**/*.js", "**/*.mjs"] },

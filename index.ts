@@ -20,7 +20,8 @@ import { buildInTurn } from "./components/inTurn";
 import { describePromotion } from "./delivery/promotion";
 import { policySetDigest, promotionDigest } from "./compiler/digest";
 import { MANAGED_BY_LABELS, ZONE_LABEL, allPolicies, compileIntent, gatewayClientBlocks } from "./compiler/generate";
-import { CERT_MANAGER_NAMESPACE, LB_CONTROLLER_NAMESPACE, sharedGatewayManifest } from "./compiler/platform";
+import { CERT_MANAGER_NAMESPACE, LB_CONTROLLER_NAMESPACE, loadBalancerScheme, sharedGatewayManifest } from "./compiler/platform";
+import { GatewayDns } from "./components/gatewayDns";
 import { exactRanges } from "./compiler/addressSet";
 import { namespaceTenancy } from "./compiler/tenancy";
 import { tenantGuardrails } from "./compiler/admission";
@@ -84,11 +85,14 @@ export = async () => {
         gatewayApiVersion: config.gateway.gatewayApiVersion,
         namespace: config.network.toolsNamespace,
         clientRanges: exactRanges(gatewayClientBlocks(config.network)),
+        dataPlane: config.gateway.dataPlane,
+        labels: MANAGED_BY_LABELS,
         gateway: (loadBalancerSubnetIds) =>
             sharedGatewayManifest({
                 toolsNamespace: config.network.toolsNamespace,
                 tls,
                 internal: config.gateway.internal,
+                replaceLoadBalancer: config.gateway.replaceLoadBalancer,
                 loadBalancerSubnetIds,
                 routeNamespaceLabels: { [ZONE_LABEL]: "business" },
                 labels: MANAGED_BY_LABELS,
@@ -100,11 +104,18 @@ export = async () => {
     // Certificates: cert-manager and, unless the user brings the certificate, the Let's Encrypt issuer.
     const certManager = new CertManager("cert-manager", {
         chartVersion: config.gateway.certManager.chartVersion,
+        webhookReplicas: config.gateway.certManager.webhookReplicas,
         namespace: CERT_MANAGER_NAMESPACE,
         clusterName: cluster.clusterName,
         acme:
             tls && tls.certificateSecret === undefined
-                ? { issuer: tls.issuer, hostedZoneId: tls.hostedZoneId!, region, ...(tls.email ? { email: tls.email } : {}) }
+                ? {
+                      issuer: tls.issuer,
+                      hostedZoneId: tls.hostedZoneId!,
+                      region,
+                      hostnames: tls.hostnames,
+                      ...(tls.email ? { email: tls.email } : {}),
+                  }
                 : undefined,
         labels: MANAGED_BY_LABELS,
         tags: config.cluster.tags,
@@ -122,10 +133,21 @@ export = async () => {
         tags: config.cluster.tags,
         permissionsBoundary: config.cluster.permissionsBoundaryArn,
         provider: cluster.provider,
-        after: [...managed(LB_CONTROLLER_NAMESPACE), ...certManager.ready],
+        // cert-manager's chart only (its webhook certificate), not the ACME issuer: a Let's
+        // Encrypt outage must not hold back the load balancer.
+        after: [...managed(LB_CONTROLLER_NAMESPACE), certManager.chart],
     });
     // The shared Gateway: its Service needs the load balancer controller, its listeners the issuer.
-    gateway.serve([...lbController.ready, ...certManager.ready]);
+    const shared = gateway.serve([...lbController.ready, ...certManager.ready]);
+    // DNS: each hostname an alias record to the NLB, in the zone cert-manager writes its challenges to.
+    if (tls?.hostedZoneId !== undefined)
+        new GatewayDns("dns", {
+            hostedZoneId: tls.hostedZoneId,
+            hostnames: tls.hostnames,
+            address: shared.address.apply((a) => a ?? ""),
+            region,
+            gateway: shared.gateway,
+        });
 
     return {
         kubeconfig: cluster.kubeconfig,
@@ -142,5 +164,9 @@ export = async () => {
         promotionGate: describePromotion(promotion),
         /** What the promotion gate of a later stack compares its own version with. */
         kubernetesVersion: config.cluster.kubernetesVersion,
+        /** The shared Gateway's NLB (its DNS name): what the hostnames' records point at. */
+        gatewayAddress: shared.address,
+        /** Its scheme: a change replaces the NLB, which a later update is asked to confirm. */
+        loadBalancerScheme: loadBalancerScheme(config.gateway.internal),
     };
 };

@@ -90,6 +90,8 @@ export interface StateNames {
     readonly keyArn: string;
     /** nonprod's secrets key: prod's roles decrypt nonprod's outputs for the promotion gate. */
     readonly nonprodKeyArn: string;
+    /** The Route 53 hosted zones of the stack's hostnames (the bootstrap's `hostedZoneIds`). */
+    readonly hostedZoneIds: readonly string[];
 }
 
 const PROJECT = "k8s-platform";
@@ -357,6 +359,40 @@ export function platformBoundaryPolicy(hostedZoneIds: readonly string[]): Policy
  * without an AMI, so pulumi-eks v4.3.0 looks none up: nodejs/eks/nodes/nodegroup.ts
  * `createMNGCustomLaunchTemplate` runs only without one), the preview role has none either.
  */
+/**
+ * The Gateway's alias records (components/gatewayDns.ts, one A record per listener hostname): the
+ * deploy role writes A records only, and only in the zones the bootstrap names. The provider
+ * (pulumi-aws 7.48.0's route53 Record, upstream terraform-provider-aws) reads the zone
+ * (GetHostedZone), creates, upserts or deletes the record (ChangeResourceRecordSets), waits for
+ * the change (GetChange) and reads the record back (ListResourceRecordSets). The record-type and
+ * action condition keys are Route 53's (Service Authorization Reference, Amazon Route 53).
+ */
+function gatewayAliasRecordStatements(hostedZoneIds: readonly string[]): Statement[] {
+    if (hostedZoneIds.length === 0) return [];
+    const zones = hostedZoneIds.map((z) => `arn:aws:route53:::hostedzone/${z}`);
+    return [
+        {
+            Sid: "GatewayAliasRecords",
+            Effect: "Allow",
+            Action: ["route53:ChangeResourceRecordSets"],
+            Resource: zones,
+            Condition: {
+                "ForAllValues:StringEquals": {
+                    "route53:ChangeResourceRecordSetsRecordTypes": ["A"],
+                    "route53:ChangeResourceRecordSetsActions": ["CREATE", "UPSERT", "DELETE"],
+                },
+            },
+        },
+        {
+            Sid: "GatewayAliasRecordsRead",
+            Effect: "Allow",
+            Action: ["route53:GetHostedZone", "route53:ListResourceRecordSets"],
+            Resource: zones,
+        },
+        { Sid: "GatewayAliasRecordsChange", Effect: "Allow", Action: ["route53:GetChange"], Resource: "arn:aws:route53:::change/*" },
+    ];
+}
+
 export function deployPolicy(n: StateNames): PolicyDocument {
     const account = n.accounts[n.stack];
     const platformRoles = `arn:aws:iam::${account}:role/${PLATFORM_ROLE_PREFIX}*`;
@@ -410,6 +446,7 @@ export function deployPolicy(n: StateNames): PolicyDocument {
                 Condition: { "ForAnyValue:StringEquals": { "aws:TagKeys": ["owner"] }, Null: { "ec2:CreateAction": "true" } },
             },
             { Sid: "Cluster", Effect: "Allow", Action: ["eks:*"], Resource: `arn:aws:eks:${n.region}:${account}:*` },
+            ...gatewayAliasRecordStatements(n.hostedZoneIds),
             {
                 Sid: "PlatformRolesWithinBoundary",
                 Effect: "Allow",

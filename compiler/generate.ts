@@ -60,6 +60,18 @@ export const INTENT_ANNOTATION = "k8s-platform/intent";
 export const TEAM_LABEL = "team";
 export const ZONE_LABEL = "network-zone";
 
+/**
+ * The label that has the AWS Load Balancer Controller's pod webhook give each new pod of the
+ * namespace a readiness gate per target group it is in (`mpod.elbv2.k8s.aws`, namespaceSelector
+ * `elbv2.k8s.aws/pod-readiness-gate-inject In [enabled]`, helm/aws-load-balancer-controller
+ * templates/webhook.yaml, v3.5.0; docs/deploy/pod_readiness_gate.md): a new gateway pod counts
+ * Ready only once the NLB reports it healthy, so a rollout never removes the old pods before the
+ * new ones take traffic. On tools, where the gateway's data plane runs (the webhook's failure
+ * policy is Ignore, podMutatorWebhookConfig.failurePolicy: a pod created while the controller is
+ * down starts without the gate).
+ */
+export const READINESS_GATE_LABELS: Readonly<Record<string, string>> = { "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" };
+
 /** Compiles the intent into every managed namespace with its policies, sorted by namespace name. */
 export function compileIntent(intent: NetworkIntent): readonly NamespacePolicies[] {
     const flows = mergeFlows(intent.flows);
@@ -91,7 +103,12 @@ export function compileIntent(intent: NetworkIntent): readonly NamespacePolicies
     // same default deny, and the policies generated from their workloads' declared connections.
     const platform = [intent.toolsNamespace, ...intent.platform.namespaces].map((name): NamespacePolicies => ({
         role: "tools",
-        namespace: namespaceObject(name, { [TEAM_LABEL]: "platform", [ZONE_LABEL]: name === intent.toolsNamespace ? "tools" : "platform" }),
+        namespace: namespaceObject(
+            name,
+            name === intent.toolsNamespace
+                ? { [TEAM_LABEL]: "platform", [ZONE_LABEL]: "tools", ...READINESS_GATE_LABELS }
+                : { [TEAM_LABEL]: "platform", [ZONE_LABEL]: "platform" },
+        ),
         allows: sortByName([...commonAllows(intent, name), ...platformAllows(intent, name)]),
         defaultDeny: defaultDeny(intent, name),
     }));

@@ -99,6 +99,16 @@ export const GATEWAY_API_EXAMPLE = "v1.5.1";
 /** The agent's gRPC port on the control plane (container port `agent-grpc`). */
 export const NGF_AGENT_PORT = 8443;
 
+/**
+ * The data plane's readiness endpoint: nginx answers `GET /readyz` with 200 on 8081 once it has
+ * loaded its configuration (internal/controller/state/dataplane/configuration.go
+ * DefaultNginxReadinessProbePort/Path, internal/controller/nginx/config/base_http_config_template.go
+ * "NGINX health check server block", v2.6.7). The pod's own readiness probe asks the same
+ * endpoint; the NLB's health check asks it too, so a target counts healthy only when nginx serves.
+ */
+export const NGF_READINESS_PORT = 8081;
+export const NGF_READINESS_PATH = "/readyz";
+
 /** cert-manager: its namespace (managed: default deny), release, chart and the version these facts were read from. */
 export const CERT_MANAGER_NAMESPACE = "cert-manager";
 export const CERT_MANAGER_RELEASE = "cert-manager";
@@ -254,7 +264,7 @@ export function platformTraffic(toolsNamespace: string, tls: boolean, edge?: Edg
         },
     ];
     if (!edge) return { workloads, connections, gateway: "gateway", namespaces: [], outside: [] };
-    const more = edgeTraffic(edge, listeners, kubeApi);
+    const more = edgeTraffic(edge, kubeApi);
     return {
         workloads: [...workloads, ...more.workloads],
         connections: [...connections, ...more.connections],
@@ -267,7 +277,6 @@ export function platformTraffic(toolsNamespace: string, tls: boolean, edge?: Edg
 /** cert-manager's and the load balancer controller's pods, and what reaches or leaves them. */
 function edgeTraffic(
     edge: EdgeTraffic,
-    listeners: readonly PortSpec[],
     kubeApi: readonly PortSpec[],
 ): { workloads: PlatformWorkload[]; connections: PlatformConnection[]; outside: OutsideAddresses[] } {
     const certManagerPod = (name: string, component: string, app: string): Readonly<Record<string, string>> => ({
@@ -325,8 +334,10 @@ function edgeTraffic(
         {
             from: { kind: "outside", name: "load-balancer" },
             to: { kind: "workload", name: "gateway" },
-            ports: listeners,
-            why: "the load balancer's health checks reach the gateway's pods (IP targets) from its subnets",
+            // Clients keep their own addresses (client IP preservation): from the load balancer's
+            // own addresses come only its health checks, which ask the readiness endpoint.
+            ports: [{ protocol: "TCP", port: NGF_READINESS_PORT }],
+            why: "the load balancer's health checks ask the gateway's pods (IP targets) whether nginx serves, from its subnets",
         },
         {
             from: { kind: "kubeApi" },
@@ -405,6 +416,8 @@ export interface GatewaySettings {
     readonly tls?: GatewayTls;
     /** An internal (VPC-only) load balancer instead of an internet-facing one. */
     readonly internal: boolean;
+    /** This update may replace the NLB (config gateway.replaceLoadBalancer): said on the Gateway for the preview gate. */
+    readonly replaceLoadBalancer?: boolean;
     /** The subnets the NLB is placed in (IDs): the public subnets, whose ranges the gateway admits health checks from. */
     readonly loadBalancerSubnetIds: readonly string[];
     /** Labels of the namespaces whose HTTPRoutes may attach. */
@@ -454,18 +467,68 @@ export const WAIT_FOR = "pulumi.com/waitFor";
 export const CLUSTER_ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer";
 
 /**
- * What the Gateway's update waits for: the Gateway `Programmed` (its data plane and address are
- * there) and each HTTPS listener's references resolved (`ResolvedRefs` True: its certificate
- * Secret exists and holds a certificate; Gateway API v1 ListenerConditionResolvedRefs). A JSON
- * array means every expression must hold (`ReadyCondition`, overrides.go); JSONPath filters are
- * RFC 9535 since pulumi-kubernetes 4.24.0 (CHANGELOG), so 4.34.2 reads them.
+ * What the Gateway's update waits for, every expression at once (a JSON array: `ReadyCondition`,
+ * pulumi-kubernetes provider/pkg/metadata/overrides.go; JSONPath filters are RFC 9535 since
+ * 4.24.0, CHANGELOG, so 4.34.2 reads them):
+ * - `Programmed`: NGF has written nginx's configuration for the Gateway. NGF sets it without
+ *   looking at the Service or the NLB, so on its own it proves no load balancer;
+ * - an address of type Hostname in `status.addresses`: NGF copies it from the data plane
+ *   Service's `status.loadBalancer.ingress` and, for a LoadBalancer Service, from nowhere else
+ *   (internal/controller/handler.go getGatewayAddressesForStatus, v2.6.7): the load balancer
+ *   controller has created the NLB and written its DNS name. It says the NLB exists, not that a
+ *   target is healthy yet (the pods' readiness gates say that, see docs/edge-operations.md);
+ * - each HTTPS listener's references resolved (`ResolvedRefs` True: its certificate Secret
+ *   exists and holds a certificate; Gateway API v1 ListenerConditionResolvedRefs): with
+ *   cert-manager issuing, the certificate is issued.
  */
 export function gatewayWaitFor(listeners: readonly HttpsListener[]): string {
     return JSON.stringify([
         "condition=Programmed",
+        GATEWAY_ADDRESS_WAIT,
         ...listeners.map((l) => `jsonpath={.status.listeners[?(@.name=='${l.name}')].conditions[?(@.type=='ResolvedRefs')].status}=True`),
     ]);
 }
+
+/** The Gateway's load balancer address, as the wait and the stack output read it. */
+export const GATEWAY_ADDRESS_WAIT = "jsonpath={.status.addresses[?(@.type=='Hostname')].value}";
+
+/** The Gateway's status as far as its address goes (gateway.networking.k8s.io/v1 GatewayStatus). */
+export interface GatewayStatus {
+    readonly addresses?: readonly { readonly type?: string; readonly value: string }[];
+}
+
+/**
+ * The NLB's DNS name from the Gateway's status: the first address of type Hostname, which NGF
+ * copies from the data plane Service's load balancer status (getGatewayAddressesForStatus,
+ * v2.6.7); undefined while there is none (never after the update's wait).
+ */
+export function gatewayAddress(status: GatewayStatus | undefined): string | undefined {
+    return status?.addresses?.find((a) => a.type === "Hostname")?.value;
+}
+
+/**
+ * The alias records that point the listeners' hostnames at the gateway's NLB, in the hosted zone:
+ * one A record per hostname (a `*.` hostname is a wildcard record, which Route 53 serves for
+ * every name under it without one of its own), keyed by the hostname so that reordering config
+ * replaces nothing. IPv4 only: the controller makes the NLB ipv4 unless
+ * `aws-load-balancer-ip-address-type` says dualstack (annotations.md, v3.5.0).
+ */
+export function gatewayAliasRecords(hostnames: readonly string[]): { readonly key: string; readonly name: string; readonly type: "A" }[] {
+    return [...new Set(hostnames)].sort().map((name) => ({ key: name.replace(/^\*\./, "wildcard."), name, type: "A" as const }));
+}
+
+/**
+ * How the Kubernetes provider deletes the Gateway (pulumi-kubernetes annotation, v4.12.0+):
+ * foreground, its default, stated so that nobody speeds a destroy up with `background`. The
+ * Gateway then stays until its dependents with `blockOwnerDeletion` are gone (Kubernetes docs,
+ * "Garbage collection", foreground cascading deletion): NGF makes the data plane Service with a
+ * controller reference (internal/controller/provisioner/objects.go setOwnerReference,
+ * `controllerutil.SetControllerReference`, v2.6.7), and that Service keeps its finalizer
+ * `service.k8s.aws/resources` until the load balancer controller has deleted the NLB and its
+ * security groups. So the Gateway's delete returns only once the NLB is gone, and everything the
+ * Gateway depends on (the controller, its role, its egress) is deleted after it.
+ */
+export const DELETION_PROPAGATION = "pulumi.com/deletionPropagationPolicy";
 
 /**
  * The one Gateway in tools. Routes may only come from the business namespaces (a label selector
@@ -495,7 +558,12 @@ export function sharedGatewayManifest(s: GatewaySettings): GatewayManifest {
             name: SHARED_GATEWAY,
             namespace: s.toolsNamespace,
             labels: { ...s.labels },
-            annotations: { ...(issuer !== undefined ? { [CLUSTER_ISSUER_ANNOTATION]: issuer } : {}), [WAIT_FOR]: gatewayWaitFor(https) },
+            annotations: {
+                ...(issuer !== undefined ? { [CLUSTER_ISSUER_ANNOTATION]: issuer } : {}),
+                [WAIT_FOR]: gatewayWaitFor(https),
+                [DELETION_PROPAGATION]: "foreground",
+                ...(s.replaceLoadBalancer ? { [LOAD_BALANCER_REPLACEMENT_ANNOTATION]: "intended" } : {}),
+            },
         },
         spec: {
             gatewayClassName: GATEWAY_CLASS,
@@ -509,24 +577,80 @@ export function sharedGatewayManifest(s: GatewaySettings): GatewayManifest {
 export const LOAD_BALANCER_TYPE_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-type";
 
 /**
- * The load balancer as the AWS Load Balancer Controller reads it (docs/guide/service/nlb.md and
- * annotations.md, v3.5.0): `aws-load-balancer-type: external` makes the in-tree provider ignore
- * the Service and the controller provision an NLB; IP targets (the pods themselves, no NodePort
- * hop); client IP preservation on (off by default for IP targets), so the gateway's ipBlock
- * rules see real clients; TCP health checks on the traffic port, i.e. the listener ports of the
- * pods; the NLB in the given subnets (the public ones, for either scheme), so its own addresses
- * (the health checks' source) lie outside the pod ranges. Its security groups are the
- * controller's (frontend rules from `loadBalancerSourceRanges`, backend rules on the targets).
+ * Gateway API allows at most 8 infrastructure annotations (gateway.networking.k8s.io/v1
+ * GatewayInfrastructure `annotations`, `+kubebuilder:validation:MaxProperties=8`, gateway-api
+ * v1.5.1 apis/v1/gateway_types.go); a Gateway with more is refused by the API server.
+ */
+export const GATEWAY_INFRASTRUCTURE_ANNOTATION_LIMIT = 8;
+
+/**
+ * What only the Gateway can say about its load balancer: that the AWS Load Balancer Controller
+ * makes it (`aws-load-balancer-type: external`, the in-tree provider then ignores the Service;
+ * changing it means a new Service, see `serve`), its scheme (a change replaces the NLB: a new DNS
+ * name) and its subnets (the public ones, for either scheme, so the NLB's own addresses, the
+ * health checks' source, lie outside the pod ranges). Annotations annotations.md, v3.5.0. Three of
+ * the eight Gateway API allows: NGF also copies these into the data plane's pod template
+ * (internal/controller/provisioner/objects.go buildLabelsAndAnnotations, v2.6.7), so every change
+ * here rolls the pods; what is the same for every Gateway is in the chart's Service patch instead
+ * (`loadBalancerServiceAnnotations`).
  */
 export function loadBalancerAnnotations(internal: boolean, subnetIds: readonly string[]): Record<string, string> {
     return {
         [LOAD_BALANCER_TYPE_ANNOTATION]: "external",
-        "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
-        "service.beta.kubernetes.io/aws-load-balancer-scheme": internal ? "internal" : "internet-facing",
+        [LOAD_BALANCER_SCHEME_ANNOTATION]: loadBalancerScheme(internal),
         "service.beta.kubernetes.io/aws-load-balancer-subnets": subnetIds.join(","),
-        "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": "preserve_client_ip.enabled=true",
-        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol": "tcp",
-        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port": "traffic-port",
+    };
+}
+
+/**
+ * On the Gateway's own metadata (not copied anywhere): this update may replace the NLB (config
+ * `gateway.replaceLoadBalancer`); without it the prod preview gate refuses a scheme change
+ * (delivery/previewGate.ts).
+ */
+export const LOAD_BALANCER_REPLACEMENT_ANNOTATION = "k8s-platform/load-balancer-replacement";
+
+/** The annotation whose change makes the controller replace the NLB (annotations.md, "scheme", v3.5.0). */
+export const LOAD_BALANCER_SCHEME_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-scheme";
+
+export type LoadBalancerScheme = "internal" | "internet-facing";
+export function loadBalancerScheme(internal: boolean): LoadBalancerScheme {
+    return internal ? "internal" : "internet-facing";
+}
+
+/** How the data plane is run and drained; config `gateway.dataPlane`, resolved. */
+export interface DataPlaneSettings {
+    /** nginx replicas of the shared Gateway (NginxProxy `kubernetes.deployment.replicas`). */
+    readonly replicas: number;
+    /** The PodDisruptionBudget's minAvailable; none when 0 (one replica: a budget would block every drain). */
+    readonly minAvailable: number;
+    /** How long the NLB lets a deregistered target finish its connections (target group attribute). */
+    readonly deregistrationDelaySeconds: number;
+    /** How long a terminating nginx keeps serving (preStop sleep): longer than the deregistration delay. */
+    readonly drainSeconds: number;
+}
+
+/** After the preStop sleep, nginx's graceful quit (SIGQUIT: open requests finish) gets this long before SIGKILL. */
+export const NGINX_QUIT_SECONDS = 15;
+
+/**
+ * The data plane Service's load balancer settings that every Gateway shares, as annotations the
+ * chart's NginxProxy adds to the Service (`nginx.service.patches`, a StrategicMerge patch,
+ * internal/controller/provisioner/objects.go buildNginxService "Apply service patches", v2.6.7), so
+ * they use none of the Gateway's eight and never roll the pods (annotations.md, v3.5.0):
+ * - IP targets: the gateway's pods themselves, no NodePort hop;
+ * - client IP preservation (off by default for IP targets), so the gateway's ipBlock rules see
+ *   real clients; the deregistration delay stated (AWS default 300 s), which the pods' preStop
+ *   outlasts;
+ * - HTTP health checks of nginx's readiness endpoint (`/readyz` on 8081), not a TCP connect to a
+ *   listener port, which a starting or quitting nginx still accepts.
+ */
+export function loadBalancerServiceAnnotations(dataPlane: DataPlaneSettings): Record<string, string> {
+    return {
+        "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+        "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": `preserve_client_ip.enabled=true,deregistration_delay.timeout_seconds=${dataPlane.deregistrationDelaySeconds}`,
+        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol": "http",
+        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port": String(NGF_READINESS_PORT),
+        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-path": NGF_READINESS_PATH,
     };
 }
 
@@ -535,26 +659,64 @@ export const LOAD_BALANCER_CLASS = "service.k8s.aws/nlb";
 
 /**
  * The chart's values: telemetry off (it would call oss.edge.df.f5.com:443, which egress deny
- * refuses), and the data plane's Service (values.yaml `nginx.service`, v2.6.7) with:
- * - the exact client ranges: the load balancer controller writes one frontend security group
- *   rule per range and listener port from them (pkg/service/model_build_managed_sg.go, v3.5.0);
- * - the controller's `loadBalancerClass`, stated rather than left to its mutating webhook: the
- *   webhook sets it on CREATE only (values.yaml `serviceMutatorWebhookConfig.operations`), and NGF
- *   writes the whole Service spec on every update (internal/controller/provisioner/setter.go
- *   `serviceSpecSetter`, `service.Spec = spec`), which the API server would refuse for dropping
- *   that immutable field.
+ * refuses), and the data plane (values.yaml `nginx`, templates/nginxproxy.yaml, v2.6.7):
+ * - `replicas` nginx pods, spread over zones (`nginx.pod.topologySpreadConstraints`; ScheduleAnyway:
+ *   a zone without a node must not keep a rollout's new pod pending);
+ * - a preStop sleep of `drainSeconds` (Kubernetes' sleep action, no shell needed), so a
+ *   terminating pod keeps serving while the load balancer controller deregisters it and the NLB
+ *   drains it (`deregistration_delay`), then nginx's graceful quit; the grace period covers both;
+ * - the Service with the exact client ranges (the controller writes one frontend security group
+ *   rule per range and listener port from them, pkg/service/model_build_managed_sg.go, v3.5.0),
+ *   the controller's `loadBalancerClass`, stated rather than left to its mutating webhook (which
+ *   sets it on CREATE only, and NGF writes the whole Service spec on every update,
+ *   internal/controller/provisioner/setter.go `serviceSpecSetter`, which the API server would
+ *   refuse for dropping that immutable field), and the shared load balancer annotations as a patch.
  */
-export function ngfChartValues(loadBalancerSourceRanges: readonly string[]): Record<string, unknown> {
+export function ngfChartValues(loadBalancerSourceRanges: readonly string[], dataPlane: DataPlaneSettings): Record<string, unknown> {
     return {
         nginxGateway: { gatewayClassName: GATEWAY_CLASS, productTelemetry: { enable: false } },
         nginx: {
+            replicas: dataPlane.replicas,
+            pod: {
+                terminationGracePeriodSeconds: dataPlane.drainSeconds + NGINX_QUIT_SECONDS,
+                topologySpreadConstraints: [
+                    {
+                        maxSkew: 1,
+                        topologyKey: "topology.kubernetes.io/zone",
+                        whenUnsatisfiable: "ScheduleAnyway",
+                        labelSelector: { matchLabels: { ...GATEWAY_POD_LABELS } },
+                    },
+                ],
+            },
+            container: { lifecycle: { preStop: { sleep: { seconds: dataPlane.drainSeconds } } } },
             service: {
                 type: "LoadBalancer",
                 externalTrafficPolicy: "Local",
                 loadBalancerClass: LOAD_BALANCER_CLASS,
                 loadBalancerSourceRanges: [...loadBalancerSourceRanges],
+                patches: [{ type: "StrategicMerge", value: { metadata: { annotations: loadBalancerServiceAnnotations(dataPlane) } } }],
             },
         },
+    };
+}
+
+/**
+ * The shared Gateway's data plane may lose at most `replicas - minAvailable` pods to a voluntary
+ * disruption (a drain, a node group update, Karpenter/Spot rebalancing); NGF makes none (no
+ * PodDisruptionBudget in charts/nginx-gateway-fabric/templates or the provisioner, v2.6.7).
+ * None with `minAvailable` 0.
+ */
+export function gatewayDisruptionBudget(
+    toolsNamespace: string,
+    dataPlane: DataPlaneSettings,
+    labels: Readonly<Record<string, string>>,
+): Record<string, unknown> | undefined {
+    if (dataPlane.minAvailable === 0) return undefined;
+    return {
+        apiVersion: "policy/v1",
+        kind: "PodDisruptionBudget",
+        metadata: { name: `${SHARED_GATEWAY}-${GATEWAY_CLASS}`, namespace: toolsNamespace, labels: { ...labels } },
+        spec: { minAvailable: dataPlane.minAvailable, selector: { matchLabels: { ...GATEWAY_POD_LABELS } } },
     };
 }
 
@@ -584,11 +746,21 @@ export const CERT_MANAGER_IMAGE_DIGESTS = {
  */
 export const LB_CONTROLLER_IMAGE_TAG = "v3.5.0@sha256:298acdff5a571731276aaea3d5cc450a264e4ad710a5bddf3e518f68a3f9f6cb";
 
-/** The values of cert-manager's chart (values.yaml, v1.21.1). */
-export function certManagerChartValues(): Record<string, unknown> {
+/**
+ * The values of cert-manager's chart (values.yaml, v1.21.1). `webhookReplicas` webhook pods, with
+ * a PodDisruptionBudget of one available when more than one (values `webhook.podDisruptionBudget`,
+ * templates/webhook-poddisruptionbudget.yaml): every Certificate and issuer write goes through
+ * that webhook (failurePolicy Fail), so a drain of its only pod stops renewals and the Gateway's
+ * certificate updates.
+ */
+export function certManagerChartValues(webhookReplicas: number): Record<string, unknown> {
     return {
         image: { digest: CERT_MANAGER_IMAGE_DIGESTS.controller },
-        webhook: { image: { digest: CERT_MANAGER_IMAGE_DIGESTS.webhook } },
+        webhook: {
+            image: { digest: CERT_MANAGER_IMAGE_DIGESTS.webhook },
+            replicaCount: webhookReplicas,
+            ...(webhookReplicas > 1 ? { podDisruptionBudget: { enabled: true, minAvailable: 1 } } : {}),
+        },
         cainjector: { image: { digest: CERT_MANAGER_IMAGE_DIGESTS.cainjector } },
         // The CRDs with the chart, kept when it is removed (deleting them deletes every Certificate).
         crds: { enabled: true, keep: true },
@@ -621,6 +793,20 @@ export function lbControllerChartValues(s: { clusterName: string; region: string
         // `up` NGF's Service could race the controller's start. It only sets loadBalancerClass,
         // which NGF's chart values set on the gateway's Service already (ngfChartValues).
         enableServiceMutatorWebhook: false,
+        // Its two pods (values.yaml `replicaCount: 2`) never both drained at once: the pod
+        // readiness webhook and the NLB's targets need one (templates/pdb.yaml, rendered only
+        // with more than one replica).
+        podDisruptionBudget: { maxUnavailable: 1 },
+        // What nothing here uses, off: the `alb` IngressClass (templates/ingressclass.yaml), the
+        // cluster-wide Ingress validating webhook (templates/webhook.yaml vingress.elbv2.k8s.aws,
+        // failurePolicy Fail: with the controller down no Ingress could be written anywhere),
+        // and its Gateway API controllers for ALB and NLB Gateways (feature gates ALBGatewayAPI,
+        // NLBGatewayAPI, on by default in pkg/config/feature_gates.go, rendered as
+        // --feature-gates by templates/deployment.yaml), which would watch the Gateway API CRDs
+        // NGF's Gateways use.
+        createIngressClassResource: false,
+        webhookConfig: { disableIngressValidation: true },
+        controllerConfig: { featureGates: { ALBGatewayAPI: false, NLBGatewayAPI: false } },
     };
 }
 
@@ -652,23 +838,56 @@ export function clusterIssuerManifest(s: {
 }
 
 /**
- * cert-manager's permissions in Route 53 (cert-manager docs "Route53", "Set up an IAM Policy"),
- * tightened as they suggest: the record changes on the configured zone only, TXT records only,
- * and no ListHostedZonesByName since the issuer names the zone.
+ * The TXT record names of the DNS-01 challenges for the listeners' hostnames: `_acme-challenge.`
+ * before the name, a wildcard's `*.` dropped (RFC 8555 section 8.4; cert-manager
+ * pkg/issuer/acme/dns/util `DNS01LookupFQDN`), each once, as Route 53 normalizes names (lowercase,
+ * no trailing dot: Route 53 developer guide, "Using IAM policy conditions for fine-grained access
+ * control", `route53:ChangeResourceRecordSetsNormalizedRecordNames`).
  */
-export function route53Policy(hostedZoneId: string): Record<string, unknown> {
+export function acmeChallengeRecordNames(hostnames: readonly string[]): string[] {
+    return [...new Set(hostnames.map((h) => `_acme-challenge.${h.replace(/^\*\./, "").toLowerCase()}`))].sort();
+}
+
+/**
+ * cert-manager's permissions in Route 53, exactly the calls its Route 53 solver makes with the
+ * issuer naming the zone (pkg/issuer/acme/dns/route53/route53.go, v1.21.1): ChangeResourceRecordSets
+ * with UPSERT (Present) and DELETE (CleanUp) of one TXT record, then GetChange until it is INSYNC.
+ * No ListResourceRecordSets (never called) and no ListHostedZonesByName (only without a zone ID).
+ * The record changes are limited by the Route 53 condition keys (developer guide, "Using IAM
+ * policy conditions for fine-grained access control"): TXT only, UPSERT and DELETE only, and only
+ * the challenge names of the configured hostnames, so the role cannot touch the zone's SPF,
+ * DMARC or verification TXT records, nor the gateway's own records.
+ */
+export function route53Policy(hostedZoneId: string, hostnames: readonly string[]): Record<string, unknown> {
     return {
         Version: "2012-10-17",
         Statement: [
             { Effect: "Allow", Action: "route53:GetChange", Resource: "arn:aws:route53:::change/*" },
             {
                 Effect: "Allow",
-                Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
+                Action: "route53:ChangeResourceRecordSets",
                 Resource: `arn:aws:route53:::hostedzone/${hostedZoneId}`,
-                Condition: { "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"] } },
+                Condition: {
+                    "ForAllValues:StringEquals": {
+                        "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"],
+                        "route53:ChangeResourceRecordSetsActions": ["UPSERT", "DELETE"],
+                        "route53:ChangeResourceRecordSetsNormalizedRecordNames": acmeChallengeRecordNames(hostnames),
+                    },
+                },
             },
         ],
     };
+}
+
+/**
+ * NGINX Gateway Fabric's own CRDs (NginxProxy, NginxGateway, its policies) of a release: Helm
+ * installs a chart's `crds/` on install only, never on upgrade (charts/nginx-gateway-fabric/README.md
+ * "Upgrading the CRDs": `kubectl apply --server-side` them before upgrading, v2.6.7), so the
+ * program applies them itself, server-side, from the release's deploy/crds.yaml (the same CRDs,
+ * tag `v<chart version>`: chart and app versions are equal, Chart.yaml), on every version change.
+ */
+export function ngfCrdsUrl(chartVersion: string): string {
+    return `https://raw.githubusercontent.com/nginx/nginx-gateway-fabric/v${chartVersion.replace(/^v/, "")}/deploy/crds.yaml`;
 }
 
 /** The standard-channel CRDs of a Gateway API release (gateway-api's getting-started guide). */

@@ -16,6 +16,8 @@ import { retainOnDelete } from "./retainOnDelete";
 export interface CertManagerArgs {
     /** cert-manager chart version (https://charts.jetstack.io). */
     readonly chartVersion: string;
+    /** Webhook pods (config gateway.certManager.webhookReplicas, resolved); a PDB from 2. */
+    readonly webhookReplicas: number;
     /** The managed namespace it runs in (default deny, policies generated from compiler/platform.ts). */
     readonly namespace: string;
     /** The EKS cluster whose Pod Identity hands the Route 53 role to the controller. */
@@ -26,6 +28,8 @@ export interface CertManagerArgs {
         readonly hostedZoneId: string;
         readonly region: string;
         readonly email?: string;
+        /** The listeners' hostnames: the role may write their challenge records only. */
+        readonly hostnames: readonly string[];
     };
     readonly labels: Readonly<Record<string, string>>;
     readonly tags: Record<string, string>;
@@ -38,12 +42,14 @@ export interface CertManagerArgs {
 
 /**
  * cert-manager with its Gateway API support, and the ClusterIssuer that gets the shared Gateway's
- * certificates from Let's Encrypt through DNS-01 on Route 53, with a role that may write TXT
- * records in the configured zone only.
+ * certificates from Let's Encrypt through DNS-01 on Route 53, with a role that may write only the
+ * challenge TXT records of the listeners' hostnames in the configured zone.
  */
 export class CertManager extends pulumi.ComponentResource {
     /** What issuing needs: the chart's pods and webhook, and the issuer reporting Ready. */
     public readonly ready: pulumi.Resource[];
+    /** The chart alone, its webhooks callable: what a certificate request (the load balancer controller's) needs. */
+    public readonly chart: pulumi.Resource;
 
     constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("k8s-platform:edge:CertManager", name, {}, opts);
@@ -58,7 +64,7 @@ export class CertManager extends pulumi.ComponentResource {
                       clusterName: args.clusterName,
                       namespace: args.namespace,
                       serviceAccount: CERT_MANAGER_SERVICE_ACCOUNT,
-                      inlinePolicy: JSON.stringify(route53Policy(args.acme.hostedZoneId)),
+                      inlinePolicy: JSON.stringify(route53Policy(args.acme.hostedZoneId, args.acme.hostnames)),
                       permissionsBoundary: args.permissionsBoundary,
                       tags: args.tags,
                   },
@@ -75,7 +81,7 @@ export class CertManager extends pulumi.ComponentResource {
                 version: args.chartVersion,
                 repositoryOpts: { repo: CERT_MANAGER_CHART.repo },
                 namespace: args.namespace,
-                values: certManagerChartValues(),
+                values: certManagerChartValues(args.webhookReplicas),
             },
             {
                 ...children,
@@ -87,12 +93,19 @@ export class CertManager extends pulumi.ComponentResource {
         const issuer = args.acme
             ? new k8s.apiextensions.CustomResource(
                   `${name}-issuer`,
-                  clusterIssuerManifest({ ...args.acme, labels: args.labels }) as k8s.apiextensions.CustomResourceArgs,
+                  clusterIssuerManifest({
+                      issuer: args.acme.issuer,
+                      hostedZoneId: args.acme.hostedZoneId,
+                      region: args.acme.region,
+                      ...(args.acme.email !== undefined ? { email: args.acme.email } : {}),
+                      labels: args.labels,
+                  }) as k8s.apiextensions.CustomResourceArgs,
                   { ...children, dependsOn: [chart], customTimeouts: { create: "10m", update: "10m" } },
               )
             : undefined;
 
         this.ready = issuer ? [chart, issuer] : [chart];
+        this.chart = chart;
         this.registerOutputs({});
     }
 }

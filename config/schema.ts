@@ -12,7 +12,8 @@ import { ConfigProblem, shapeProblems, valueAt } from "./problems";
 import { CheckedSections, Checker, cmp } from "./checks";
 import { TenancySettings } from "../compiler/tenancy";
 import { isoDay } from "./kubernetes";
-import { AcmeIssuer } from "../compiler/platform";
+import { AcmeIssuer, DataPlaneSettings } from "../compiler/platform";
+import { resolveCertManagerWebhookReplicas, resolveDataPlane } from "./checks/edgeOperations";
 
 export { PROJECT, configSchema } from "./shape";
 export type { ConfigProblem } from "./problems";
@@ -33,8 +34,13 @@ export interface StackConfig {
     readonly cluster: ClusterConfig;
     readonly calico: RawConfig["calico"];
     /** The gateway's install settings; its client ranges and the edge's egress are in `network`. */
-    readonly gateway: Omit<RawConfig["gateway"], "sourceCidrs" | "acknowledgeAnyAddress" | "egress" | "tls"> & {
+    readonly gateway: Omit<
+        RawConfig["gateway"],
+        "sourceCidrs" | "acknowledgeAnyAddress" | "egress" | "tls" | "dataPlane" | "certManager"
+    > & {
         readonly tls?: GatewayTlsConfig;
+        readonly dataPlane: DataPlaneSettings;
+        readonly certManager: { readonly chartVersion: string; readonly webhookReplicas: number };
     };
     readonly tenancy: TenancySettings;
     readonly network: NetworkIntent;
@@ -153,7 +159,12 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, today: 
                 chartVersion: gateway.chartVersion,
                 gatewayApiVersion: gateway.gatewayApiVersion,
                 internal: gateway.internal,
-                certManager: gateway.certManager,
+                replaceLoadBalancer: gateway.replaceLoadBalancer,
+                certManager: {
+                    chartVersion: gateway.certManager.chartVersion,
+                    webhookReplicas: resolveCertManagerWebhookReplicas(gateway.certManager, environment),
+                },
+                dataPlane: resolveDataPlane(gateway.dataPlane, environment),
                 loadBalancerController: gateway.loadBalancerController,
                 ...(gateway.tls
                     ? {

@@ -155,6 +155,8 @@ const gatewaySchema = z.strictObject({
     acknowledgeAnyAddress: z.boolean().default(false),
     /** An internal (VPC-only) load balancer instead of an internet-facing one. */
     internal: z.boolean().default(false),
+    /** This update may replace the NLB (a scheme change: new DNS name); otherwise prod's preview gate refuses it. Remove after. */
+    replaceLoadBalancer: z.boolean().default(false),
     /** HTTPS: one listener and certificate per hostname. Optional outside production. */
     tls: z
         .strictObject({
@@ -166,12 +168,31 @@ const gatewaySchema = z.strictObject({
             issuer: z.enum(["letsencrypt-staging", "letsencrypt"]).optional(),
             /** The Route 53 hosted zone (ID) of the hostnames: DNS-01 challenges are written there, and only there. */
             hostedZoneId: z.string().optional(),
+            /** That zone's domain (`shop.example.com`): every hostname lies in it, and gets an alias record to the gateway's NLB there. */
+            zoneName: z.string().optional(),
             /** ACME account contact (optional for Let's Encrypt). */
             email: z.string().optional(),
         })
         .optional(),
     /** cert-manager chart version (https://charts.jetstack.io cert-manager). */
-    certManager: z.strictObject({ chartVersion: z.string() }),
+    certManager: z.strictObject({
+        chartVersion: z.string(),
+        /** Webhook pods (every Certificate write goes through it); default 2 in production, 1 elsewhere; a PDB from 2. */
+        webhookReplicas: z.number().optional(),
+    }),
+    /** The shared Gateway's nginx pods: how many, how many a drain must leave, and how they leave the NLB. */
+    dataPlane: z
+        .strictObject({
+            /** nginx replicas; default 2 in production, 1 elsewhere. */
+            replicas: z.number().optional(),
+            /** The PodDisruptionBudget's minAvailable; default replicas - 1 (no budget for one replica). */
+            minAvailable: z.number().optional(),
+            /** The NLB's deregistration delay (target group attribute; AWS's default is 300). */
+            deregistrationDelaySeconds: z.number().default(30),
+            /** How long a terminating pod keeps serving (preStop); default the deregistration delay + 10. */
+            drainSeconds: z.number().optional(),
+        })
+        .default({ deregistrationDelaySeconds: 30 }),
     /** AWS Load Balancer Controller chart version (https://aws.github.io/eks-charts aws-load-balancer-controller). */
     loadBalancerController: z.strictObject({
         chartVersion: z.string(),

@@ -148,6 +148,7 @@ ${notes.map((n) => `<p>${esc(n)}</p>`).join("\n")}
 <tr><th scope="col">party</th><th scope="col">address</th></tr>
 ${outside.map((p) => `<tr><td>${esc(p.app)}</td><td>${esc(p.id)}</td></tr>`).join("\n")}
 </table>
+${pinnedLabelsSection(context)}
 <script id="connectivity" type="application/json">${JSON.stringify(data).replace(/</g, "\\u003c")}</script>
 <script>
 (function () {
@@ -415,4 +416,26 @@ function policiesBehind(c: Connectivity, snapshot: Snapshot | undefined): { sets
 
 function esc(s: string): string {
     return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/**
+ * The labels of the pinned namespaces (the gateway's), as the snapshot gives them: what policies,
+ * Pod Security and the load balancer controller's pod webhook (its readiness-gate label) select
+ * on there. Only the pinned ones: at a thousand namespaces the page lists no more than it draws.
+ */
+function pinnedLabelsSection(context: PageContext): string {
+    const labelled = (context.pinned ?? []).filter((ns) => context.snapshot?.namespaces[ns] !== undefined);
+    if (labelled.length === 0) return "";
+    const rows = labelled.map((ns) => {
+        const labels = Object.entries(context.snapshot!.namespaces[ns]!)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            .map(([k, v]) => `<code>${esc(k)}: ${esc(v)}</code>`)
+            .join("<br>");
+        return `<tr><td>${esc(ns)}</td><td>${labels}</td></tr>`;
+    });
+    return `<h2>Labels of the pinned namespaces</h2>
+<table id="namespace-labels">
+<tr><th scope="col">namespace</th><th scope="col">labels</th></tr>
+${rows.join("\n")}
+</table>`;
 }

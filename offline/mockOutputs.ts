@@ -20,6 +20,13 @@ export function mockOutputs(type: string, name: string, inputs: Record<string, u
                 kubeconfigJson: JSON.stringify(fakeKubeconfig(clusterName)),
             };
         }
+        case "kubernetes:gateway.networking.k8s.io/v1:Gateway":
+            // What NGF writes once the load balancer controller has made the NLB (handler.go getGatewayAddressesForStatus).
+            return {
+                status: {
+                    addresses: [{ type: "Hostname", value: "k8s-tools-sharedng-0mock-0123456789abcdef.elb.eu-west-1.amazonaws.com" }],
+                },
+            };
         case "aws:ec2/launchTemplate:LaunchTemplate":
             return { latestVersion: 1 };
         case "aws:kms/key:Key":
@@ -40,4 +47,18 @@ function fakeKubeconfig(clusterName: string): object {
         "current-context": clusterName,
         users: [{ name: clusterName, user: { token: "mock-token" } }],
     };
+}
+
+/**
+ * What the mocked engine answers for the invokes the program makes: the NLB's canonical hosted
+ * zone for the alias records (aws.lb.getHostedZoneId reads a table in the provider, no AWS call),
+ * clearly fake.
+ */
+export function mockCall(token: string, inputs: Record<string, unknown>): Record<string, unknown> {
+    switch (token) {
+        case "aws:lb/getHostedZoneId:getHostedZoneId":
+            return { id: "Z0MOCKNLBZONE", loadBalancerType: inputs["loadBalancerType"], region: inputs["region"] };
+        default:
+            return {};
+    }
 }

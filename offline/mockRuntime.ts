@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { mockOutputs } from "./mockOutputs";
+import { mockCall, mockOutputs } from "./mockOutputs";
 
 export interface Registration {
     readonly type: string;
@@ -97,7 +97,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
                 return { id: `${args.name}-id`, state: { ...args.inputs, ...mockOutputs(args.type, args.name, args.inputs) } };
             },
             call: (args) => {
-                if (args.token !== CALLER_IDENTITY_TOKEN) return {};
+                if (args.token !== CALLER_IDENTITY_TOKEN) return mockCall(args.token, args.inputs as Record<string, unknown>);
                 const accountId = mockCallerAccount(options);
                 return {
                     accountId,

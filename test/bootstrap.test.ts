@@ -29,6 +29,7 @@ const names = (stack: "nonprod" | "prod") => ({
     bucketArn,
     keyArn: `arn:aws:kms:eu-west-1:${accounts[stack]}:key/${stack}`,
     nonprodKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/nonprod",
+    hostedZoneIds: ["Z0123456789ABC"],
 });
 type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource?: string | string[]; Condition?: unknown };
 const statements = (doc: PolicyDocument) => doc.Statement as unknown as Statement[];
@@ -256,7 +257,7 @@ describe("the one-time bootstrap of each account (bootstrap/)", () => {
 
     it("bounds platform roles to what the program's roles need: no IAM, STS, S3 or key administration", () => {
         const boundary = platformBoundaryPolicy(["Z0123456789ABC"]);
-        const needed = [LB_CONTROLLER_POLICY, route53Policy("Z0123456789ABC")].flatMap((d) =>
+        const needed = [LB_CONTROLLER_POLICY, route53Policy("Z0123456789ABC", ["shop.example.com"])].flatMap((d) =>
             (d as unknown as PolicyDocument).Statement.flatMap((s) => [s.Action].flat()),
         );
         assert.ok(needed.length > 30);

@@ -33,6 +33,7 @@ const names = (stack: "nonprod" | "prod") => ({
     bucketArn,
     keyArn: keyArn(stack),
     nonprodKeyArn: keyArn("nonprod"),
+    hostedZoneIds: ["Z0123456789ABC"],
 });
 const deployRole = (stack: "nonprod" | "prod") => `arn:aws:iam::${accounts[stack]}:role/github-deploy`;
 const asDoc = (d: PolicyDocument) => d as unknown as Document;
@@ -99,6 +100,9 @@ const sg = `arn:aws:ec2:${region}:${prod}:security-group/sg-0platform`;
 const role = (name: string) => `arn:aws:iam::${prod}:role/${name}`;
 const withBoundary = { "iam:PermissionsBoundary": boundaryArn(prod) };
 
+const ZONE = "arn:aws:route53:::hostedzone/Z0123456789ABC";
+const ALIAS_RECORD = { "route53:ChangeResourceRecordSetsRecordTypes": ["A"], "route53:ChangeResourceRecordSetsActions": ["CREATE"] };
+
 /** The first `up` of prod, as the deploy role's calls. */
 const FIRST_UP: Call[] = [
     ...stateCalls("prod"),
@@ -158,6 +162,11 @@ const FIRST_UP: Call[] = [
     call("eks:CreateAddon", `arn:aws:eks:${region}:${prod}:addon/shop-prod/coredns/x`),
     call("eks:CreatePodIdentityAssociation", `arn:aws:eks:${region}:${prod}:podidentityassociation/shop-prod/a-1`),
     call("logs:DescribeLogGroups", "*"),
+    // The Gateway's alias records (components/gatewayDns.ts): A records in the stack's zone.
+    call("route53:GetHostedZone", ZONE),
+    call("route53:ChangeResourceRecordSets", ZONE, ALIAS_RECORD),
+    call("route53:GetChange", "arn:aws:route53:::change/C0123456789"),
+    call("route53:ListResourceRecordSets", ZONE),
 ];
 
 describe("the deploy role, evaluated (bootstrap/policies.ts through bootstrap/iamEvaluator.ts)", () => {
@@ -172,7 +181,7 @@ describe("the deploy role, evaluated (bootstrap/policies.ts through bootstrap/ia
 
     it("allows nonprod's `pulumi stack init` and first `up` state calls to nonprod's own deploy role, across accounts into prod's bucket", () => {
         // pulumi stack init --secrets-provider awskms://<nonprod key>: the backend's meta, the new
-        // checkpoint written, the data key encrypted with nonprod's key (README, docs/first-run.md).
+        // checkpoint written, the data key encrypted with nonprod's key (docs/real-path.md, docs/first-run.md).
         for (const c of [...stateCalls("nonprod"), call("kms:GenerateDataKey", keyArn("nonprod"))])
             assert.equal(decide("nonprod", c).kind, "allowed", `${c.action} ${c.resource}`);
         // Not prod's objects, nor prod's key.
@@ -253,8 +262,17 @@ describe("the deploy role, evaluated (bootstrap/policies.ts through bootstrap/ia
             denied(call("ec2:CreateVpc", `arn:aws:ec2:${region}:${prod}:vpc/*`));
         });
 
-        it("writes no DNS record, no load balancer, and no cluster outside its account and region", () => {
-            denied(call("route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/Z0123456789ABC"));
+        it("writes only the Gateway's A records in the bootstrap's zones, no load balancer, and no cluster outside its account and region", () => {
+            const records = (types: string[], actions: string[]) => ({
+                "route53:ChangeResourceRecordSetsRecordTypes": types,
+                "route53:ChangeResourceRecordSetsActions": actions,
+            });
+            assert.equal(decide("prod", call("route53:ChangeResourceRecordSets", ZONE, records(["A"], ["UPSERT"]))).kind, "allowed");
+            // No TXT (SPF, DMARC, verification, ACME), no NS or MX, nothing in another zone.
+            denied(call("route53:ChangeResourceRecordSets", ZONE, records(["TXT"], ["UPSERT"])));
+            denied(call("route53:ChangeResourceRecordSets", ZONE, records(["A", "NS"], ["UPSERT"])));
+            denied(call("route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/Z0OTHERZONE", records(["A"], ["CREATE"])));
+            denied(call("route53:DeleteHostedZone", ZONE));
             denied(call("elasticloadbalancing:DeleteLoadBalancer", `arn:aws:elasticloadbalancing:${region}:${prod}:loadbalancer/net/x/y`));
             denied(call("eks:DeleteCluster", `arn:aws:eks:us-east-1:${prod}:cluster/other`));
         });

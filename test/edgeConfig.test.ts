@@ -145,13 +145,13 @@ describe("the edge's configuration", () => {
     it("takes a wildcard listener for the names under it, and warns about a listener no namespace may use", () => {
         const { result, warnings } = parse(
             "prod",
-            (g) => (g.tls.hostnames = ["shop.example.com", "*.shop.example.com", "shop.example.org"]),
+            (g) => (g.tls.hostnames = ["shop.example.com", "*.shop.example.com", "spare.shop.example.com"]),
         );
         assert.ok(result.ok, result.ok ? "" : result.problems.map(formatProblem).join("\n"));
         assert.deepEqual(
             warnings.filter((w) => w.includes("gateway.tls.hostnames")),
             [
-                'k8s-platform:gateway.tls.hostnames[2]: "shop.example.org": is granted to no namespace (network.namespaces[].hostnames): its certificate serves no route (grant it to the namespace that serves it, or drop it)',
+                'k8s-platform:gateway.tls.hostnames[2]: "spare.shop.example.com": is granted to no namespace (network.namespaces[].hostnames): its certificate serves no route (grant it to the namespace that serves it, or drop it)',
             ],
         );
         assert.deepEqual(

@@ -258,19 +258,19 @@ describe("live verification", () => {
             const managed = planned.pods.filter((p) => p.namespace !== "kube-system").map((p) => `${p.namespace}/${p.name}`);
             assert.equal(managed.length, 38);
             assert.equal(plan.sourceClasses, 38);
-            assert.equal(plan.portClasses, 14);
+            assert.equal(plan.portClasses, 15);
             const pairs = new Map<string, number>();
             for (const p of plan.probes.filter((x) => x.purpose === "classes" || x.purpose === "gateway")) {
                 const key = `${String(p.from)}>${String(p.to)}`;
                 pairs.set(key, (pairs.get(key) ?? 0) + 1);
             }
-            for (const a of managed) for (const b of managed) if (a !== b) assert.equal(pairs.get(`${a}>${b}`), 14, `${a} -> ${b}`);
+            for (const a of managed) for (const b of managed) if (a !== b) assert.equal(pairs.get(`${a}>${b}`), 15, `${a} -> ${b}`);
             assert.equal(pairs.size, 38 * 37);
             const count = (purpose: string) => plan.probes.filter((p) => p.purpose === purpose).length;
             assert.equal(count("dns"), 76);
             assert.equal(count("kube-api"), 76);
             assert.equal(count("egress"), 190);
-            assert.equal(plan.total, 38 * 37 * 14 + 76 + 76 + 190);
+            assert.equal(plan.total, 38 * 37 * 15 + 76 + 76 + 190);
             assert.equal(plan.probes.length, plan.total);
             assert.ok(new Set(plan.probes.map(probeKey)).size === plan.probes.length, "each probe once");
         });
@@ -317,7 +317,7 @@ describe("live verification", () => {
             );
         });
 
-        it("plans 19,499 probes for a running nonprod of about 180 pods, of which the default bound sends at most 82 per source (README)", () => {
+        it("plans 20,868 probes for a running nonprod of about 180 pods, of which the default bound sends at most 82 per source (docs/live-verification.md)", () => {
             // 12+ pods of each app's labels in each namespace; the certificate hook's pod has finished.
             const pods = planned.pods
                 .filter((p) => p.name !== "gateway-certs")
@@ -333,7 +333,7 @@ describe("live verification", () => {
             ];
             const options = { intent: nonprod.network, managedNamespaces: expected.namespaces.map((n) => n.metadata.name), apiServer };
             const full = probePlan({ ...planned, pods }, options);
-            assert.deepEqual([full.sourceClasses, full.total], [37, 37 * 37 * 14 + 74 + 74 + 185]);
+            assert.deepEqual([full.sourceClasses, full.total], [37, 37 * 37 * 15 + 74 + 74 + 185]);
             const bounded = probePlan({ ...planned, pods }, { ...options, maxProbes: DEFAULT_MAX_PROBES });
             const sent = batchesBySource(bounded.probes).map((b) => b.probes.length);
             assert.deepEqual([sent.length, Math.max(...sent), sent.reduce((a, b) => a + b, 0)], [37, 82, 2806]);
@@ -395,7 +395,7 @@ describe("live verification", () => {
             assert.equal(r.code, 0, r.stdout + r.stderr);
             assert.match(
                 r.stdout,
-                /probes: 20026 judged: 17214 agree with the engine, 0 disagree, 0 unconfirmed \(allowed towards an outside address that did not answer\), 2812 inconclusive\ninconclusive: 2812 probes: UDP without a reply to expect is not probed \(e\.g\. analytics\/etl -> analytics\/web on 7\/UDP\)/,
+                /probes: 21432 judged: 18620 agree with the engine, 0 disagree, 0 unconfirmed \(allowed towards an outside address that did not answer\), 2812 inconclusive\ninconclusive: 2812 probes: UDP without a reply to expect is not probed \(e\.g\. analytics\/etl -> analytics\/web on 7\/UDP\)/,
             );
         });
 
@@ -441,7 +441,7 @@ describe("live verification", () => {
                 write("one.jsonl", `${resultLine({ probe: one, outcome: agreeing(one) })}\n`),
             );
             assert.equal(partial.code, 1, partial.stdout);
-            assert.match(partial.stdout, /probes: incomplete: 20025 planned probes have no result and 0 TCP or DNS probes gave no verdict/);
+            assert.match(partial.stdout, /probes: incomplete: 21431 planned probes have no result and 0 TCP or DNS probes gave no verdict/);
             assert.match(partial.stdout, /verify: FAILED/);
             const silent = run(
                 "verify",
@@ -456,7 +456,7 @@ describe("live verification", () => {
                 ),
             );
             assert.equal(silent.code, 1, silent.stdout);
-            assert.match(silent.stdout, /17214 TCP or DNS probes gave no verdict/);
+            assert.match(silent.stdout, /18620 TCP or DNS probes gave no verdict/);
         });
 
         it("exits 1 naming the probe and the policies behind the engine's verdict when one outcome flips", () => {
@@ -534,7 +534,7 @@ describe("live verification", () => {
             const judged = judgeResults(new ReachabilityModel(planned), plan.probes, results);
             assert.deepEqual(judged.counts, { agrees: 0, disagrees: 0, unconfirmed: 1, inconclusive: 1 });
             assert.equal(judged.notRun, plan.probes.length - 2);
-            assert.match(renderJudgement(judged), /1 unconfirmed .* 1 inconclusive; 20024 planned probes have no result/);
+            assert.match(renderJudgement(judged), /1 unconfirmed .* 1 inconclusive; 21430 planned probes have no result/);
         });
 
         it("refuses with exit 2 a results file whose probes are not in the plan, or whose outcomes are unknown", () => {

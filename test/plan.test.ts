@@ -72,10 +72,13 @@ for (const stack of ["nonprod", "prod"]) {
             assert.match(stdout, /^│ {2}├─ aws:eks\/podIdentityAssociation:PodIdentityAssociation\s+cert-manager-route53$/m);
             assert.match(stdout, /^│ {2}├─ kubernetes:helm\.sh\/v4:Chart\s+cert-manager-chart$/m);
             assert.match(stdout, /^│ {2}└─ kubernetes:cert-manager\.io\/v1:ClusterIssuer\s+cert-manager-issuer$/m);
-            assert.match(stdout, /^└─ k8s-platform:edge:LoadBalancerController\s+lb-controller$/m);
-            assert.match(stdout, /^ {3}├─ aws:iam\/role:Role\s+lb-controller-role$/m);
-            assert.match(stdout, /^ {3}├─ aws:eks\/podIdentityAssociation:PodIdentityAssociation\s+lb-controller-role$/m);
-            assert.match(stdout, /^ {3}└─ kubernetes:helm\.sh\/v4:Chart\s+lb-controller-chart$/m);
+            assert.match(stdout, /^├─ k8s-platform:edge:LoadBalancerController\s+lb-controller$/m);
+            assert.match(stdout, /^│ {2}├─ aws:iam\/role:Role\s+lb-controller-role$/m);
+            assert.match(stdout, /^│ {2}├─ aws:eks\/podIdentityAssociation:PodIdentityAssociation\s+lb-controller-role$/m);
+            assert.match(stdout, /^│ {2}└─ kubernetes:helm\.sh\/v4:Chart\s+lb-controller-chart$/m);
+            // The hostnames' alias records to the NLB, last.
+            assert.match(stdout, /^└─ k8s-platform:edge:GatewayDns\s+dns$/m);
+            assert.match(stdout, /^ {3}└─ aws:route53\/record:Record\s+dns-www\.\S*shop\.example\.com$/m);
         });
 
         it("holds the edge's pods in the plan's snapshot with the labels their charts set", () => {
@@ -317,8 +320,8 @@ describe("the plan tests", () => {
     });
 });
 
-describe("the README's placeholder checklist", () => {
-    const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+describe("the placeholder checklist (docs/real-path.md)", () => {
+    const readme = fs.readFileSync(path.join(PROJECT_DIR, "docs", "real-path.md"), "utf8");
     const start = readme.indexOf("### What to replace: the placeholder checklist");
     const checklist = readme.slice(start, readme.indexOf("\n## ", start));
     const files = ["Pulumi.nonprod.yaml", "Pulumi.prod.yaml", "policy/config/nonprod.json", "policy/config/prod.json"].map((f) =>

@@ -350,7 +350,7 @@ describe("the edge: cert-manager and the AWS Load Balancer Controller", () => {
         assert.deepEqual(checkIntent(intent, namespaces, policies).mismatches, []);
     });
 
-    it("admits health checks from the load balancer's subnets on the listener ports only, and nothing from there elsewhere", () => {
+    it("admits health checks from the load balancer's subnets on the readiness endpoint only, and nothing from there elsewhere", () => {
         const intent = withEdge(true);
         const { namespaces, policies } = compiled(intent);
         const world = intentWorld(intent, namespaces);
@@ -360,8 +360,9 @@ describe("the edge: cert-manager and the AWS Load Balancer Controller", () => {
         const can = (name: string, port: number) =>
             model.evaluate({ from: { kind: "external", ip: lb.ip }, to: { kind: "pod", pod: pod(name) }, port, protocol: "TCP" }).allowed;
         assert.deepEqual(
-            [can("gateway", 80), can("gateway", 443), can("gateway", 8443), can("cert-manager-webhook", 10250)],
-            [true, true, false, false],
+            // Clients keep their addresses through the NLB: its own addresses only health-check nginx.
+            [can("gateway", 8081), can("gateway", 80), can("gateway", 443), can("gateway", 8443), can("cert-manager-webhook", 10250)],
+            [true, false, false, false, false],
         );
     });
 
@@ -397,6 +398,7 @@ describe("the shared Gateway's HTTPS listeners", () => {
         assert.equal(g.metadata.annotations["cert-manager.io/cluster-issuer"], "letsencrypt");
         assert.deepEqual(JSON.parse(g.metadata.annotations["pulumi.com/waitFor"]!), [
             "condition=Programmed",
+            "jsonpath={.status.addresses[?(@.type=='Hostname')].value}",
             "jsonpath={.status.listeners[?(@.name=='https-shop-example-com')].conditions[?(@.type=='ResolvedRefs')].status}=True",
             "jsonpath={.status.listeners[?(@.name=='https-wildcard-shop-example-com')].conditions[?(@.type=='ResolvedRefs')].status}=True",
         ]);
@@ -414,9 +416,12 @@ describe("the shared Gateway's HTTPS listeners", () => {
         assert.equal(named.metadata.annotations["cert-manager.io/cluster-issuer"], undefined);
     });
 
-    it("waits only for Programmed over HTTP alone", () => {
+    it("waits over HTTP alone for Programmed and the load balancer's address, which Programmed does not imply", () => {
         const g = sharedGatewayManifest(base);
         assert.deepEqual(refs(g), []);
-        assert.equal(g.metadata.annotations["pulumi.com/waitFor"], '["condition=Programmed"]');
+        assert.equal(
+            g.metadata.annotations["pulumi.com/waitFor"],
+            `["condition=Programmed","jsonpath={.status.addresses[?(@.type=='Hostname')].value}"]`,
+        );
     });
 });

@@ -72,3 +72,40 @@ describe("the prod preview gate", () => {
         );
     });
 });
+
+describe("the prod preview gate and the gateway's load balancer", () => {
+    const urn =
+        "urn:pulumi:prod::k8s-platform::k8s-platform:gateway:NginxGateway$kubernetes:gateway.networking.k8s.io/v1:Gateway::gateway-shared";
+    const gateway = (scheme: string, intended = false) => ({
+        type: "kubernetes:gateway.networking.k8s.io/v1:Gateway",
+        inputs: {
+            metadata: { annotations: intended ? { "k8s-platform/load-balancer-replacement": "intended" } : {} },
+            spec: { infrastructure: { annotations: { "service.beta.kubernetes.io/aws-load-balancer-scheme": scheme } } },
+        },
+    });
+
+    it("refuses a scheme change, which replaces the NLB, naming the Gateway and the config key that allows it", () => {
+        const result = guardedChanges({
+            steps: [{ op: "update", urn, oldState: gateway("internal"), newState: gateway("internet-facing") }],
+        });
+        assert.ok(result.ok);
+        assert.deepEqual(result.ok && result.changes.map((c) => `${c.op} ${c.name}`), ["update gateway-shared"]);
+        const text = formatGate(result);
+        assert.match(
+            text,
+            /update kubernetes:gateway\.networking\.k8s\.io\/v1:Gateway gateway-shared: would remove the gateway's NLB \(its scheme changes/,
+        );
+        assert.match(text, /set gateway\.replaceLoadBalancer: true for that update/);
+    });
+
+    it("passes a scheme change the config says is intended, and any Gateway update that keeps the scheme", () => {
+        for (const steps of [
+            [{ op: "update", urn, oldState: gateway("internal"), newState: gateway("internet-facing", true) }],
+            [{ op: "update", urn, oldState: gateway("internal"), newState: gateway("internal") }],
+            [{ op: "create", urn, newState: gateway("internal") }],
+        ]) {
+            const result = guardedChanges({ steps });
+            assert.ok(result.ok && result.changes.length === 0, JSON.stringify(steps));
+        }
+    });
+});

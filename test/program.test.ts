@@ -145,6 +145,14 @@ for (const stack of ["nonprod", "prod"]) {
             }
         });
 
+        it("labels tools, and only tools, for the load balancer controller's pod readiness gates", () => {
+            const gated = ofType(run, NAMESPACE)
+                .map((r) => r.inputs["metadata"] as { name: string; labels: Record<string, string> })
+                .filter((m) => m.labels["elbv2.k8s.aws/pod-readiness-gate-inject"] === "enabled")
+                .map((m) => m.name);
+            assert.deepEqual(gated, ["tools"]);
+        });
+
         it("applies every NetworkPolicy after Calico reports Ready, and each default deny after its namespace's allows", () => {
             const installation = byName(run, "kubernetes:operator.tigera.io/v1:Installation", "calico-installation");
             const policies = ofType(run, NETPOL);
@@ -253,6 +261,24 @@ for (const stack of ["nonprod", "prod"]) {
             );
             assert.equal(kept.opts.retainOnDelete, true);
             const release = byName(run, "kubernetes:helm.sh/v3:Release", "gateway-chart");
+            // NGF's own CRDs from the release of the chart's version, server-side, forced over
+            // Helm's install, kept on delete; Helm installs none itself (it would never upgrade them).
+            const ngfCrds = byName(run, "kubernetes:yaml/v2:ConfigFile", "gateway-ngf-crds");
+            assert.equal(ngfCrds.inputs["file"], "https://raw.githubusercontent.com/nginx/nginx-gateway-fabric/v2.6.7/deploy/crds.yaml");
+            assert.equal(ngfCrds.retainOnDelete, true);
+            const ngfCrd = {
+                custom: true,
+                type: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+                name: "nginxproxies.gateway.nginx.org",
+                props: { metadata: { name: "nginxproxies.gateway.nginx.org" } },
+                opts: {},
+            };
+            const forced = ngfCrds.transforms.map(
+                (t) => t(ngfCrd) as unknown as { props: { metadata: { annotations?: Record<string, string> } } },
+            );
+            assert.ok(forced.some((r) => r?.props.metadata.annotations?.["pulumi.com/patchForce"] === "true"));
+            assert.equal(release.inputs["skipCrds"], true);
+            assert.ok(release.dependsOn.includes(ngfCrds.urn));
             assert.deepEqual(
                 [release.inputs["name"], release.inputs["chart"], release.inputs["version"], release.inputs["namespace"]],
                 ["ngf", "oci://ghcr.io/nginx/charts/nginx-gateway-fabric", "2.6.7", "tools"],
@@ -261,14 +287,56 @@ for (const stack of ["nonprod", "prod"]) {
             assert.deepEqual(values, {
                 nginxGateway: { gatewayClassName: "nginx", productTelemetry: { enable: false } },
                 nginx: {
+                    // Two pods spread over the zones, each serving 40 s after it is told to stop
+                    // (the NLB's 30 s deregistration delay and 10 s more), then 15 s to quit.
+                    replicas: 2,
+                    pod: {
+                        terminationGracePeriodSeconds: 55,
+                        topologySpreadConstraints: [
+                            {
+                                maxSkew: 1,
+                                topologyKey: "topology.kubernetes.io/zone",
+                                whenUnsatisfiable: "ScheduleAnyway",
+                                labelSelector: { matchLabels: GATEWAY },
+                            },
+                        ],
+                    },
+                    container: { lifecycle: { preStop: { sleep: { seconds: 40 } } } },
                     service: {
                         type: "LoadBalancer",
                         externalTrafficPolicy: "Local",
                         loadBalancerClass: "service.k8s.aws/nlb",
                         loadBalancerSourceRanges: values.nginx.service.loadBalancerSourceRanges,
+                        // What every Gateway's load balancer shares, on the Service: none of the
+                        // Gateway's eight infrastructure annotations, no pod rollout when it changes.
+                        patches: [
+                            {
+                                type: "StrategicMerge",
+                                value: {
+                                    metadata: {
+                                        annotations: {
+                                            "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+                                            "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes":
+                                                "preserve_client_ip.enabled=true,deregistration_delay.timeout_seconds=30",
+                                            "service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol": "http",
+                                            "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port": "8081",
+                                            "service.beta.kubernetes.io/aws-load-balancer-healthcheck-path": "/readyz",
+                                        },
+                                    },
+                                },
+                            },
+                        ],
                     },
                 },
             });
+            // A drain never takes both: the budget keeps one nginx pod.
+            const budget = byName(run, "kubernetes:policy/v1:PodDisruptionBudget", "gateway-data-plane");
+            assert.deepEqual(budget.inputs["metadata"], {
+                name: "shared-nginx",
+                namespace: "tools",
+                labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "k8s-platform" },
+            });
+            assert.deepEqual(budget.inputs["spec"], { minAvailable: 1, selector: { matchLabels: GATEWAY } });
             // The pre-install hook Job must find its egress to the API already in place.
             for (const name of ["default-deny", "gateway-certs-to-kube-api", "gateway-controller-to-kube-api"])
                 assert.ok(release.dependsOn.includes(policy(run, "tools", name).reg.urn), name);
@@ -305,10 +373,13 @@ for (const stack of ["nonprod", "prod"]) {
                 "cert-manager.io/cluster-issuer": issuer,
                 "pulumi.com/waitFor": JSON.stringify([
                     "condition=Programmed",
+                    // The NLB's DNS name, which NGF copies from the Service only once the controller wrote it.
+                    "jsonpath={.status.addresses[?(@.type=='Hostname')].value}",
                     ...https.map(
                         (l) => `jsonpath={.status.listeners[?(@.name=='${l.name}')].conditions[?(@.type=='ResolvedRefs')].status}=True`,
                     ),
                 ]),
+                "pulumi.com/deletionPropagationPolicy": "foreground",
             });
             // A new load balancer type is a new Service: the Gateway is recreated, never patched.
             assert.deepEqual(gateway.replaceOnChanges, [
@@ -472,13 +543,10 @@ describe("prod differs from nonprod through config alone", () => {
                     infrastructure: { annotations: object };
                 }
             ).infrastructure.annotations;
+        // Three of the eight Gateway API allows: what only the Gateway says about its load balancer.
         const common = {
             "service.beta.kubernetes.io/aws-load-balancer-type": "external",
-            "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
             "service.beta.kubernetes.io/aws-load-balancer-subnets": "subnet-0public-a,subnet-0public-b",
-            "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": "preserve_client_ip.enabled=true",
-            "service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol": "tcp",
-            "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port": "traffic-port",
         };
         assert.deepEqual(annotations(nonprod), { ...common, "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" });
         assert.deepEqual(annotations(prod), { ...common, "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing" });

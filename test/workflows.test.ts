@@ -404,8 +404,8 @@ describe("the GitHub workflows", () => {
         });
     });
 
-    describe("the README's setup matches the workflows", () => {
-        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+    describe("the real path's setup (docs/real-path.md) matches the workflows", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_DIR, "docs", "real-path.md"), "utf8");
         const section = (title: string) => {
             const start = readme.indexOf(title);
             assert.ok(start >= 0, title);
@@ -446,10 +446,8 @@ describe("the GitHub workflows", () => {
             assert.match(setup, /larger runner[\s\S]*static IP addresses[\s\S]*`cluster\.endpoint\.publicAccessCidrs`/);
         });
     });
-    describe("live verification (README, Live verification)", () => {
-        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
-        const start = readme.indexOf("## Live verification");
-        const live = readme.slice(start, readme.indexOf("\n## ", start + 5));
+    describe("live verification (docs/live-verification.md)", () => {
+        const live = fs.readFileSync(path.join(PROJECT_DIR, "docs", "live-verification.md"), "utf8");
         const nonprodConfig = parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.nonprod.yaml"), "utf8")) as {
             config: Record<string, Record<string, unknown>>;
         };
@@ -489,7 +487,7 @@ describe("the GitHub workflows", () => {
                 assert.ok((st as Step & { "timeout-minutes"?: number })["timeout-minutes"], st.name);
         });
 
-        it("runs only commands the README gives for the kind job and the nonprod verify", () => {
+        it("runs only commands docs/live-verification.md gives for the kind job and the nonprod verify", () => {
             const jobs = [
                 load("pull-request.yml").jobs["live"]!,
                 load("deploy.yml").jobs["nonprod"]!,
@@ -499,7 +497,7 @@ describe("the GitHub workflows", () => {
                 .flatMap((j) => commandLines(j))
                 .filter((l) => /kind|kubectl|docker|curl|sha256sum|sudo install|netpol|pulumi stack output|trap/.test(l));
             assert.ok(lines.length >= 15);
-            for (const line of lines) assert.ok(live.includes(line), `README Live verification lacks: ${line}`);
+            for (const line of lines) assert.ok(live.includes(line), `docs/live-verification.md lacks: ${line}`);
             const env = (load("pull-request.yml").jobs["live"] as Job & { env: Record<string, string> }).env;
             assert.ok(
                 live.includes(
@@ -507,7 +505,7 @@ describe("the GitHub workflows", () => {
                         .map(([k, v]) => `${k}=${v}`)
                         .join(" ")}`,
                 ),
-                "the README pins the same versions",
+                "docs/live-verification.md pins the same versions",
             );
         });
 

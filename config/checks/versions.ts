@@ -12,6 +12,7 @@ import { compareVersions, formatVersion, parseVersion, parseVersionSpec } from "
 import { CHARTS_CHECKED_UP_TO, EKS_VERSIONS, compareMinor, isMinorVersion, newestInStandardSupport, versionSupport } from "../kubernetes";
 import { CheckContext } from "./context";
 import { gatewayTls } from "./edge";
+import { edgeOperationChecks } from "./edgeOperations";
 
 export function versionRules(ctx: CheckContext): void {
     if (ctx.raw.calico)
@@ -53,6 +54,9 @@ export function versionRules(ctx: CheckContext): void {
         minimumReason: "the oldest AWS recommends on EKS",
     });
     gatewayTls(ctx);
+    const edge = edgeOperationChecks(gateway, ctx.raw.environment);
+    ctx.problems.push(...edge.problems);
+    ctx.warnings.push(...edge.warnings);
 }
 
 /**
