@@ -140,7 +140,7 @@ function createNetwork(name: string, c: ClusterConfig, parent: pulumi.Resource):
     };
 }
 
-/** The deployer's access entry (config/checks.ts requires exactly one). */
+/** The deployer's access entry (config/checks/cluster.ts requires exactly one). */
 function deployer(c: ClusterConfig): ClusterConfig["accessEntries"][number] {
     const entry = c.accessEntries.find((e) => e.deployer);
     if (!entry) throw new Error("cluster.accessEntries: no deployer (the config check requires one)");

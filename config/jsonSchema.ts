@@ -3,7 +3,7 @@
  * validates with (config/shape.ts), so that an editor with the YAML language server validates and
  * completes the stack files as they are typed. Draft 7: the YAML language server "supports JSON
  * Schema 7 and below" (redhat-developer/yaml-language-server README, 1.x). The program's own
- * checks (config/checks.ts: CIDR maths, references between keys) stay the authority.
+ * checks (config/checks/: CIDR maths, references between keys) stay the authority.
  */
 import { z } from "zod";
 import { PROJECT, configSchema } from "./shape";

@@ -1,6 +1,6 @@
 /**
  * The shape of the stack configuration (zod): which keys exist, their types and defaults. The
- * meaning of the values is checked in `checks.ts`; `schema.ts` runs both.
+ * meaning of the values is checked in `checks/`; `schema.ts` runs both.
  */
 import { z } from "zod";
 
@@ -96,7 +96,7 @@ const clusterSchema = z.strictObject({
         maxSize: z.number().int().min(1),
         diskSizeGiB: z.number().int().min(20).default(50),
         capacityType: z.enum(["ON_DEMAND", "SPOT"]).default("ON_DEMAND"),
-        /** IMDSv2 response hop limit; 1 keeps the node role's credentials from pods (checks.ts refuses more). */
+        /** IMDSv2 response hop limit; 1 keeps the node role's credentials from pods (checks/tenancy.ts refuses more). */
         metadataHopLimit: z.number().int().min(1).default(1),
     }),
     accessEntries: z
@@ -129,7 +129,7 @@ const quantities = z.record(z.string(), z.union([z.string(), z.number()]));
 
 /** Pod Security Admission levels, ResourceQuota and LimitRange of the managed namespaces. */
 const tenancySchema = z.strictObject({
-    /** PSA `enforce` level per kind of namespace (checks.ts: baseline at least). */
+    /** PSA `enforce` level per kind of namespace (checks/tenancy.ts: baseline at least). */
     podSecurity: z.strictObject({ business: z.string(), tools: z.string() }),
     /** ResourceQuota `spec.hard` of every business namespace (e.g. requests.cpu: "8"). */
     quota: quantities.optional(),

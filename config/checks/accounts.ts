@@ -26,7 +26,7 @@ function finding(keys: (string | number)[], value: unknown, message: string, hin
  * Gateway API wildcard stands for one or more labels in front of its suffix (HTTPRoute
  * spec.hostnames, gateway.networking.k8s.io/v1), the rule `hostnameCovers` applies. The covered
  * grant is the one refused, and the message names both namespaces. Exact repeats are refused by
- * `Checker.hostnameGrants` already ("is already granted to namespace"), so they are left out here.
+ * `hostnameGrants` (edge.ts) already ("is already granted to namespace"), so they are left out here.
  */
 export function overlappingHostnameGrants(namespaces: RawConfig["network"]["namespaces"]): ConfigProblem[] {
     const problems: ConfigProblem[] = [];

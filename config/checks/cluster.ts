@@ -92,14 +92,6 @@ export function deployer(ctx: CheckContext, entries: RawConfig["cluster"]["acces
         );
 }
 
-/**
- * The API endpoint (EKS User Guide, "Cluster API server endpoint" and "Configure network
- * access to cluster API server endpoint", docs.aws.amazon.com/eks/latest/userguide/, read
- * 2026-11): public access can be limited to CIDR blocks that "cannot include reserved
- * addresses"; an empty list means every address; with private access off, nodes reach the
- * API through the public endpoint, from their NAT gateway's address, so "your public access
- * endpoint CIDR sources must include the egress sources from your VPC".
- */
 /** A list whose entries must each appear once: the later ones are refused with their index. */
 export function noRepeats(ctx: CheckContext, at: (string | number)[], values: readonly string[], why: string): void {
     values.forEach((v, i) => {
@@ -108,6 +100,14 @@ export function noRepeats(ctx: CheckContext, at: (string | number)[], values: re
     });
 }
 
+/**
+ * The API endpoint (EKS User Guide, "Cluster API server endpoint" and "Configure network
+ * access to cluster API server endpoint", docs.aws.amazon.com/eks/latest/userguide/, read
+ * 2026-11): public access can be limited to CIDR blocks that "cannot include reserved
+ * addresses"; an empty list means every address; with private access off, nodes reach the
+ * API through the public endpoint, from their NAT gateway's address, so "your public access
+ * endpoint CIDR sources must include the egress sources from your VPC".
+ */
 export function apiEndpoint(ctx: CheckContext, e: RawConfig["cluster"]["endpoint"]): void {
     const at = ["cluster", "endpoint"];
     if (!e.privateAccess && !e.publicAccess) {

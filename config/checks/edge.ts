@@ -221,7 +221,6 @@ export function gatewayTls(ctx: CheckContext): void {
         ctx.problem([...at, "hostnames"], tls.hostnames, "two hostnames give the same listener name", "drop one of them");
 }
 
-/** gateway.networking.k8s.io/v1 Hostname: at most 253 characters, DNS labels, an optional leading `*.`; no IP address. */
 /**
  * A listener hostname covers a route hostname when they are equal, or the listener's `*.` wildcard
  * stands for one or more labels in front of its suffix (Gateway API v1 Listener.hostname: `*.example.com`
@@ -236,6 +235,7 @@ export function hostnameCovers(listener: string, route: string): boolean {
     return name.endsWith(suffix) && name.length > suffix.length;
 }
 
+/** gateway.networking.k8s.io/v1 Hostname: at most 253 characters, DNS labels, an optional leading `*.`; no IP address. */
 export function isGatewayHostname(text: string): boolean {
     return (
         text.length <= 253 &&

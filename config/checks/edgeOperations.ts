@@ -2,7 +2,7 @@
  * Rules for running the edge day to day: the data plane's replicas and disruption budget, how it
  * drains out of the NLB, cert-manager's webhook replicas. Small pure functions over the parsed
  * config, each returning the problems it finds with their key paths; `edgeOperationChecks` runs
- * them all for the Checker (config/checks.ts). The defaults they judge are resolved here too, so
+ * them all for the Checker (config/checks/versions.ts). The defaults they judge are resolved here too, so
  * the typed config and the rules agree on them.
  */
 import { DataPlaneSettings } from "../../compiler/platform";
