@@ -24,7 +24,7 @@ export function tenancySettings(ctx: CheckContext): TenancySettings | undefined 
             "lets pods reach the instance metadata service and the node role's credentials",
             "set 1, as the EKS best practices guide asks (IMDSv2 with a hop limit of 1)",
         );
-    const teams = [...new Set(ctx.raw.network.namespaces.map((ns) => ns.team))].sort(cmp);
+    const teams = ctx.teams();
     const names = new Set<string>();
     c.accessEntries.forEach((e, i) => {
         const at = ["cluster", "accessEntries", i];
