@@ -1,5 +1,5 @@
 /**
- * One-time setup of one AWS account (README, One-time setup): GitHub's OIDC provider, the stack's
+ * One-time setup of one AWS account (docs/real-path.md, One-time setup): GitHub's OIDC provider, the stack's
  * secrets key, the preview and deploy roles with exact trust and their permissions, and in prod's
  * account the state bucket both stacks share (prod's promotion gate reads nonprod's outputs).
  * Run once per account with that account's administrator, nonprod first; its outputs are the
@@ -72,7 +72,7 @@ const tags = { owner: BOOTSTRAP_OWNER, purpose: "k8s-platform-delivery" };
 const region = new pulumi.Config("aws").require("region");
 
 export = async () => {
-    // Run with this account's administrator credentials (README, One-time setup), and no other:
+    // Run with this account's administrator credentials (docs/real-path.md, One-time setup), and no other:
     // STS GetCallerIdentity answers for any credentials and needs no permission (STS API Reference).
     const accountId = accounts[stack];
     const caller = await aws.getCallerIdentity();
@@ -176,8 +176,8 @@ export = async () => {
         secretsProvider,
         secretsKeyArn: key.arn,
         /**
-         * The permissionsBoundary every role of the platform program must carry (README, One-time
-         * setup): the policy's fixed name makes its ARN, the one the deploy role's conditions name.
+         * The permissionsBoundary every role of the platform program must carry (docs/real-path.md,
+         * One-time setup): the policy's fixed name makes its ARN, the one the deploy role's conditions name.
          */
         permissionsBoundaryArn: boundary.name.apply(() => boundaryArn(accountId)),
     };

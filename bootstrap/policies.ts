@@ -13,7 +13,7 @@ export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
 
 export type PlatformStack = "nonprod" | "prod";
 
-/** The GitHub environment each role is trusted from (README, One-time setup; the workflows' `environment`). */
+/** The GitHub environment each role is trusted from (docs/real-path.md, One-time setup; the workflows' `environment`). */
 export function environments(stack: PlatformStack): { readonly preview: string; readonly deploy: string } {
     return { preview: `preview-${stack}`, deploy: stack === "prod" ? "production" : "nonprod" };
 }
@@ -110,7 +110,7 @@ const PROJECT = "k8s-platform";
  *   one `<lockID>.json` per holder; `checkForLock` lists that folder.
  * - state.go `stackPath` finds the checkpoint by listing with the prefix `<StackBasePath>.json`;
  *   `getHistory` lists HistoryDir + `/`. meta.go `readPulumiMeta` reads `.pulumi/meta.yaml` at
- *   every login (written by the first login, the administrator's: README, One-time setup, step 2).
+ *   every login (written by the first login, the administrator's: docs/real-path.md, One-time setup, step 2).
  * v3.248.0 has no journal folder (`.pulumi/journal/` came later).
  */
 export function stackObjects(
@@ -156,7 +156,7 @@ function readable(bucketArn: string, stack: PlatformStack): { objects: string[];
 
 /**
  * Reading the state and decrypting it, never writing: a preview takes no lock on a self-managed
- * backend (README, Delivery). Listing only under the role's own prefixes (a list without one is
+ * backend (docs/delivery.md). Listing only under the role's own prefixes (a list without one is
  * refused: `pulumi stack ls` is an administrator's command, not CI's).
  */
 function stateRead(n: StateNames): Statement[] {

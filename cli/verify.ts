@@ -22,7 +22,7 @@ import { FlagSpec, Io, ParsedCommand, RUN, UsageError, choice, exitCodeOf, fileF
 import { STACK_HELP, loadStack, readFile, readLive } from "./input";
 import { planFor } from "./probes";
 
-/** The default bound: a running nonprod plans 19,499 probes; 3,000 of them run in about a minute (README, Live verification). */
+/** The default bound: a running nonprod plans 19,499 probes; 3,000 of them run in about a minute (docs/live-verification.md). */
 export const DEFAULT_MAX_PROBES = 3000;
 
 export const VERIFY_USAGE = `usage: ${RUN} verify --stack <stack> [options]                 drift, probes and judge against the cluster
@@ -44,7 +44,7 @@ options:
   --mode ephemeral|pods    ephemeral (default): an ephemeral container in a running source pod (needs patch on
                            pods/ephemeralcontainers; it stays in the pod's spec until the pod is replaced);
                            pods: a probe pod with the source's labels in its namespace, deleted afterwards
-  --max-probes <n>         bound on the plan (default ${DEFAULT_MAX_PROBES}); see README for the sampling
+  --max-probes <n>         bound on the plan (default ${DEFAULT_MAX_PROBES}); see docs/live-verification.md for the sampling
   --concurrency <n>        source pods probed at once (default 8)
   --parallel <n>           probes one container runs at once (default 32)
   --timeout <seconds>      per probe: connect or reply (default 2)

@@ -139,7 +139,7 @@ export const TEAM_RULES: readonly PolicyRule[] = [
  * namespaces that also hold other Secrets; this role does not read them. A preview needs them not:
  * pulumi-kubernetes renders a Release client-side in Check (`helmTemplate`: DryRun, ClientOnly)
  * and diffs its inputs in Diff (provider/pkg/provider/helm_release.go); only a refresh (Read)
- * reads the release, so the drift job refreshes everything but the v3 Releases (README, Delivery).
+ * reads the release, so the drift job refreshes everything but the v3 Releases (docs/delivery.md).
  */
 export const PREVIEW_READ_RULES: readonly PolicyRule[] = [
     {

@@ -230,7 +230,7 @@ function createControlPlane(
  * transform reaches that child of the remote component (transforms apply to the children of
  * packaged components; Pulumi docs, "Resource option: transforms") and turns it off. EKS reads
  * the field at creation only, and pulumi-eks ignores changes to it, so an existing cluster keeps
- * its creator entry until it is removed by hand (README, Security).
+ * its creator entry until it is removed by hand (docs/security.md).
  */
 export const withoutCreatorAdmin: pulumi.ResourceTransform = (args) => {
     if (args.type !== "aws:eks/cluster:Cluster") return undefined;

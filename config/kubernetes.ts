@@ -27,7 +27,7 @@ export const EKS_VERSIONS: readonly EksVersion[] = [
     // EKS release: June 2, 2026; standard support to August 2, 2027 (EKS User Guide, "Review
     // release notes for Kubernetes versions on standard support", Kubernetes 1.36). Not pinned
     // by the stacks yet: the Calico and NGINX Gateway Fabric releases pinned here state no 1.36
-    // support in the sources read (see README, Kubernetes versions).
+    // support in the sources read (see docs/kubernetes-versions.md).
     { minor: "1.36", released: "2026-06-02", endOfStandardSupport: "2027-08-02", endOfExtendedSupport: "2028-08-02" },
 ];
 
@@ -47,8 +47,8 @@ export const ADDON_VERSIONS: Readonly<Record<string, { readonly coredns: string;
 };
 
 /**
- * The newest Kubernetes version the pinned charts and add-ons were checked against (README,
- * Kubernetes versions): Calico v3.32 (its e2e tests float on the stable Kubernetes and the two
+ * The newest Kubernetes version the pinned charts and add-ons were checked against
+ * (docs/kubernetes-versions.md): Calico v3.32 (its e2e tests float on the stable Kubernetes and the two
  * before it; 1.35 on its requirements page, github.com/orgs/projectcalico/discussions/11717), NGINX
  * Gateway Fabric 2.x ("1.25+", its README's technical specifications), the add-on pins above.
  * A newer version plans with a warning until these are checked again.

@@ -100,7 +100,7 @@ export async function checkPermissions(permissions: readonly Permission[], optio
     });
     if (missing.length > 0)
         throw new LiveError(
-            `RBAC forbids what the verify needs (README, Live verification):\n${missing
+            `RBAC forbids what the verify needs (docs/live-verification.md):\n${missing
                 .sort()
                 .map((m) => `  - ${m}`)
                 .join("\n")}`,

@@ -378,7 +378,7 @@ export function describeKubectlProblem(p: KubectlProblem): string {
         case "unreachable":
             return `cannot reach the Kubernetes API (check KUBECONFIG or --kubeconfig, e.g. pulumi stack output kubeconfig --show-secrets > kubeconfig.json): ${lastLine(p.message)}`;
         case "forbidden":
-            return `RBAC forbids it: the verify needs "${p.verb}" on "${p.resource}" (README, Live verification): ${lastLine(p.message)}`;
+            return `RBAC forbids it: the verify needs "${p.verb}" on "${p.resource}" (docs/live-verification.md): ${lastLine(p.message)}`;
         case "pod-security":
             return `Pod Security refused the probe container: ${lastLine(p.message)}`;
         case "other":

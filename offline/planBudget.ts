@@ -23,7 +23,7 @@ const BASE = 220 * MiB;
 const PER_NAMESPACE = 0.7 * MiB;
 
 /**
- * Calibrated on `npm run bench` (README "Performance"): the mocked Pulumi program dominates, at
+ * Calibrated on `npm run bench` (docs/netpol.md, "Performance at scale"): the mocked Pulumi program dominates, at
  * about 0.7 MiB per business namespace (a SegmentedNamespace with its policies, Role, RoleBinding,
  * ResourceQuota and LimitRange, with the SDK's promises and outputs; index.ts builds them one per
  * event-loop turn, so only one namespace's are in flight), over ~220 MiB for the platform and the

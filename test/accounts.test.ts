@@ -135,7 +135,7 @@ describe("the account guard", () => {
         const problem = wrongAccount("444455556666", "111122223333", "arn:aws:sts::111122223333:assumed-role/github-deploy/ci")!;
         assert.equal(
             formatProblem(problem),
-            `k8s-platform:accountId: "444455556666": the credentials belong to account 111122223333 (arn:aws:sts::111122223333:assumed-role/github-deploy/ci), not to the stack's account 444455556666: refusing to run against another account (assume a role of the stack's account (README, first run: docs/first-run.md))`,
+            `k8s-platform:accountId: "444455556666": the credentials belong to account 111122223333 (arn:aws:sts::111122223333:assumed-role/github-deploy/ci), not to the stack's account 444455556666: refusing to run against another account (assume a role of the stack's account (docs/first-run.md))`,
         );
     });
 

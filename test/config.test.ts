@@ -1050,7 +1050,7 @@ describe("Kubernetes version, API ranges, the deployer and route hostnames", () 
         assert.deepEqual(
             result.warnings.filter((w) => w.path.includes("kubernetesVersion")).map((w) => formatProblem(w)),
             [
-                'k8s-platform:cluster.kubernetesVersion: "1.33": left EKS standard support on 2026-07-29: with upgradePolicy STANDARD, EKS upgrades the cluster itself (upgrade one minor version at a time, nonprod first, to 1.35 (README, Kubernetes versions))',
+                'k8s-platform:cluster.kubernetesVersion: "1.33": left EKS standard support on 2026-07-29: with upgradePolicy STANDARD, EKS upgrades the cluster itself (upgrade one minor version at a time, nonprod first, to 1.35 (docs/kubernetes-versions.md))',
             ],
         );
         const extended = parseStackConfig(

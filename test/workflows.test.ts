@@ -292,7 +292,7 @@ describe("the GitHub workflows", () => {
                 inputs: {
                     apply_without_plan: {
                         description:
-                            'Fallback: apply this commit to prod with a fresh preview instead of the saved plan, after the same approval. Only when `pulumi up --plan` failed with "violates plan" (README, Delivery).',
+                            'Fallback: apply this commit to prod with a fresh preview instead of the saved plan, after the same approval. Only when `pulumi up --plan` failed with "violates plan" (docs/delivery.md).',
                         type: "boolean",
                         default: false,
                     },

@@ -130,7 +130,7 @@ export function wrongAccount(configured: string | undefined, caller: string, cal
         ["accountId"],
         configured,
         `the credentials belong to account ${caller}${callerArn ? ` (${callerArn})` : ""}, not to the stack's account ${configured}: refusing to run against another account`,
-        "assume a role of the stack's account (README, first run: docs/first-run.md)",
+        "assume a role of the stack's account (docs/first-run.md)",
     );
 }
 

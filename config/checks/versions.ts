@@ -113,7 +113,7 @@ export function kubernetesVersion(ctx: CheckContext, version: string, policy: "S
                     (policy === "EXTENDED"
                         ? `: the cluster bills extended support until ${support.version.endOfExtendedSupport}`
                         : ": with upgradePolicy STANDARD, EKS upgrades the cluster itself"),
-                `upgrade one minor version at a time, nonprod first, to ${newest ?? "a supported version"} (README, Kubernetes versions)`,
+                `upgrade one minor version at a time, nonprod first, to ${newest ?? "a supported version"} (docs/kubernetes-versions.md)`,
             );
             return;
         case "standard":

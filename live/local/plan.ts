@@ -39,7 +39,7 @@ export const VERSIONS = {
      * service proxy off), not Calico.
      */
     kubeRouter: "v2.1.0",
-    /** The Gateway API the stack's Gateway needs (README, kind job: GATEWAY_API_VERSION); its CRDs come from its Go module. */
+    /** The Gateway API the stack's Gateway needs (docs/live-verification.md, kind job: GATEWAY_API_VERSION); its CRDs come from its Go module. */
     gatewayApi: "v1.5.1",
 } as const;
 
