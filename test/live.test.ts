@@ -13,6 +13,7 @@ import { readLiveList } from "../live/cluster";
 import { GatewayServiceExpectation, driftOf, gatewayServiceDrift, renderDrift } from "../live/drift";
 import { gatewayClientRanges } from "../compiler/generate";
 import { ngfChartValues } from "../compiler/platform";
+import { PREVIEW_READ_RULES } from "../compiler/tenancy";
 import { stackExpectation } from "../live/expected";
 import { Outcome, ProbeResult, judgeResults, parseResults, renderJudgement, resultLine } from "../live/judge";
 import { PlanError, PlannedProbe, evenly, probeKey, probePlan } from "../live/probePlan";
@@ -936,6 +937,29 @@ describe("live verification", () => {
                 "pod-security",
             );
             assert.equal(classifyKubectlError("error: something else").kind, "other");
+        });
+
+        it("reads only what the CI preview role's read-all group may list, the gateway's Services included", () => {
+            // The drift job runs verify --live as that role (drift.yml): every kind the List holds must be granted.
+            const granted = (p: { verb: string; resource: string }) => {
+                const [resource, ...group] = p.resource.split(".");
+                return PREVIEW_READ_RULES.some(
+                    (r) =>
+                        r.apiGroups.includes(group.join(".")) &&
+                        (r.resources.includes(resource!) || r.resources.includes("*")) &&
+                        r.verbs.includes(p.verb),
+                );
+            };
+            const reads = requiredPermissions(undefined, []);
+            assert.deepEqual(
+                reads.map((p) => p.resource),
+                ["namespaces", "pods", "networkpolicies.networking.k8s.io", "endpointslices.discovery.k8s.io", "services"],
+            );
+            assert.deepEqual(
+                reads.filter((p) => !granted(p)),
+                [],
+            );
+            assert.equal(granted({ verb: "list", resource: "secrets" }), false);
         });
 
         it("asks for exactly the RBAC verbs each mode needs", () => {

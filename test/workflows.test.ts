@@ -355,6 +355,14 @@ describe("the GitHub workflows", () => {
             }
         });
 
+        it("compares the live policies and the gateway's data plane Service with the stack, also when the preview fails", () => {
+            const step = wf.jobs["drift"]!.steps.find((st) => /netpol -- verify/.test(st.run ?? ""))!;
+            assert.equal(step.if, "success() || failure()");
+            assert.match(step.run!, /get namespaces,pods,networkpolicies,endpointslices,services -A -o json > live\.json$/m);
+            assert.match(step.run!, /^npm run --silent netpol -- verify --stack "\$\{\{ matrix\.stack \}\}" --live live\.json$/m);
+            assert.match(step.run!, /^trap 'rm -f kubeconfig\.json' EXIT$/m);
+        });
+
         it("runs each stack in its preview environment, with that stack's role, backend and key", () => {
             const job = wf.jobs["drift"]!;
             assert.equal(job.environment, "preview-${{ matrix.stack }}");
