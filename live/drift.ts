@@ -121,6 +121,9 @@ export function gatewayServiceDrift(want: GatewayServiceExpectation, services: r
     return items;
 }
 
+/** The Service annotation the controller reads client ranges from when the spec has none (annotations.md, v3.5.0). */
+export const SOURCE_RANGES_ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges";
+
 function gatewayServiceDifferences(want: GatewayServiceExpectation, service: Record<string, unknown>): string[] {
     const spec = isObject(service["spec"]) ? service["spec"] : {};
     const meta = isObject(service["metadata"]) ? service["metadata"] : {};
@@ -134,10 +137,15 @@ function gatewayServiceDifferences(want: GatewayServiceExpectation, service: Rec
         if (annotations[key] === undefined) out.push(`annotation ${key}=${value} is missing`);
         else if (annotations[key] !== value) out.push(`annotation ${key} is ${shown(annotations[key])}, the stack sets ${value}`);
     }
-    const live = Array.isArray(spec["loadBalancerSourceRanges"]) ? [...new Set(spec["loadBalancerSourceRanges"].map(cidrText))] : [];
+    const inSpec = Array.isArray(spec["loadBalancerSourceRanges"]) ? spec["loadBalancerSourceRanges"] : [];
+    // Without spec ranges the controller takes the annotation's, and without those every address
+    // (pkg/service/model_build_managed_sg.go buildCIDRsFromSourceRanges, v3.5.0).
+    const annotated = typeof annotations[SOURCE_RANGES_ANNOTATION] === "string" ? annotations[SOURCE_RANGES_ANNOTATION].split(",") : [];
+    const effective = inSpec.length > 0 ? inSpec : annotated.map((r) => r.trim()).filter((r) => r !== "");
+    const live = [...new Set(effective.map(cidrText))];
     const wanted = [...new Set(want.loadBalancerSourceRanges.map(cidrText))];
-    // Kubernetes and the load balancer controller read no ranges as every address (Service API:
-    // "If not specified ... the load balancer is open to all").
+    if (inSpec.length === 0 && live.length > 0)
+        out.push(`loadBalancerSourceRanges is empty: the load balancer takes its ranges from annotation ${SOURCE_RANGES_ANNOTATION}`);
     if (live.length === 0 && wanted.length > 0)
         out.push(`loadBalancerSourceRanges is empty: the load balancer admits every address, the stack admits ${wanted.length} ranges`);
     else {

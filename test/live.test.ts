@@ -210,6 +210,22 @@ describe("live verification", () => {
             });
         });
 
+        it("compares the annotation's ranges when the spec has none, as the controller reads them", () => {
+            const live = service(
+                {},
+                { ...want.annotations, "service.beta.kubernetes.io/load-balancer-source-ranges": "10.0.0.0/8, 0.0.0.0/0" },
+            );
+            assert.deepEqual(gatewayServiceDrift(want, [live])[0], {
+                kind: "changed-service",
+                service: "tools/shared-nginx",
+                differences: [
+                    "loadBalancerSourceRanges is empty: the load balancer takes its ranges from annotation service.beta.kubernetes.io/load-balancer-source-ranges",
+                    "loadBalancerSourceRanges: 203.0.113.0/24 is missing",
+                    "loadBalancerSourceRanges: 0.0.0.0/0 is not in the stack (admitted by the load balancer, not by config)",
+                ],
+            });
+        });
+
         it("names a missing Service, also when one of its name lives in another namespace", () => {
             const elsewhere = service(
                 { loadBalancerSourceRanges: ["10.0.0.0/8", "203.0.113.0/24"] },
