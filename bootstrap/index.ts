@@ -133,7 +133,15 @@ export = async () => {
         policy: JSON.stringify(platformBoundaryPolicy(hostedZoneIds)),
         tags,
     });
-    const names = key.arn.apply((keyArn) => ({ stack, accounts, region, bucketArn, keyArn, nonprodKeyArn: nonprodKeyArn ?? keyArn, hostedZoneIds }));
+    const names = key.arn.apply((keyArn) => ({
+        stack,
+        accounts,
+        region,
+        bucketArn,
+        keyArn,
+        nonprodKeyArn: nonprodKeyArn ?? keyArn,
+        hostedZoneIds,
+    }));
     const role = (name: string, environment: string, policy: pulumi.Output<string>): aws.iam.Role => {
         const r = new aws.iam.Role(
             name,
