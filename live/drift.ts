@@ -121,7 +121,11 @@ export function gatewayServiceDrift(want: GatewayServiceExpectation, services: r
     return items;
 }
 
-/** The Service annotation the controller reads client ranges from when the spec has none (annotations.md, v3.5.0). */
+/**
+ * The Service annotation the controller reads client ranges from when the spec has none
+ * (pkg/annotations/constants.go SvcLBSuffixSourceRanges under controllers/service/service_controller.go
+ * serviceAnnotationPrefix, v3.5.0).
+ */
 export const SOURCE_RANGES_ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges";
 
 function gatewayServiceDifferences(want: GatewayServiceExpectation, service: Record<string, unknown>): string[] {
