@@ -19,10 +19,9 @@ import { SegmentedNamespace } from "./components/segmentedNamespace";
 import { buildInTurn } from "./components/inTurn";
 import { describePromotion } from "./delivery/promotion";
 import { policySetDigest, promotionDigest } from "./compiler/digest";
-import { MANAGED_BY_LABELS, ZONE_LABEL, allPolicies, compileIntent, gatewayClientBlocks } from "./compiler/generate";
+import { MANAGED_BY_LABELS, ZONE_LABEL, allPolicies, compileIntent, gatewayClientRanges } from "./compiler/generate";
 import { CERT_MANAGER_NAMESPACE, LB_CONTROLLER_NAMESPACE, loadBalancerScheme, sharedGatewayManifest } from "./compiler/platform";
 import { GatewayDns } from "./components/gatewayDns";
-import { exactRanges } from "./compiler/addressSet";
 import { namespaceTenancy } from "./compiler/tenancy";
 import { tenantGuardrails } from "./compiler/admission";
 import { TenantGuardrails } from "./components/admission";
@@ -84,7 +83,7 @@ export = async () => {
         chartVersion: config.gateway.chartVersion,
         gatewayApiVersion: config.gateway.gatewayApiVersion,
         namespace: config.network.toolsNamespace,
-        clientRanges: exactRanges(gatewayClientBlocks(config.network)),
+        clientRanges: gatewayClientRanges(config.network),
         dataPlane: config.gateway.dataPlane,
         labels: MANAGED_BY_LABELS,
         gateway: (loadBalancerSubnetIds) =>

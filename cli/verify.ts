@@ -32,11 +32,12 @@ export const VERIFY_USAGE = `usage: ${RUN} verify --stack <stack> [options]     
        ${RUN} verify --stack <stack> --evidence <report.json> the promotion's verify rule for <stack>
 Checks a running cluster against what the stack compiles:
   drift   the NetworkPolicies and namespace labels of the namespaces the stack manages, compared by meaning
-          (server defaults filled in, key order, managedFields and annotations ignored)
+          (server defaults filled in, key order, managedFields and annotations ignored), and the gateway's
+          data plane Service (its client ranges as a set, load balancer class and scheme)
   probes  a plan covering every (source class, destination class, port class) once, plus DNS, the API
           server, each egress range and the gateway, run from each source pod's own network identity
   judge   every outcome against the engine's verdict; each disagreement with the policies behind it
-<file>: kubectl get namespaces,pods,networkpolicies,endpointslices -A -o json ("-": stdin)
+<file>: kubectl get namespaces,pods,networkpolicies,endpointslices,services -A -o json ("-": stdin)
 ${STACK_HELP}
 options:
   --kubeconfig <file>      the cluster (default: $KUBECONFIG, else ~/.kube/config); e.g. from

@@ -5,13 +5,15 @@
 import { planSnapshot } from "../compiler/planSnapshot";
 import { stackExpectation } from "../live/expected";
 import { AGNHOST_IMAGE } from "../live/runner";
-import { representativePods } from "../live/workloads";
+import { representativePods, standInGatewayService } from "../live/workloads";
+import { gatewayListenerPorts } from "../compiler/platform";
 import { FlagSpec, Io, ParsedCommand, RUN, UsageError, requireFlag } from "./args";
 import { STACK_HELP, loadStack } from "./input";
 
 export const WORKLOADS_USAGE = `usage: ${RUN} workloads --stack <stack> [--image <ref@sha256:...>]
 Prints a Kubernetes List of the stack's representative pods (one per app and platform workload, with
-its labels, serving every TCP port it receives on) for a test cluster: kubectl apply -f -.
+its labels, serving every TCP port it receives on) and a stand-in for the gateway's data plane Service
+(as NGF would make it) for a test cluster: kubectl apply -f -.
 ${STACK_HELP}
 exit codes: 0 printed, 2 usage or input error`;
 
@@ -25,6 +27,9 @@ export function workloadsCommand(c: ParsedCommand, io: Io): number {
     const config = loadStack(stack);
     const expected = stackExpectation(config);
     const snapshot = planSnapshot(`stack ${stack}`, config.network, expected.namespaces, expected.policies);
-    io.stdout(`${JSON.stringify(representativePods(snapshot, image), null, 2)}\n`);
+    const pods = representativePods(snapshot, image) as { items: unknown[] };
+    // The gateway's Service too: no NGF makes it on a test cluster, and verify's drift reads it.
+    const service = standInGatewayService(expected.gatewayService, gatewayListenerPorts(config.gateway.tls !== undefined));
+    io.stdout(`${JSON.stringify({ ...pods, items: [...pods.items, service] }, null, 2)}\n`);
     return 0;
 }

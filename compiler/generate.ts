@@ -16,6 +16,7 @@ import {
     PolicyType,
 } from "../engine/k8s";
 import { blockContainsBlock, formatCidr, requireCidr } from "../engine/cidr";
+import { exactRanges } from "./addressSet";
 import {
     ALL_APPS,
     AddressRule,
@@ -364,6 +365,16 @@ function addressPeers(intent: NetworkIntent, rule: AddressRule): NetworkPolicyPe
  */
 export function gatewayClientBlocks(intent: NetworkIntent): readonly { readonly cidr: string; readonly except?: readonly string[] }[] {
     return addressPeers(intent, intent.gatewayClients).map((p) => p.ipBlock!);
+}
+
+/**
+ * The load balancer's client ranges (the data plane Service's `loadBalancerSourceRanges`, hence
+ * the NLB security group's inbound rules): exactly the addresses `gatewayClientBlocks` admits, as
+ * plain CIDRs, which is all a Service takes. The program installs these and the drift check
+ * compares the live Service with these: one computation.
+ */
+export function gatewayClientRanges(intent: NetworkIntent): string[] {
+    return exactRanges(gatewayClientBlocks(intent));
 }
 
 /** The range's own excepts plus the `excluded` ranges strictly inside it, sorted, without ranges already excepted. */

@@ -658,6 +658,19 @@ export function loadBalancerServiceAnnotations(dataPlane: DataPlaneSettings): Re
 export const LOAD_BALANCER_CLASS = "service.k8s.aws/nlb";
 
 /**
+ * The shared Gateway's data plane Service, as NGF 2.6.7 makes it: named `<gateway>-<gatewayclass>`
+ * (internal/controller/provisioner/handler.go `controller.CreateNginxResourceName(gateway, gcName)`;
+ * internal/framework/controller/resource.go truncates and hashes only past 63 characters), in the
+ * Gateway's namespace, with the Gateway as its controller (objects.go buildNginxResourceObjects,
+ * setOwnerReference); the same name as the data plane's pods' `app.kubernetes.io/name`. NGF copies
+ * the chart's `nginx.service` values into its spec (objects.go setSvcLoadBalancerSettings:
+ * `loadBalancerClass`, `loadBalancerSourceRanges`) and the Gateway's infrastructure annotations
+ * into its metadata (buildLabelsAndAnnotations), so the Service is where the live cluster shows
+ * the edge firewall the program set.
+ */
+export const GATEWAY_SERVICE_NAME = `${SHARED_GATEWAY}-${GATEWAY_CLASS}`;
+
+/**
  * The chart's values: telemetry off (it would call oss.edge.df.f5.com:443, which egress deny
  * refuses), and the data plane (values.yaml `nginx`, templates/nginxproxy.yaml, v2.6.7):
  * - `replicas` nginx pods, spread over zones (`nginx.pod.topologySpreadConstraints`; ScheduleAnyway:

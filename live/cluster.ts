@@ -1,7 +1,7 @@
 /**
  * What a live cluster shows, read from a Kubernetes List (`kubectl get
- * namespaces,pods,networkpolicies,endpointslices -A -o json`): the snapshot the engine judges,
- * the raw NetworkPolicies and namespace labels the drift check compares, each pod's phase and
+ * namespaces,pods,networkpolicies,endpointslices,services -A -o json`): the snapshot the engine
+ * judges, the raw NetworkPolicies, Services and namespace labels the drift check compares, each pod's phase and
  * containers (the runner needs a running source pod), and the API server's real addresses (the
  * EndpointSlice or Endpoints of `default/kubernetes`). Pure: the kubectl layer hands it parsed JSON.
  */
@@ -29,6 +29,8 @@ export interface LiveCluster {
     readonly namespaceLabels: Readonly<Record<string, Labels>>;
     /** Every NetworkPolicy exactly as listed (server defaults and managedFields included). */
     readonly policies: readonly Record<string, unknown>[];
+    /** Every Service exactly as listed (the gateway's data plane Service holds the load balancer's client ranges). */
+    readonly services: readonly Record<string, unknown>[];
     readonly pods: readonly LivePod[];
     /** Where `kubernetes.default` really leads; empty when the List holds no EndpointSlice or Endpoints for it. */
     readonly apiServer: readonly ApiServerEndpoint[];
@@ -64,6 +66,7 @@ export function readLiveList(source: string, value: unknown): LiveResult {
     const namespaceLabels: Record<string, Labels> = {};
     const pods: LivePod[] = [];
     const policies: Record<string, unknown>[] = [];
+    const services: Record<string, unknown>[] = [];
     const apiServer: ApiServerEndpoint[] = [];
     for (const o of objects) {
         const meta = o["metadata"] as Record<string, unknown>;
@@ -77,6 +80,9 @@ export function readLiveList(source: string, value: unknown): LiveResult {
                 break;
             case "Pod":
                 pods.push(livePod(o));
+                break;
+            case "Service":
+                services.push(o);
                 break;
             case "EndpointSlice":
                 // The API server's slice: kubernetes.io/service-name=kubernetes in default (discovery.k8s.io/v1).
@@ -95,7 +101,7 @@ export function readLiveList(source: string, value: unknown): LiveResult {
         }
     }
     const unique = [...new Map(apiServer.map((e) => [`${e.ip}:${e.port}`, e])).values()];
-    return { ok: true, cluster: { snapshot: parsed.snapshot, namespaceLabels, policies, pods, apiServer: unique } };
+    return { ok: true, cluster: { snapshot: parsed.snapshot, namespaceLabels, policies, services, pods, apiServer: unique } };
 }
 
 function livePod(o: Record<string, unknown>): LivePod {

@@ -5,7 +5,12 @@
  * port; https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/network-policy-v1/),
  * `null` read as absent, an empty peer or port list read as "every" (as the API defines), rules,
  * peers, ports and selector requirements compared as sets, and everything outside the spec
- * (managedFields, annotations, status) ignored. Pure.
+ * (managedFields, annotations, status) ignored. With the stack's gateway, also the edge firewall
+ * the cluster shows: the shared Gateway's data plane Service (NGF makes it from the chart values;
+ * the AWS Load Balancer Controller writes the NLB security group's inbound rules from its
+ * `loadBalancerSourceRanges`, one per range and listener port, pkg/service/model_build_managed_sg.go,
+ * v3.5.0), its ranges compared as sets of networks. `pulumi preview --refresh` cannot see them:
+ * the Service is NGF's, inside a Helm release the drift job excludes. Pure.
  */
 import { describeSelector } from "../engine/selectors";
 import { LabelSelector, NAMESPACE_NAME_LABEL, Namespace, NetworkPolicy, PolicyType } from "../engine/k8s";
@@ -17,15 +22,36 @@ export type DriftItem =
     | { readonly kind: "namespace-labels"; readonly namespace: string; readonly differences: readonly string[] }
     | { readonly kind: "missing-policy"; readonly policy: string }
     | { readonly kind: "extra-policy"; readonly policy: string }
-    | { readonly kind: "changed-policy"; readonly policy: string; readonly differences: readonly string[] };
+    | { readonly kind: "changed-policy"; readonly policy: string; readonly differences: readonly string[] }
+    | { readonly kind: "missing-service"; readonly service: string }
+    | { readonly kind: "changed-service"; readonly service: string; readonly differences: readonly string[] }
+    | { readonly kind: "extra-service"; readonly service: string };
 
 export interface LiveState {
     readonly namespaceLabels: Readonly<Record<string, Readonly<Record<string, string>>>>;
     readonly policies: readonly unknown[];
+    /** Every Service as listed; absent: the List holds none. */
+    readonly services?: readonly unknown[];
 }
 
-/** Every difference, namespaces first, then policies by `namespace/name`. */
-export function driftOf(expected: { namespaces: readonly Namespace[]; policies: readonly NetworkPolicy[] }, live: LiveState): DriftItem[] {
+/** The shared Gateway's data plane Service as the stack sets it up (live/expected.ts). */
+export interface GatewayServiceExpectation {
+    readonly namespace: string;
+    /** `GATEWAY_SERVICE_NAME` (compiler/platform.ts). */
+    readonly name: string;
+    readonly type: "LoadBalancer";
+    /** `gatewayClientRanges`: what the chart values hand NGF for the Service. */
+    readonly loadBalancerSourceRanges: readonly string[];
+    readonly loadBalancerClass: string;
+    /** The annotations whose value the stack decides and that change who gets in (the scheme). */
+    readonly annotations: Readonly<Record<string, string>>;
+}
+
+/** Every difference, namespaces first, then policies by `namespace/name`, then the gateway's Service. */
+export function driftOf(
+    expected: { namespaces: readonly Namespace[]; policies: readonly NetworkPolicy[]; gatewayService?: GatewayServiceExpectation },
+    live: LiveState,
+): DriftItem[] {
     const items: DriftItem[] = [];
     const managed = new Set(expected.namespaces.map((n) => n.metadata.name));
     for (const ns of [...expected.namespaces].sort((a, b) => cmp(a.metadata.name, b.metadata.name))) {
@@ -64,11 +90,78 @@ export function driftOf(expected: { namespaces: readonly Namespace[]; policies: 
             if (differences.length > 0) items.push({ kind: "changed-policy", policy: id, differences });
         }
     }
+    if (expected.gatewayService) items.push(...gatewayServiceDrift(expected.gatewayService, live.services ?? []));
     return items;
 }
 
+/**
+ * The gateway's data plane Service against the stack: missing, or with client ranges added or
+ * removed (as sets of networks, in any order or spelling: `10.0.0.1/8` is `10.0.0.0/8`), another
+ * `loadBalancerClass`, type or scheme annotation; and any other LoadBalancer Service in its
+ * namespace, a way in from outside whose ranges no config sets.
+ */
+export function gatewayServiceDrift(want: GatewayServiceExpectation, services: readonly unknown[]): DriftItem[] {
+    const inNamespace = services.filter(
+        (s): s is Record<string, unknown> & { metadata: Record<string, unknown> } =>
+            isObject(s) && isObject(s["metadata"]) && s["metadata"]["namespace"] === want.namespace,
+    );
+    const id = `${want.namespace}/${want.name}`;
+    const items: DriftItem[] = [];
+    const found = inNamespace.find((s) => s.metadata["name"] === want.name);
+    if (!found) items.push({ kind: "missing-service", service: id });
+    else {
+        const differences = gatewayServiceDifferences(want, found);
+        if (differences.length > 0) items.push({ kind: "changed-service", service: id, differences });
+    }
+    const others = inNamespace
+        .filter((s) => s.metadata["name"] !== want.name && isObject(s["spec"]) && s["spec"]["type"] === "LoadBalancer")
+        .map((s) => `${want.namespace}/${String(s.metadata["name"])}`)
+        .sort(cmp);
+    for (const service of others) items.push({ kind: "extra-service", service });
+    return items;
+}
+
+/**
+ * The Service annotation the controller reads client ranges from when the spec has none
+ * (pkg/annotations/constants.go SvcLBSuffixSourceRanges under controllers/service/service_controller.go
+ * serviceAnnotationPrefix, v3.5.0).
+ */
+export const SOURCE_RANGES_ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges";
+
+function gatewayServiceDifferences(want: GatewayServiceExpectation, service: Record<string, unknown>): string[] {
+    const spec = isObject(service["spec"]) ? service["spec"] : {};
+    const meta = isObject(service["metadata"]) ? service["metadata"] : {};
+    const annotations = isObject(meta["annotations"]) ? meta["annotations"] : {};
+    const out: string[] = [];
+    const shown = (v: unknown) => (typeof v === "string" ? v : "not set");
+    if (spec["type"] !== want.type) out.push(`type is ${shown(spec["type"])}, the stack sets ${want.type}`);
+    if (spec["loadBalancerClass"] !== want.loadBalancerClass)
+        out.push(`loadBalancerClass is ${shown(spec["loadBalancerClass"])}, the stack sets ${want.loadBalancerClass}`);
+    for (const [key, value] of Object.entries(want.annotations).sort(([a], [b]) => cmp(a, b))) {
+        if (annotations[key] === undefined) out.push(`annotation ${key}=${value} is missing`);
+        else if (annotations[key] !== value) out.push(`annotation ${key} is ${shown(annotations[key])}, the stack sets ${value}`);
+    }
+    const inSpec = Array.isArray(spec["loadBalancerSourceRanges"]) ? spec["loadBalancerSourceRanges"] : [];
+    // Without spec ranges the controller takes the annotation's, and without those every address
+    // (pkg/service/model_build_managed_sg.go buildCIDRsFromSourceRanges, v3.5.0).
+    const annotated = typeof annotations[SOURCE_RANGES_ANNOTATION] === "string" ? annotations[SOURCE_RANGES_ANNOTATION].split(",") : [];
+    const effective = inSpec.length > 0 ? inSpec : annotated.map((r) => r.trim()).filter((r) => r !== "");
+    const live = [...new Set(effective.map(cidrText))];
+    const wanted = [...new Set(want.loadBalancerSourceRanges.map(cidrText))];
+    if (inSpec.length === 0 && live.length > 0)
+        out.push(`loadBalancerSourceRanges is empty: the load balancer takes its ranges from annotation ${SOURCE_RANGES_ANNOTATION}`);
+    if (live.length === 0 && wanted.length > 0)
+        out.push(`loadBalancerSourceRanges is empty: the load balancer admits every address, the stack admits ${wanted.length} ranges`);
+    else {
+        for (const r of wanted.filter((r) => !live.includes(r)).sort(cmp)) out.push(`loadBalancerSourceRanges: ${r} is missing`);
+        for (const r of live.filter((r) => !wanted.includes(r)).sort(cmp))
+            out.push(`loadBalancerSourceRanges: ${r} is not in the stack (admitted by the load balancer, not by config)`);
+    }
+    return out;
+}
+
 export function renderDrift(items: readonly DriftItem[]): string {
-    if (items.length === 0) return "drift: none; the live policies and namespace labels are what the stack compiles";
+    if (items.length === 0) return "drift: none; the live policies, namespace labels and gateway Service are what the stack compiles";
     const lines = [`drift: ${items.length} difference${items.length === 1 ? "" : "s"} between the cluster and the stack`];
     for (const item of items) {
         switch (item.kind) {
@@ -86,6 +179,19 @@ export function renderDrift(items: readonly DriftItem[]): string {
                 break;
             case "changed-policy":
                 lines.push(`  policy ${item.policy}: changed`, ...item.differences.map((d) => `    - ${d}`));
+                break;
+            case "missing-service":
+                lines.push(
+                    `  service ${item.service}: missing from the cluster (the gateway's data plane Service, whose client ranges are the load balancer's firewall)`,
+                );
+                break;
+            case "changed-service":
+                lines.push(`  service ${item.service}: changed`, ...item.differences.map((d) => `    - ${d}`));
+                break;
+            case "extra-service":
+                lines.push(
+                    `  service ${item.service}: a LoadBalancer Service in the cluster, not in the stack (its client ranges are not config's)`,
+                );
                 break;
             default: {
                 const never: never = item;

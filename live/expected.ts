@@ -2,19 +2,24 @@
  * What a stack puts in the cluster, as the live checks compare it: the namespaces with every label
  * the program sets (the compiled ones and the Pod Security labels that `SegmentedNamespace` adds),
  * the NetworkPolicies, each namespace's Pod Security level (the runner's probe containers must
- * meet it), and the digests a verify report carries for the promotion gate. Pure.
+ * meet it), the shared Gateway's data plane Service as far as the edge firewall goes, and the
+ * digests a verify report carries for the promotion gate. Pure.
  */
 import { policySetDigest, promotionDigest } from "../compiler/digest";
-import { allPolicies, compileIntent } from "../compiler/generate";
+import { allPolicies, compileIntent, gatewayClientRanges } from "../compiler/generate";
+import { GATEWAY_SERVICE_NAME, LOAD_BALANCER_CLASS, LOAD_BALANCER_SCHEME_ANNOTATION, loadBalancerScheme } from "../compiler/platform";
 import { NetworkIntent } from "../compiler/intent";
 import { PsaLevel, podSecurityLabels } from "../compiler/tenancy";
 import { StackConfig } from "../config/schema";
 import { Namespace, NetworkPolicy } from "../engine/k8s";
+import { GatewayServiceExpectation } from "./drift";
 
 export interface StackExpectation {
     readonly intent: NetworkIntent;
     readonly namespaces: readonly Namespace[];
     readonly policies: readonly NetworkPolicy[];
+    /** The gateway's data plane Service: its client ranges, class and scheme, as the program sets them. */
+    readonly gatewayService: GatewayServiceExpectation;
     /** Pod Security `enforce` level of each managed namespace. */
     readonly podSecurity: Readonly<Record<string, PsaLevel>>;
     /** What the promotion gate compares (compiler/digest.ts). */
@@ -37,6 +42,15 @@ export function stackExpectation(config: StackConfig): StackExpectation {
         intent: config.network,
         namespaces,
         policies,
+        // The same computations the program hands the chart (ngfChartValues) and the Gateway (loadBalancerAnnotations).
+        gatewayService: {
+            namespace: config.network.toolsNamespace,
+            name: GATEWAY_SERVICE_NAME,
+            type: "LoadBalancer",
+            loadBalancerSourceRanges: gatewayClientRanges(config.network),
+            loadBalancerClass: LOAD_BALANCER_CLASS,
+            annotations: { [LOAD_BALANCER_SCHEME_ANNOTATION]: loadBalancerScheme(config.gateway.internal) },
+        },
         podSecurity,
         promotionDigest: promotionDigest(config.network),
         networkPolicyDigest: policySetDigest(

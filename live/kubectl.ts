@@ -79,7 +79,7 @@ export async function kubectlOk(call: KubectlCall, options: KubectlOptions): Pro
     return r.stdout;
 }
 
-/** `kubectl get namespaces,pods,networkpolicies,endpointslices -A -o json`, parsed. */
+/** `kubectl get namespaces,pods,networkpolicies,endpointslices,services -A -o json`, parsed. */
 export async function readCluster(options: KubectlOptions): Promise<unknown> {
     const text = await kubectlOk(listCall(), options);
     try {

@@ -206,7 +206,7 @@ export interface KubectlCall {
 }
 
 export function listCall(): KubectlCall {
-    return { args: ["get", "namespaces,pods,networkpolicies,endpointslices", "--all-namespaces", "--output", "json"] };
+    return { args: ["get", "namespaces,pods,networkpolicies,endpointslices,services", "--all-namespaces", "--output", "json"] };
 }
 
 export function addEphemeralCall(batch: { namespace: string; pod: string }, patch: Record<string, unknown>): KubectlCall {
@@ -271,6 +271,8 @@ export function requiredPermissions(mode: RunnerMode | undefined, namespaces: re
         { verb: "list", resource: "pods" },
         { verb: "list", resource: "networkpolicies.networking.k8s.io" },
         { verb: "list", resource: "endpointslices.discovery.k8s.io" },
+        // The gateway's data plane Service (its client ranges); read with the rest, cluster-wide.
+        { verb: "list", resource: "services" },
     ];
     if (mode === undefined) return read;
     const each = (verb: string, resource: string) => namespaces.map((namespace) => ({ verb, resource, namespace }));

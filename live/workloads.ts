@@ -8,8 +8,10 @@
  * https://kubernetes.io/docs/tasks/administer-cluster/sysctl-cluster/). CoreDNS is left out: the
  * cluster runs its own. Pure.
  */
-import { CLUSTER_DNS } from "../compiler/intent";
+import { CLUSTER_DNS, PortSpec } from "../compiler/intent";
+import { GATEWAY_POD_LABELS } from "../compiler/platform";
 import { Snapshot } from "../engine/snapshot";
+import { GatewayServiceExpectation } from "./drift";
 
 /** Marks the representative pods, so `kubectl wait` and cleanup select exactly them. */
 export const REPRESENTATIVE_LABEL = "k8s-platform/representative";
@@ -52,4 +54,31 @@ export function representativePods(snapshot: Snapshot, image: string): Record<st
             };
         });
     return { apiVersion: "v1", kind: "List", items };
+}
+
+/**
+ * A stand-in for the gateway's data plane Service, which NGF's control plane makes from the chart
+ * values on a real cluster (compiler/platform.ts GATEWAY_SERVICE_NAME) and which no controller
+ * makes on a test cluster without NGF: as the stack sets it (type, class, client ranges, scheme),
+ * selecting the gateway's pods on the listener ports, so the drift check reads a real API
+ * server's Service. No load balancer controller watches a test cluster: it stays pending.
+ */
+export function standInGatewayService(want: GatewayServiceExpectation, listeners: readonly PortSpec[]): Record<string, unknown> {
+    return {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: {
+            name: want.name,
+            namespace: want.namespace,
+            labels: { ...GATEWAY_POD_LABELS, [REPRESENTATIVE_LABEL]: "true" },
+            annotations: { ...want.annotations },
+        },
+        spec: {
+            type: want.type,
+            loadBalancerClass: want.loadBalancerClass,
+            loadBalancerSourceRanges: [...want.loadBalancerSourceRanges],
+            selector: { ...GATEWAY_POD_LABELS },
+            ports: listeners.map((l) => ({ name: `port-${l.port}`, port: l.port, targetPort: l.port, protocol: l.protocol })),
+        },
+    };
 }

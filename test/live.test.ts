@@ -10,7 +10,10 @@ import { ReachabilityModel } from "../engine/evaluate";
 import { NetworkPolicy } from "../engine/k8s";
 import { Snapshot } from "../engine/snapshot";
 import { readLiveList } from "../live/cluster";
-import { driftOf, renderDrift } from "../live/drift";
+import { GatewayServiceExpectation, driftOf, gatewayServiceDrift, renderDrift } from "../live/drift";
+import { gatewayClientRanges } from "../compiler/generate";
+import { ngfChartValues } from "../compiler/platform";
+import { PREVIEW_READ_RULES } from "../compiler/tenancy";
 import { stackExpectation } from "../live/expected";
 import { Outcome, ProbeResult, judgeResults, parseResults, renderJudgement, resultLine } from "../live/judge";
 import { PlanError, PlannedProbe, evenly, probeKey, probePlan } from "../live/probePlan";
@@ -89,7 +92,36 @@ function asServed(p: NetworkPolicy, i: number): Record<string, unknown> {
     };
 }
 
-function liveList(policies = expected.policies.map(asServed)): Record<string, unknown> {
+/** The gateway's data plane Service as NGF makes it and the API server lists it: ranges in another order, server fields. */
+function servedGatewayService(): Record<string, unknown> {
+    const want = expected.gatewayService;
+    return {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: {
+            name: "shared-nginx",
+            namespace: "tools",
+            uid: "uid-svc",
+            labels: { "app.kubernetes.io/name": "shared-nginx", "gateway.networking.k8s.io/gateway-name": "shared" },
+            annotations: {
+                "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+                "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+            },
+            ownerReferences: [{ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", name: "shared", controller: true }],
+        },
+        spec: {
+            type: "LoadBalancer",
+            loadBalancerClass: "service.k8s.aws/nlb",
+            loadBalancerSourceRanges: [...want.loadBalancerSourceRanges].reverse(),
+            clusterIP: "172.20.14.9",
+            externalTrafficPolicy: "Local",
+            ports: [{ name: "port-80", port: 80, targetPort: 80, protocol: "TCP", nodePort: 31080 }],
+        },
+        status: { loadBalancer: { ingress: [{ hostname: "k8s-tools-sharedng-0123456789-abcdef.elb.eu-west-1.amazonaws.com" }] } },
+    };
+}
+
+function liveList(policies = expected.policies.map(asServed), services = [servedGatewayService()]): Record<string, unknown> {
     const labels = new Map(expected.namespaces.map((n) => [n.metadata.name, n.metadata.labels]));
     return {
         apiVersion: "v1",
@@ -113,6 +145,7 @@ function liveList(policies = expected.policies.map(asServed)): Record<string, un
                 status: { phase: "Running", podIP: p.ip },
             })),
             ...policies,
+            ...services,
         ],
     };
 }
@@ -126,6 +159,165 @@ function policyNamed(list: Record<string, unknown>[], id: string): Record<string
 }
 
 describe("live verification", () => {
+    describe("drift of the edge firewall: the gateway's data plane Service", () => {
+        const want: GatewayServiceExpectation = {
+            namespace: "tools",
+            name: "shared-nginx",
+            type: "LoadBalancer",
+            loadBalancerSourceRanges: ["10.0.0.0/8", "203.0.113.0/24"],
+            loadBalancerClass: "service.k8s.aws/nlb",
+            annotations: { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" },
+        };
+        const service = (spec: Record<string, unknown>, annotations = want.annotations, name = "shared-nginx", namespace = "tools") => ({
+            apiVersion: "v1",
+            kind: "Service",
+            metadata: { name, namespace, annotations },
+            spec: { type: "LoadBalancer", loadBalancerClass: "service.k8s.aws/nlb", ...spec },
+        });
+
+        it("finds none when the ranges are the same networks in another order and spelling", () => {
+            assert.deepEqual(gatewayServiceDrift(want, [service({ loadBalancerSourceRanges: ["203.0.113.0/24", "10.0.0.1/8"] })]), []);
+        });
+
+        it("names a range added by hand", () => {
+            const live = service({ loadBalancerSourceRanges: ["10.0.0.0/8", "198.51.100.0/24", "203.0.113.0/24"] });
+            assert.deepEqual(gatewayServiceDrift(want, [live]), [
+                {
+                    kind: "changed-service",
+                    service: "tools/shared-nginx",
+                    differences: [
+                        "loadBalancerSourceRanges: 198.51.100.0/24 is not in the stack (admitted by the load balancer, not by config)",
+                    ],
+                },
+            ]);
+        });
+
+        it("names a range removed from the Service", () => {
+            assert.deepEqual(gatewayServiceDrift(want, [service({ loadBalancerSourceRanges: ["10.0.0.0/8"] })]), [
+                {
+                    kind: "changed-service",
+                    service: "tools/shared-nginx",
+                    differences: ["loadBalancerSourceRanges: 203.0.113.0/24 is missing"],
+                },
+            ]);
+        });
+
+        it("says that no ranges admit every address", () => {
+            assert.deepEqual(gatewayServiceDrift(want, [service({})])[0], {
+                kind: "changed-service",
+                service: "tools/shared-nginx",
+                differences: ["loadBalancerSourceRanges is empty: the load balancer admits every address, the stack admits 2 ranges"],
+            });
+        });
+
+        it("compares the annotation's ranges when the spec has none, as the controller reads them", () => {
+            const live = service(
+                {},
+                { ...want.annotations, "service.beta.kubernetes.io/load-balancer-source-ranges": "10.0.0.0/8, 0.0.0.0/0" },
+            );
+            assert.deepEqual(gatewayServiceDrift(want, [live])[0], {
+                kind: "changed-service",
+                service: "tools/shared-nginx",
+                differences: [
+                    "loadBalancerSourceRanges is empty: the load balancer takes its ranges from annotation service.beta.kubernetes.io/load-balancer-source-ranges",
+                    "loadBalancerSourceRanges: 203.0.113.0/24 is missing",
+                    "loadBalancerSourceRanges: 0.0.0.0/0 is not in the stack (admitted by the load balancer, not by config)",
+                ],
+            });
+        });
+
+        it("names a missing Service, also when one of its name lives in another namespace", () => {
+            const elsewhere = service(
+                { loadBalancerSourceRanges: ["10.0.0.0/8", "203.0.113.0/24"] },
+                want.annotations,
+                "shared-nginx",
+                "default",
+            );
+            assert.deepEqual(gatewayServiceDrift(want, [elsewhere]), [{ kind: "missing-service", service: "tools/shared-nginx" }]);
+        });
+
+        it("names another loadBalancerClass, type and scheme", () => {
+            const live = {
+                ...service(
+                    { loadBalancerSourceRanges: want.loadBalancerSourceRanges, type: "NodePort" },
+                    { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing" },
+                ),
+            };
+            delete (live.spec as Record<string, unknown>)["loadBalancerClass"];
+            assert.deepEqual(gatewayServiceDrift(want, [live]), [
+                {
+                    kind: "changed-service",
+                    service: "tools/shared-nginx",
+                    differences: [
+                        "type is NodePort, the stack sets LoadBalancer",
+                        "loadBalancerClass is not set, the stack sets service.k8s.aws/nlb",
+                        "annotation service.beta.kubernetes.io/aws-load-balancer-scheme is internet-facing, the stack sets internal",
+                    ],
+                },
+            ]);
+            assert.deepEqual(gatewayServiceDrift(want, [service({ loadBalancerSourceRanges: want.loadBalancerSourceRanges }, {})])[0], {
+                kind: "changed-service",
+                service: "tools/shared-nginx",
+                differences: ["annotation service.beta.kubernetes.io/aws-load-balancer-scheme=internal is missing"],
+            });
+        });
+
+        it("names another LoadBalancer Service in the gateway's namespace, not a ClusterIP one", () => {
+            const services = [
+                service({ loadBalancerSourceRanges: want.loadBalancerSourceRanges }),
+                service({ loadBalancerSourceRanges: ["0.0.0.0/0"] }, {}, "debug-lb"),
+                { ...service({}, {}, "ngf-nginx-gateway-fabric"), spec: { type: "ClusterIP" } },
+            ];
+            const drift = gatewayServiceDrift(want, services);
+            assert.deepEqual(drift, [{ kind: "extra-service", service: "tools/debug-lb" }]);
+            assert.equal(
+                renderDrift(drift),
+                "drift: 1 difference between the cluster and the stack\n  service tools/debug-lb: a LoadBalancer Service in the cluster, not in the stack (its client ranges are not config's)",
+            );
+        });
+
+        it("expects what the program installs: nonprod's client ranges, the controller's class and its internal scheme", () => {
+            assert.deepEqual(expected.gatewayService.loadBalancerSourceRanges, gatewayClientRanges(nonprod.network));
+            assert.equal(expected.gatewayService.loadBalancerSourceRanges.length, 20);
+            assert.ok(expected.gatewayService.loadBalancerSourceRanges.includes("203.0.113.0/24"));
+            const values = ngfChartValues(gatewayClientRanges(nonprod.network), nonprod.gateway.dataPlane) as {
+                nginx: { service: { loadBalancerSourceRanges: string[]; loadBalancerClass: string } };
+            };
+            assert.deepEqual(values.nginx.service.loadBalancerSourceRanges, expected.gatewayService.loadBalancerSourceRanges);
+            assert.equal(values.nginx.service.loadBalancerClass, expected.gatewayService.loadBalancerClass);
+            assert.deepEqual(expected.gatewayService.annotations, { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" });
+        });
+
+        it("verify --live exits 1 naming a range added to the live Service by hand", () => {
+            const svc = servedGatewayService();
+            (svc["spec"] as { loadBalancerSourceRanges: string[] }).loadBalancerSourceRanges.push("198.51.100.0/24");
+            const r = run("verify", "--stack", "nonprod", "--live", write("svc-added.json", liveList(undefined, [svc])));
+            assert.equal(r.code, 1);
+            assert.match(
+                r.stdout,
+                /drift: 1 difference between the cluster and the stack\n {2}service tools\/shared-nginx: changed\n {4}- loadBalancerSourceRanges: 198\.51\.100\.0\/24 is not in the stack/,
+            );
+            assert.match(r.stdout, /verify: FAILED \(1 drift, 0 disagreements\)/);
+        });
+
+        it("verify --live exits 1 naming the Service when the List holds none", () => {
+            const r = run("verify", "--stack", "nonprod", "--live", write("svc-missing.json", liveList(undefined, [])));
+            assert.equal(r.code, 1);
+            assert.match(r.stdout, /service tools\/shared-nginx: missing from the cluster/);
+        });
+
+        it("netpol workloads prints a stand-in Service that verify --live finds no drift in", () => {
+            const printed = run("workloads", "--stack", "nonprod");
+            assert.equal(printed.code, 0, printed.stderr);
+            const items = (JSON.parse(printed.stdout) as { items: Record<string, unknown>[] }).items;
+            const standIn = items.filter((i) => i["kind"] === "Service");
+            assert.equal(standIn.length, 1);
+            assert.deepEqual((standIn[0]!["metadata"] as { name: string; namespace: string }).name, "shared-nginx");
+            const r = run("verify", "--stack", "nonprod", "--live", write("svc-standin.json", liveList(undefined, standIn)));
+            assert.equal(r.code, 0, r.stdout);
+        });
+    });
+
     describe("drift (verify --stack --live)", () => {
         it("finds none when the cluster lists exactly what nonprod compiles, server defaults and managedFields included", () => {
             const r = run("verify", "--stack", "nonprod", "--live", write("same.json", liveList()));
@@ -763,6 +955,29 @@ describe("live verification", () => {
             assert.equal(classifyKubectlError("error: something else").kind, "other");
         });
 
+        it("reads only what the CI preview role's read-all group may list, the gateway's Services included", () => {
+            // The drift job runs verify --live as that role (drift.yml): every kind the List holds must be granted.
+            const granted = (p: { verb: string; resource: string }) => {
+                const [resource, ...group] = p.resource.split(".");
+                return PREVIEW_READ_RULES.some(
+                    (r) =>
+                        r.apiGroups.includes(group.join(".")) &&
+                        (r.resources.includes(resource!) || r.resources.includes("*")) &&
+                        r.verbs.includes(p.verb),
+                );
+            };
+            const reads = requiredPermissions(undefined, []);
+            assert.deepEqual(
+                reads.map((p) => p.resource),
+                ["namespaces", "pods", "networkpolicies.networking.k8s.io", "endpointslices.discovery.k8s.io", "services"],
+            );
+            assert.deepEqual(
+                reads.filter((p) => !granted(p)),
+                [],
+            );
+            assert.equal(granted({ verb: "list", resource: "secrets" }), false);
+        });
+
         it("asks for exactly the RBAC verbs each mode needs", () => {
             const asked = (mode: "ephemeral" | "pods" | undefined) =>
                 requiredPermissions(mode, ["shop"]).map((p) => canICall(p).args.join(" "));
@@ -771,6 +986,7 @@ describe("live verification", () => {
                 "auth can-i list pods --all-namespaces",
                 "auth can-i list networkpolicies.networking.k8s.io --all-namespaces",
                 "auth can-i list endpointslices.discovery.k8s.io --all-namespaces",
+                "auth can-i list services --all-namespaces",
             ];
             assert.deepEqual(asked(undefined), read);
             assert.deepEqual(asked("ephemeral"), [
@@ -841,7 +1057,36 @@ describe("live verification", () => {
             ]);
             const printed = run("workloads", "--stack", kindFile);
             assert.equal(printed.code, 0, printed.stderr);
-            assert.equal((JSON.parse(printed.stdout) as { items: unknown[] }).items.length, 38);
+            const items = (JSON.parse(printed.stdout) as { items: { kind: string; metadata: unknown; spec: Record<string, unknown> }[] })
+                .items;
+            assert.equal(items.filter((i) => i.kind === "Pod").length, 38);
+            // And the gateway's Service as NGF would make it, with the kind stack's client ranges.
+            const services = items.filter((i) => i.kind === "Service");
+            assert.equal(services.length, 1);
+            assert.deepEqual(services[0]!.metadata, {
+                name: "shared-nginx",
+                namespace: "tools",
+                labels: {
+                    "app.kubernetes.io/instance": "ngf",
+                    "app.kubernetes.io/managed-by": "ngf-nginx",
+                    "app.kubernetes.io/name": "shared-nginx",
+                    "gateway.networking.k8s.io/gateway-name": "shared",
+                    "k8s-platform/representative": "true",
+                },
+                annotations: { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" },
+            });
+            assert.equal(services[0]!.spec["loadBalancerClass"], "service.k8s.aws/nlb");
+            assert.deepEqual(services[0]!.spec["loadBalancerSourceRanges"], [
+                "10.0.0.0/9",
+                "10.128.0.0/10",
+                "10.192.0.0/11",
+                "10.224.0.0/12",
+                "10.240.0.0/14",
+                "10.245.0.0/16",
+                "10.246.0.0/15",
+                "10.248.0.0/13",
+                "203.0.113.0/24",
+            ]);
         });
     });
 

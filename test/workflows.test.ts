@@ -4,6 +4,9 @@ import * as path from "path";
 import { validateWorkflow } from "@action-validator/core";
 import { parse } from "yaml";
 import { PROJECT_DIR, runStack } from "./harness";
+import { TOOLS_NAMESPACE } from "../compiler/intent";
+import { GATEWAY_SERVICE_NAME } from "../compiler/platform";
+import { managedSecurityGroupFilters } from "../live/securityGroup";
 
 interface Step {
     name?: string;
@@ -353,6 +356,22 @@ describe("the GitHub workflows", () => {
                     stack,
                 );
             }
+        });
+
+        it("compares the live policies and the gateway's data plane Service with the stack, also when the preview fails", () => {
+            const step = wf.jobs["drift"]!.steps.find((st) => /netpol -- verify/.test(st.run ?? ""))!;
+            assert.equal(step.if, "success() || failure()");
+            assert.match(step.run!, /get namespaces,pods,networkpolicies,endpointslices,services -A -o json > live\.json$/m);
+            assert.match(step.run!, /^npm run --silent netpol -- verify --stack "\$\{\{ matrix\.stack \}\}" --live live\.json$/m);
+            assert.match(step.run!, /^trap 'rm -f kubeconfig\.json' EXIT$/m);
+        });
+
+        it("compares the NLB security group, found by the load balancer controller's tags, with config", () => {
+            const step = wf.jobs["drift"]!.steps.find((st) => /edge-drift/.test(st.run ?? ""))!;
+            assert.equal(step.if, "success() || failure()");
+            const filters = [...step.run!.matchAll(/"(Name=tag:[^"]+)"/g)].map((m) => m[1]);
+            assert.deepEqual(filters, managedSecurityGroupFilters("$CLUSTER", TOOLS_NAMESPACE, GATEWAY_SERVICE_NAME));
+            assert.match(step.run!, /^npm run --silent edge-drift -- "\$\{\{ matrix\.stack \}\}" security-groups\.json$/m);
         });
 
         it("runs each stack in its preview environment, with that stack's role, backend and key", () => {

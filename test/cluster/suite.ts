@@ -18,6 +18,7 @@ import { ROUTE_POLICY, SERVICE_POLICY, tenantGuardrails } from "../../compiler/a
 import { MANAGED_BY_LABELS, ZONE_LABEL } from "../../compiler/generate";
 import { READ_ALL_GROUP, namespaceTenancy, readAllRbac, teamGroup } from "../../compiler/tenancy";
 import { CLUSTER_DNS } from "../../compiler/intent";
+import { gatewayListenerPorts } from "../../compiler/platform";
 import { planSnapshot } from "../../compiler/planSnapshot";
 import { ReachabilityModel } from "../../engine/evaluate";
 import { NetworkPolicy } from "../../engine/k8s";
@@ -28,7 +29,7 @@ import { ProbeResult, complete, judgeResults, renderJudgement } from "../../live
 import { readCluster } from "../../live/kubectl";
 import { PlannedProbe, ProbePlan, expectsVerdict, probePlan } from "../../live/probePlan";
 import { batchesBySource, probeArguments, probeTargets, readProbeLog } from "../../live/runner";
-import { REPRESENTATIVE_LABEL, representativePods } from "../../live/workloads";
+import { REPRESENTATIVE_LABEL, representativePods, standInGatewayService } from "../../live/workloads";
 import {
     ADDRESSES,
     ChangedProbe,
@@ -503,8 +504,14 @@ async function main(): Promise<number> {
         }
 
         // Drift from the real server: none right after apply (server defaults are not drift).
+        // The gateway's Service as `netpol workloads` prints it for kind (no NGF here makes it).
+        kubectl(
+            b,
+            ["create", "-f", "-"],
+            JSON.stringify(standInGatewayService(expected.gatewayService, gatewayListenerPorts(config.gateway.tls !== undefined))),
+        );
         const listFile = path.join(SCRATCH, "live.json");
-        fs.writeFileSync(listFile, kubectl(b, ["get", "namespaces,pods,networkpolicies,endpointslices", "-A", "-o", "json"]));
+        fs.writeFileSync(listFile, kubectl(b, ["get", "namespaces,pods,networkpolicies,endpointslices,services", "-A", "-o", "json"]));
         const clean = driftCheck(listFile);
         check(
             "verify --live on the server's List: no drift right after apply",
@@ -644,7 +651,10 @@ async function main(): Promise<number> {
                 `${corrupt.missed.length} of ${changed.length} missed`,
             );
             if (m.name === "widen a port") {
-                fs.writeFileSync(listFile, kubectl(b, ["get", "namespaces,pods,networkpolicies,endpointslices", "-A", "-o", "json"]));
+                fs.writeFileSync(
+                    listFile,
+                    kubectl(b, ["get", "namespaces,pods,networkpolicies,endpointslices,services", "-A", "-o", "json"]),
+                );
                 const drift = driftCheck(listFile);
                 check(
                     `verify --live names the policy edited by hand (${ref})`,
