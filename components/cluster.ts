@@ -12,10 +12,16 @@ import { AccessEntryConfig, eksAccessEntries, readAllRbac } from "../compiler/te
 import { ADDON_VERSIONS } from "../config/kubernetes";
 import { defaultStorageClass } from "../compiler/storage";
 import { podIdentityRole } from "./podIdentity";
+import { ClusterAccessProbe, defaultAccessProbe, kubeconfigAfterAccess } from "./clusterAccess";
 
 export interface PlatformClusterArgs {
     /** Validated cluster settings of the stack; every prod/nonprod difference lives here. */
     readonly config: ClusterConfig;
+    /**
+     * How a `pulumi up` asks the cluster whether the deployer is admitted before the Kubernetes
+     * provider's first call; by default `kubectl auth can-i`, and none under the test mocks.
+     */
+    readonly accessProbe?: ClusterAccessProbe;
 }
 
 /**
@@ -67,11 +73,18 @@ export class PlatformCluster extends pulumi.ComponentResource {
             { parent: this, dependsOn: [nodeGroup] },
         );
         // Provider from the cluster's kubeconfig, so in-cluster resources follow this cluster; the
-        // kubeconfig waits for the deployer's access entry and policy, without which the API refuses it.
+        // kubeconfig waits for the deployer's access entry and policy, without which the API refuses
+        // it, and in a `pulumi up` until the cluster admits the deployer (a bounded wait).
         this.provider = new k8s.Provider(
             `${name}-k8s`,
             {
-                kubeconfig: pulumi.all([cluster.kubeconfigJson, ...deployerAccess.map((r) => r.urn)]).apply(([kubeconfig]) => kubeconfig),
+                kubeconfig: kubeconfigAfterAccess({
+                    kubeconfig: cluster.kubeconfigJson,
+                    clusterName: cluster.eksCluster.name,
+                    principalArn: deployer(c).principalArn,
+                    access: deployerAccess,
+                    probe: args.accessProbe ?? defaultAccessProbe(),
+                }),
                 enableServerSideApply: true,
             },
             { parent: this },
