@@ -18,12 +18,14 @@ import {
     ADDRESSES,
     GUARD_CHAIN,
     LocalPod,
+    HOST_PORTS_CHAIN,
     NO_REJECT_CHAIN,
     NETNS_PREFIX,
     NODE_NAME,
     OUTSIDE,
     VERSIONS,
     guardRules,
+    hostPortRules,
     noRejectRules,
     outsideAddresses,
     outsideNamespace,
@@ -55,8 +57,6 @@ interface State {
     pods: LocalPod[];
     /** The outside namespace's stand-in addresses. */
     outside: string[];
-    /** /proc/sys/net/ipv4/ip_forward before up, restored by down. */
-    ipForward: string;
     /** Which dataplane runs, or why none does. */
     dataplane?: Dataplane;
     dataplaneProblem?: string;
@@ -275,7 +275,6 @@ export async function up(log: (line: string) => void): Promise<{ dataplaneProble
         processes: [],
         pods: [],
         outside: [],
-        ipForward: fs.readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim(),
     };
     writeState(state);
 
@@ -283,7 +282,6 @@ export async function up(log: (line: string) => void): Promise<{ dataplaneProble
     const outside = outsideNamespace();
     for (const args of outside.ip) run("ip", args);
     for (const [file, value] of outside.sysctls) fs.writeFileSync(file, value);
-    fs.writeFileSync("/proc/sys/net/ipv4/ip_forward", "1");
     run("iptables", ["-t", "mangle", "-N", GUARD_CHAIN]);
     for (const rule of guardRules()) run("iptables", ["-t", "mangle", ...rule]);
     run("iptables", ["-t", "mangle", "-I", "FORWARD", "1", "-j", GUARD_CHAIN]);
@@ -393,6 +391,9 @@ async function startKubeRouter(state: State, b: Binaries): Promise<void> {
     run("iptables", ["-t", "mangle", "-N", NO_REJECT_CHAIN]);
     for (const rule of noRejectRules()) run("iptables", ["-t", "mangle", ...rule]);
     run("iptables", ["-t", "mangle", "-I", "OUTPUT", "1", "-j", NO_REJECT_CHAIN]);
+    run("iptables", ["-t", "mangle", "-N", HOST_PORTS_CHAIN]);
+    for (const rule of hostPortRules()) run("iptables", ["-t", "mangle", ...rule]);
+    run("iptables", ["-t", "mangle", "-I", "INPUT", "1", "-j", HOST_PORTS_CHAIN]);
     start(state, "kube-router", b.kubeRouter, [
         `--kubeconfig=${KUBECONFIG}`,
         `--hostname-override=${NODE_NAME}`,
@@ -573,7 +574,6 @@ export function down(log: (line: string) => void): void {
     for (const set of ipsets()) attempt("ipset", ["destroy", set]);
     // kube-network-policies deletes its table when stopped gracefully; killed, it leaves it.
     attempt("nft", ["delete", "table", ...DATAPLANE_TABLE]);
-    if (state?.ipForward !== undefined) fs.writeFileSync("/proc/sys/net/ipv4/ip_forward", state.ipForward);
     if (fs.existsSync(STATE_FILE)) fs.rmSync(STATE_FILE);
     const left = leftovers();
     if (left.length > 0) throw new ClusterError(`down left ${left.length} things behind: ${left.join(", ")}`);

@@ -4,13 +4,13 @@ import { Snapshot } from "../engine/snapshot";
 import { ProbeResult } from "../live/judge";
 import { probePlan } from "../live/probePlan";
 import {
-    ADDRESSES,
     GUARD_CHAIN,
     atPorts,
     calicoVethName,
     changedProbes,
     corrupted,
     guardRules,
+    hostPortRules,
     judgeMutation,
     netnsName,
     noRejectRules,
@@ -87,16 +87,27 @@ describe("local cluster: the pure half", () => {
         assert.deepEqual(w.sysctls[0], ["/proc/sys/net/ipv4/conf/calix/proxy_arp", "1"]);
     });
 
-    it("guards the uplink: pods reach only pods and the outside namespace, which answers only pods; the rest is dropped", () => {
+    it("guards the uplink by interface: pods reach only pods and the outside namespace, which answers only pods; the rest is dropped", () => {
         assert.deepEqual(guardRules(), [
-            ["-A", GUARD_CHAIN, "-s", "10.244.0.0/16", "-o", "lcout0", "-j", "ACCEPT"],
-            ["-A", GUARD_CHAIN, "-i", "lcout0", "-d", "10.244.0.0/16", "-o", "cali+", "-j", "ACCEPT"],
+            ["-A", GUARD_CHAIN, "-i", "cali+", "-o", "cali+", "-j", "ACCEPT"],
+            ["-A", GUARD_CHAIN, "-i", "cali+", "-o", "lcout0", "-j", "ACCEPT"],
+            ["-A", GUARD_CHAIN, "-i", "lcout0", "-o", "cali+", "-j", "ACCEPT"],
+            ["-A", GUARD_CHAIN, "-i", "cali+", "-j", "DROP"],
             ["-A", GUARD_CHAIN, "-i", "lcout0", "-j", "DROP"],
-            ["-A", GUARD_CHAIN, "-s", "10.244.0.0/16", "-d", "10.244.0.0/16", "-o", "cali+", "-j", "ACCEPT"],
-            ["-A", GUARD_CHAIN, "-s", "10.244.0.0/16", "-j", "DROP"],
-            ["-A", GUARD_CHAIN, "-d", "10.244.0.0/16", "-j", "DROP"],
+            ["-A", GUARD_CHAIN, "-o", "cali+", "-j", "DROP"],
+            ["-A", GUARD_CHAIN, "-o", "lcout0", "-j", "DROP"],
         ]);
-        assert.equal(ADDRESSES.podCidr, "10.244.0.0/16");
+        // Forwarding is switched on for the harness's own interfaces only, never machine-wide.
+        assert.deepEqual(outsideNamespace().sysctls, [
+            ["/proc/sys/net/ipv4/conf/lcout0/proxy_arp", "1"],
+            ["/proc/sys/net/ipv4/conf/lcout0/forwarding", "1"],
+        ]);
+    });
+
+    it("closes kube-router's health port to every interface but loopback", () => {
+        assert.deepEqual(hostPortRules(), [
+            ["-A", "LOCALCLUSTER-HOSTPORTS", "-p", "tcp", "--dport", "20244", "!", "-i", "lo", "-j", "DROP"],
+        ]);
     });
 
     it("drops the host's own ICMP unreachables towards pods, so kube-router's REJECT reads as a drop", () => {

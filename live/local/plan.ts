@@ -177,7 +177,12 @@ export function outsideNamespace(): { ip: string[][]; sysctls: [string, string][
             ["link", "set", OUTSIDE.veth, "up"],
             ["route", "add", `${ADDRESSES.apiServer}/32`, "dev", OUTSIDE.veth, "scope", "link", "src", ADDRESSES.hostOnOutside],
         ],
-        sysctls: [[`/proc/sys/net/ipv4/conf/${OUTSIDE.veth}/proxy_arp`, "1"]],
+        sysctls: [
+            [`/proc/sys/net/ipv4/conf/${OUTSIDE.veth}/proxy_arp`, "1"],
+            // IPv4 forwards what a device with forwarding on receives (the input device's flag):
+            // this veth and the pods' are the only ones, the machine's global ip_forward is left alone.
+            [`/proc/sys/net/ipv4/conf/${OUTSIDE.veth}/forwarding`, "1"],
+        ],
     };
 }
 
@@ -196,22 +201,36 @@ export function outsideAddresses(addresses: readonly string[]): string[][] {
 
 /**
  * The guard, in iptables' mangle FORWARD (which runs before every filter rule, whatever a
- * dataplane inserts first): a packet from the pod range may go only to a pod (a
- * `cali` interface) or into the outside namespace (`lcout0`), and the outside namespace may send
- * only to pods; anything else from either (towards the uplink, an address nothing here holds) is
- * dropped, so nothing leaves the machine. What it accepts still meets the dataplane, which
- * kube-network-policies hooks at postrouting (pkg/networkpolicy/controller.go, v0.8.0).
+ * dataplane inserts first), by interface, whatever the addresses say (a spoofed source changes
+ * nothing): what comes in on a pod's veth (`cali+`) may go out only to a pod or into the outside
+ * namespace (`lcout0`), what comes in from the outside namespace only to a pod; anything else
+ * from or to either (the uplink, any other interface) is dropped, so nothing leaves the machine
+ * and nothing from elsewhere reaches the harness's namespaces. What it accepts still meets the
+ * dataplane.
  */
 export function guardRules(): string[][] {
-    const pods = ADDRESSES.podCidr;
+    const pods = "cali+";
     return [
-        ["-A", GUARD_CHAIN, "-s", pods, "-o", OUTSIDE.veth, "-j", "ACCEPT"],
-        ["-A", GUARD_CHAIN, "-i", OUTSIDE.veth, "-d", pods, "-o", "cali+", "-j", "ACCEPT"],
+        ["-A", GUARD_CHAIN, "-i", pods, "-o", pods, "-j", "ACCEPT"],
+        ["-A", GUARD_CHAIN, "-i", pods, "-o", OUTSIDE.veth, "-j", "ACCEPT"],
+        ["-A", GUARD_CHAIN, "-i", OUTSIDE.veth, "-o", pods, "-j", "ACCEPT"],
+        ["-A", GUARD_CHAIN, "-i", pods, "-j", "DROP"],
         ["-A", GUARD_CHAIN, "-i", OUTSIDE.veth, "-j", "DROP"],
-        ["-A", GUARD_CHAIN, "-s", pods, "-d", pods, "-o", "cali+", "-j", "ACCEPT"],
-        ["-A", GUARD_CHAIN, "-s", pods, "-j", "DROP"],
-        ["-A", GUARD_CHAIN, "-d", pods, "-j", "DROP"],
+        ["-A", GUARD_CHAIN, "-o", pods, "-j", "DROP"],
+        ["-A", GUARD_CHAIN, "-o", OUTSIDE.veth, "-j", "DROP"],
     ];
+}
+
+/** The iptables chain (mangle INPUT) that keeps the dataplane's health port to this machine's loopback. */
+export const HOST_PORTS_CHAIN = "LOCALCLUSTER-HOSTPORTS";
+
+/**
+ * kube-router serves /healthz on every interface (pkg/healthcheck/health_controller.go, v2.1.0:
+ * `Addr: ":" + port`, no bind-address flag); the harness reads it on loopback only, so the port
+ * is closed to every other interface, the pods' and the uplink's among them.
+ */
+export function hostPortRules(): string[][] {
+    return [["-A", HOST_PORTS_CHAIN, "-p", "tcp", "--dport", String(ADDRESSES.kubeRouterHealthPort), "!", "-i", "lo", "-j", "DROP"]];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -628,21 +628,18 @@ async function main(): Promise<number> {
                 },
                 500,
             ).catch(() => undefined);
-            if (
-                check(
-                    `mutation "${m.name}" (${ref}): ${verdict.changed} changed probes seen on the dataplane as the engine predicts`,
-                    verdict.seen,
-                    `${seconds(t)}${
-                        verdict.missed.length
-                            ? `; missed: ${verdict.missed
-                                  .slice(0, 3)
-                                  .map((x) => `${x.key} predicted ${x.predicted ? "allowed" : "denied"}, was ${x.outcome}`)
-                                  .join("; ")}`
-                            : ""
-                    }`,
-                )
-            )
-                mutationsSeen++;
+            const mutationSeen = check(
+                `mutation "${m.name}" (${ref}): ${verdict.changed} changed probes seen on the dataplane as the engine predicts`,
+                verdict.seen,
+                `${seconds(t)}${
+                    verdict.missed.length
+                        ? `; missed: ${verdict.missed
+                              .slice(0, 3)
+                              .map((x) => `${x.key} predicted ${x.predicted ? "allowed" : "denied"}, was ${x.outcome}`)
+                              .join("; ")}`
+                        : ""
+                }`,
+            );
             // The test of the test: the same observations against the prediction turned upside down must fail.
             const corrupt = judgeMutation(corrupted(changed), lastResults);
             check(
@@ -665,6 +662,37 @@ async function main(): Promise<number> {
             // Back to the stack's policy; the next mutation starts from the cluster as it is.
             kubectl(b, ["apply", "--server-side", "--force-conflicts", "-f", "-"], JSON.stringify(policyObject(target!.policy)));
             cluster = await liveCluster();
+            // The same probes must go back to the engine's verdicts before the mutation: each flip is
+            // observed both ways, so a dataplane that already behaved as predicted after the change
+            // (a port it let through anyway) fails here.
+            const restored: ChangedProbe[] = changed.map((c) => ({ ...c, probe: { ...c.probe, allowed: c.before } }));
+            let undone = judgeMutation(restored, []);
+            const current = cluster;
+            await waitFor(
+                `the dataplane to undo "${m.name}"`,
+                MUTATION_DEADLINE_MS,
+                async () => {
+                    undone = judgeMutation(
+                        restored,
+                        await runProbes(
+                            restored.map((c) => c.probe),
+                            current,
+                            byRef,
+                        ),
+                    );
+                    return undone.seen;
+                },
+                500,
+            ).catch(() => undefined);
+            const undoneSeen = check(
+                `mutation "${m.name}" undone: the ${undone.changed} probes back to the engine's verdicts before it`,
+                undone.seen,
+                undone.missed
+                    .slice(0, 3)
+                    .map((x) => `${x.key} predicted ${x.predicted ? "allowed" : "denied"}, was ${x.outcome}`)
+                    .join("; "),
+            );
+            if (mutationSeen && undoneSeen) mutationsSeen++;
         }
         fs.rmSync(listFile, { force: true });
     } catch (e) {
