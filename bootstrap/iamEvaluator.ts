@@ -121,8 +121,8 @@ const NEGATED = new Set(["StringNotEquals", "StringNotLike", "ArnNotEquals", "Ar
 /**
  * One condition block: every operator and every key must hold (AND); a key's values are
  * alternatives (OR; for a negated operator, none may match). A missing key fails the operator,
- * except `...IfExists` (holds), `Null` (tests presence) and `ForAllValues:` (holds on an empty
- * set). Key names are case-insensitive (IAM User Guide, "Condition element").
+ * except `...IfExists` (holds), `Null` (tests presence), `ForAllValues:` (holds on an empty set)
+ * and a negated operator without a set qualifier (holds: nothing matches). Key names are case-insensitive (IAM User Guide, "Condition element").
  */
 export function conditionHolds(condition: Statement["Condition"], context: RequestContext = {}): boolean {
     if (!condition) return true;
@@ -140,7 +140,9 @@ export function conditionHolds(condition: Statement["Condition"], context: Reque
             const operator = ifExists ? rest.slice(0, -"IfExists".length) : rest;
             const test = OPERATORS[operator];
             if (!test) throw new Error(`condition operator ${rawOperator} is not one this evaluator knows`);
-            if (values === undefined) return ifExists || qualifier === "ForAllValues";
+            // A negated operator without a set qualifier holds on a missing key (IAM User Guide,
+            // "Condition operators": StringNotLike, ArnNotLike ... return true when the key is absent).
+            if (values === undefined) return ifExists || qualifier === "ForAllValues" || (qualifier === undefined && NEGATED.has(operator));
             const one = (v: string) => (NEGATED.has(operator) ? patterns.every((p) => test(p, v)) : patterns.some((p) => test(p, v)));
             switch (qualifier) {
                 case undefined:

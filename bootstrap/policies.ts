@@ -552,6 +552,19 @@ export function deployPolicy(n: StateNames): PolicyDocument {
                     "iam:CreateInstanceProfile",
                     "iam:AddRoleToInstanceProfile",
                     "sts:AssumeRole",
+                    // No copy of anyone's data, no share with another account, no path into a
+                    // foreign network: the program creates none of these (components/cluster.ts).
+                    "ec2:CreateSnapshot",
+                    "ec2:CreateSnapshots",
+                    "ec2:CopySnapshot",
+                    "ec2:ModifySnapshotAttribute",
+                    "ec2:CreateImage",
+                    "ec2:CopyImage",
+                    "ec2:ModifyImageAttribute",
+                    "ec2:ExportImage",
+                    "ec2:CreateInstanceExportTask",
+                    "ec2:CreateVpcPeeringConnection",
+                    "ec2:AcceptVpcPeeringConnection",
                     // The control plane's audit trail stays as EKS writes it.
                     "logs:DeleteLogGroup",
                     "logs:DeleteLogStream",

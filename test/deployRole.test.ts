@@ -260,9 +260,15 @@ describe("the deploy role, evaluated (bootstrap/policies.ts through bootstrap/ia
             denied(call("ec2:CreateTags", foreignVpc, { ...OWNER }), /NetworkOwnerOnlyAtCreation/);
             denied(call("ec2:DeleteTags", vpc, { "aws:TagKeys": ["owner"], ...OWNED }), /NetworkOwnerOnlyAtCreation/);
             denied(call("ec2:CreateVpc", `arn:aws:ec2:${region}:${prod}:vpc/*`));
+            // The request tag is no licence to copy or share someone else's data (review of the change).
+            denied(call("ec2:CreateSnapshot", `arn:aws:ec2:${region}:${prod}:volume/vol-0someone`, OWNER), /DeployRoleDenies/);
+            denied(call("ec2:ModifySnapshotAttribute", `arn:aws:ec2:${region}:${prod}:snapshot/snap-0new`, OWNED), /DeployRoleDenies/);
+            denied(call("ec2:CreateImage", `arn:aws:ec2:${region}:${prod}:instance/i-0other`, OWNER), /DeployRoleDenies/);
+            denied(call("ec2:CreateVpcPeeringConnection", `arn:aws:ec2:${region}:${prod}:vpc/vpc-0other`, OWNER), /DeployRoleDenies/);
         });
 
-        it("writes only the Gateway's A records in the bootstrap's zones, no load balancer, and no cluster outside its account and region", () => {
+        // Any A record of those zones, not only the listeners' names: the bootstrap is not told the hostnames.
+        it("writes DNS only as A records in the bootstrap's zones, no load balancer, and no cluster outside its account and region", () => {
             const records = (types: string[], actions: string[]) => ({
                 "route53:ChangeResourceRecordSetsRecordTypes": types,
                 "route53:ChangeResourceRecordSetsActions": actions,

@@ -45,7 +45,7 @@ describe("IAM policy evaluator (bootstrap/iamEvaluator.ts)", () => {
         );
     });
 
-    it("applies the condition operators the documents use, a missing key failing all but Null, IfExists and ForAllValues", () => {
+    it("applies the condition operators the documents use, a missing key failing all but Null, IfExists, ForAllValues and a plain negated operator", () => {
         const ctx = { "aws:RequestTag/owner": "platform-team", "aws:TagKeys": ["owner", "env"] };
         assert.ok(conditionHolds({ StringEquals: { "aws:RequestTag/owner": ["x", "platform-team"] } }, ctx));
         assert.ok(conditionHolds({ StringLike: { "aws:RequestTag/owner": "platform-*" } }, ctx));
@@ -58,6 +58,10 @@ describe("IAM policy evaluator (bootstrap/iamEvaluator.ts)", () => {
         assert.ok(!conditionHolds({ Null: { "aws:ResourceTag/owner": "false" } }, ctx));
         assert.ok(!conditionHolds({ StringEquals: { "aws:ResourceTag/owner": "platform-team" } }, ctx));
         assert.ok(conditionHolds({ StringEqualsIfExists: { "aws:ResourceTag/owner": "platform-team" } }, ctx));
+        // A negated operator on a missing key holds (nothing matches), unless a ForAnyValue set is asked for.
+        assert.ok(conditionHolds({ StringNotEquals: { "aws:PrincipalAccount": "123456789012" } }, {}));
+        assert.ok(conditionHolds({ ArnNotLike: { "aws:PrincipalArn": "arn:aws:iam::*:role/x" } }, {}));
+        assert.ok(!conditionHolds({ "ForAnyValue:StringNotEquals": { "aws:TagKeys": ["owner"] } }, {}));
         assert.ok(conditionHolds({ ArnLike: { "aws:PrincipalArn": "arn:aws:iam::*:role/app" } }, { "aws:PrincipalArn": role }));
         assert.ok(conditionHolds({ Bool: { "aws:SecureTransport": "false" } }, { "aws:SecureTransport": "false" }));
         // Every key and operator must hold.
